@@ -1,0 +1,142 @@
+/* Product catalogs: the vendors' firewall tables as data.
+ * Parsing and lookup only; no network I/O and no printing here. */
+#ifndef VERIPORT_CATALOG_H
+#define VERIPORT_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest id (profile, role, row, channel) a catalog may declare. */
+#define CATALOG_ID_MAX 63
+/* A catalog larger than this is refused before parsing: the biggest
+ * vendor table is a few kilobytes. */
+#define CATALOG_FILE_MAX (1024 * 1024)
+
+enum catalog_transport { CATALOG_TCP, CATALOG_UDP };
+
+/* Check kinds: name, transports it runs over (bit 0 tcp, bit 1 udp),
+ * whether it is a STARTTLS upgrade. One list so names cannot drift. */
+#define CATALOG_CHECKS(X)                                                      \
+	X(TCP, "tcp", 1, false)                                                \
+	X(SMTP_STARTTLS, "smtp-starttls", 1, true)                             \
+	X(SMTPS, "smtps", 1, false)                                            \
+	X(IMAP_STARTTLS, "imap-starttls", 1, true)                             \
+	X(IMAPS, "imaps", 1, false)                                            \
+	X(POP3_STARTTLS, "pop3-starttls", 1, true)                             \
+	X(POP3S, "pop3s", 1, false)                                            \
+	X(LDAP_STARTTLS, "ldap-starttls", 1, true)                             \
+	X(LDAPS, "ldaps", 1, false)                                            \
+	X(CLDAP, "cldap", 2, false)                                            \
+	X(HTTP, "http", 1, false)                                              \
+	X(HTTPS, "https", 1, false)                                            \
+	X(TLS, "tls", 1, false)                                                \
+	X(SSH, "ssh", 1, false)                                                \
+	X(RSYNC, "rsync", 1, false)                                            \
+	X(RAZOR, "razor", 1, false)                                            \
+	X(DNS, "dns", 3, false)                                                \
+	X(NTP, "ntp", 2, false)                                                \
+	X(SNMP, "snmp", 2, false)                                              \
+	X(SYSLOG, "syslog", 2, false)                                          \
+	X(PYZOR, "pyzor", 2, false)                                            \
+	X(DCC, "dcc", 2, false)                                                \
+	X(PGSQL, "pgsql", 1, false)                                            \
+	X(TDS, "tds", 1, false)
+
+enum catalog_check {
+#define CATALOG_CHECK_ENUM(id, name, transports, starttls) CATALOG_CHECK_##id,
+	CATALOG_CHECKS(CATALOG_CHECK_ENUM)
+#undef CATALOG_CHECK_ENUM
+	CATALOG_CHECK_COUNT
+};
+
+enum catalog_starttls {
+	CATALOG_STARTTLS_NONE, /* the check kind has no STARTTLS step */
+	CATALOG_STARTTLS_OPPORTUNISTIC,
+	CATALOG_STARTTLS_REQUIRED,
+};
+
+struct catalog_role {
+	char *id;
+	char *name;
+	char **defaults; /* host names the vendor gives for this role */
+	size_t ndefaults;
+	unsigned line;
+};
+
+/* One (transport, port) of one vendor row. */
+struct catalog_channel {
+	char *id;
+	char *row;    /* id of the vendor row it came from */
+	char *vendor; /* the vendor row's cells, as quoted in the catalog */
+	enum catalog_transport transport;
+	/* The port to probe. Starts as vendor_port; a site configuration
+	 * that says the port "has been altered" changes only this field. */
+	uint16_t port;
+	uint16_t vendor_port;
+	size_t from; /* index into catalog.roles */
+	size_t to;
+	enum catalog_check check;
+	enum catalog_starttls starttls;
+	bool optional;
+	char *condition; /* vendor's condition for an optional row, or NULL */
+	char *host;      /* host the vendor names for this row, or NULL */
+	char *purpose;
+	unsigned line; /* line of the `port` directive */
+};
+
+struct catalog {
+	char *path; /* file it was read from, as given */
+	char *profile;
+	char *title;
+	char *source;
+	struct catalog_role *roles;
+	size_t nroles;
+	struct catalog_channel *channels;
+	size_t nchannels;
+};
+
+/* Why a catalog was refused: "FILE:LINE: what was expected". */
+struct catalog_error {
+	unsigned line; /* 0 when the error is not tied to a line */
+	char msg[512];
+};
+
+/* Parse LEN bytes of catalog text; NAME is used in messages and as the
+ * catalog's path. On success *OUT owns a new catalog. Returns 0 or a
+ * negative errno code with ERR filled in; a catalog with any error is
+ * refused as a whole. */
+int catalog_parse(const char *name, const char *text, size_t len,
+		  struct catalog **out, struct catalog_error *err);
+int catalog_load_file(const char *path, struct catalog **out,
+		      struct catalog_error *err);
+/* Load PROFILE.catalog from DIR. -ENOENT when there is no such profile. */
+int catalog_load_profile(const char *dir, const char *profile,
+			 struct catalog **out, struct catalog_error *err);
+void catalog_free(struct catalog *cat);
+
+/* Sorted profile names found in DIR (files named *.catalog). The caller
+ * frees each name and the array. Returns 0 or a negative errno. */
+int catalog_list_dir(const char *dir, char ***names, size_t *count);
+
+const struct catalog_role *catalog_role_find(const struct catalog *cat,
+					     const char *id);
+struct catalog_channel *catalog_channel_find(struct catalog *cat,
+					     const char *id);
+
+const char *catalog_check_name(enum catalog_check check);
+/* Returns the check, or -1 for an unknown name. */
+int catalog_check_from_name(const char *name);
+bool catalog_check_is_starttls(enum catalog_check check);
+bool catalog_check_allows(enum catalog_check check,
+			  enum catalog_transport transport);
+const char *catalog_transport_name(enum catalog_transport transport);
+/* "opportunistic", "required", or NULL for CATALOG_STARTTLS_NONE. */
+const char *catalog_starttls_name(enum catalog_starttls starttls);
+
+/* The catalog folder to use: EXPLICIT if given, else $VERIPORT_CATALOG_DIR,
+ * else catalogs/ of the source tree when running from the build tree,
+ * else the installed folder. */
+const char *catalog_dir(const char *explicit_dir);
+
+#endif

@@ -1,0 +1,911 @@
+/* Product catalogs: parse the line-based catalog format (veriport.catalog(5))
+ * into roles and channels, refusing the whole file on the first error with
+ * FILE:LINE and what was expected. No network I/O here. */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "veriport/catalog.h"
+#include "veriport/xalloc.h"
+
+/* A catalog line is a directive and one sentence at most; a longer line is
+ * a sign of a wrong or binary file, not of a long purpose (purposes continue
+ * on repeated `purpose` lines). */
+#define LINE_MAX_LEN 1024
+/* Hosts per role default: the vendors name two at most. */
+#define ROLE_DEFAULTS_MAX 8
+/* Ports per vendor row: the widest row (SEPPmail key servers) has six. */
+#define ROW_PORTS_MAX 16
+
+static const struct {
+	const char *name;
+	unsigned transports;
+	bool starttls;
+} checks[CATALOG_CHECK_COUNT] = {
+#define CATALOG_CHECK_ROW(id, name, transports, starttls)                      \
+	[CATALOG_CHECK_##id] = {name, transports, starttls},
+	CATALOG_CHECKS(CATALOG_CHECK_ROW)
+#undef CATALOG_CHECK_ROW
+};
+
+const char *catalog_check_name(enum catalog_check check)
+{
+	return checks[check].name;
+}
+
+int catalog_check_from_name(const char *name)
+{
+	for (int i = 0; i < CATALOG_CHECK_COUNT; i++)
+		if (strcmp(checks[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+bool catalog_check_is_starttls(enum catalog_check check)
+{
+	return checks[check].starttls;
+}
+
+bool catalog_check_allows(enum catalog_check check,
+			  enum catalog_transport transport)
+{
+	return (checks[check].transports & (transport == CATALOG_TCP ? 1u : 2u)) != 0;
+}
+
+const char *catalog_transport_name(enum catalog_transport transport)
+{
+	return transport == CATALOG_TCP ? "tcp" : "udp";
+}
+
+const char *catalog_starttls_name(enum catalog_starttls starttls)
+{
+	switch (starttls) {
+	case CATALOG_STARTTLS_OPPORTUNISTIC:
+		return "opportunistic";
+	case CATALOG_STARTTLS_REQUIRED:
+		return "required";
+	case CATALOG_STARTTLS_NONE:
+		break;
+	}
+	return NULL;
+}
+
+/* A `port` line of the row being parsed. */
+struct port_line {
+	enum catalog_transport transport;
+	uint16_t port;
+	enum catalog_check check;
+	char *id; /* NULL: the row id */
+	unsigned line;
+};
+
+/* The row being parsed: attributes are collected, then checked together
+ * when the row ends, so a missing attribute is reported once. */
+struct row {
+	char *id;
+	unsigned line;
+	char *vendor;
+	char *from, *to;
+	unsigned from_line, to_line;
+	struct port_line ports[ROW_PORTS_MAX];
+	size_t nports;
+	enum catalog_starttls starttls;
+	unsigned starttls_line;
+	bool optional;
+	unsigned optional_line;
+	char *condition;
+	char *host;
+	unsigned host_line;
+	char *purpose;
+};
+
+/* Row-level facts each channel needs after the whole file is read. */
+struct pending {
+	char *from, *to;
+	unsigned from_line, to_line;
+};
+
+struct parser {
+	const char *name;
+	unsigned line;
+	struct catalog *cat;
+	struct catalog_error *err;
+	size_t role_cap, chan_cap;
+	struct pending *pending; /* parallel to cat->channels */
+	char **rows;             /* row ids seen, for duplicates */
+	unsigned *row_lines;
+	size_t nrows, row_cap;
+	enum { IN_NONE, IN_ROLE, IN_ROW } block;
+	struct row row;
+	unsigned profile_line, title_line, source_line;
+};
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct parser *p, unsigned line, const char *fmt, ...)
+{
+	int n = snprintf(p->err->msg, sizeof p->err->msg, "%s:%u: ", p->name,
+			 line);
+	if (n < 0 || (size_t)n >= sizeof p->err->msg)
+		n = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg + n, sizeof p->err->msg - (size_t)n, fmt, ap);
+	va_end(ap);
+	p->err->line = line;
+	return -EINVAL;
+}
+
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CATALOG_ID_MAX || !islower((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Host names and address literals: RFC 1123 labels, or an IPv6 literal. */
+static bool valid_host(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '.' && s[i] != ':')
+			return false;
+	return true;
+}
+
+/* Split off the next blank-separated word of *S; NULL at the end. */
+static char *next_word(char **s)
+{
+	char *p = *s;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0') {
+		*s = p;
+		return NULL;
+	}
+	char *w = p;
+	while (*p != '\0' && *p != ' ' && *p != '\t')
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	*s = p;
+	return w;
+}
+
+static char *rest_of_line(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Append TEXT to *ACC with one space between repeated lines. */
+static void append_text(char **acc, const char *text)
+{
+	if (*acc == NULL) {
+		*acc = xstrdup(text);
+		return;
+	}
+	char *joined = xasprintf("%s %s", *acc, text);
+	free(*acc);
+	*acc = joined;
+}
+
+static void row_clear(struct row *r)
+{
+	free(r->id);
+	free(r->vendor);
+	free(r->from);
+	free(r->to);
+	for (size_t i = 0; i < r->nports; i++)
+		free(r->ports[i].id);
+	free(r->condition);
+	free(r->host);
+	free(r->purpose);
+	memset(r, 0, sizeof *r);
+}
+
+static int check_id(struct parser *p, const char *what, const char *id)
+{
+	if (id == NULL)
+		return fail(p, p->line, "expected a %s id", what);
+	if (!valid_id(id))
+		return fail(p, p->line,
+			    "bad %s id '%s': expected lower-case letters, "
+			    "digits and '-', starting with a letter, at most "
+			    "%d characters",
+			    what, id, CATALOG_ID_MAX);
+	return 0;
+}
+
+static int set_once(struct parser *p, char **field, unsigned *field_line,
+		    const char *key, const char *value)
+{
+	if (*field != NULL)
+		return fail(p, p->line, "'%s' given twice (first at line %u)",
+			    key, *field_line);
+	if (*value == '\0')
+		return fail(p, p->line, "expected text after '%s'", key);
+	*field = xstrdup(value);
+	*field_line = p->line;
+	return 0;
+}
+
+/* "tcp/25" -> transport and port. */
+static int parse_port(struct parser *p, const char *word,
+		      enum catalog_transport *transport, uint16_t *port)
+{
+	const char *slash = word ? strchr(word, '/') : NULL;
+	if (slash == NULL)
+		goto bad;
+	if (slash - word == 3 && strncmp(word, "tcp", 3) == 0)
+		*transport = CATALOG_TCP;
+	else if (slash - word == 3 && strncmp(word, "udp", 3) == 0)
+		*transport = CATALOG_UDP;
+	else
+		goto bad;
+	const char *digits = slash + 1;
+	if (*digits == '\0' || strlen(digits) > 5)
+		goto bad;
+	unsigned long v = 0;
+	for (const char *d = digits; *d; d++) {
+		if (!isdigit((unsigned char)*d))
+			goto bad;
+		v = v * 10 + (unsigned long)(*d - '0');
+	}
+	if (v < 1 || v > 65535)
+		goto bad;
+	*port = (uint16_t)v;
+	return 0;
+bad:
+	return fail(p, p->line,
+		    "bad port '%s': expected tcp/PORT or udp/PORT with PORT "
+		    "1-65535",
+		    word ? word : "");
+}
+
+static int check_list_fail(struct parser *p, const char *word)
+{
+	char list[400] = "";
+	for (int i = 0; i < CATALOG_CHECK_COUNT; i++) {
+		strncat(list, checks[i].name, sizeof list - strlen(list) - 1);
+		if (i + 1 < CATALOG_CHECK_COUNT)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+	}
+	return fail(p, p->line, "unknown check kind '%s': expected one of %s",
+		    word ? word : "", list);
+}
+
+static int row_port(struct parser *p, char *args)
+{
+	struct row *r = &p->row;
+	struct port_line pl = {.line = p->line};
+	int rc = parse_port(p, next_word(&args), &pl.transport, &pl.port);
+	if (rc < 0)
+		return rc;
+	char *check = next_word(&args);
+	int c = check ? catalog_check_from_name(check) : -1;
+	if (c < 0)
+		return check_list_fail(p, check);
+	pl.check = (enum catalog_check)c;
+	if (!catalog_check_allows(pl.check, pl.transport))
+		return fail(p, p->line, "check '%s' does not run over %s",
+			    check, catalog_transport_name(pl.transport));
+	char *id = next_word(&args);
+	if (id != NULL) {
+		if ((rc = check_id(p, "channel", id)) < 0)
+			return rc;
+		pl.id = xstrdup(id);
+	}
+	if (next_word(&args) != NULL) {
+		free(pl.id);
+		return fail(p, p->line,
+			    "expected 'port TRANSPORT/PORT CHECK [CHANNEL-ID]'");
+	}
+	if (r->nports == ROW_PORTS_MAX) {
+		free(pl.id);
+		return fail(p, p->line, "row '%s' has more than %d ports",
+			    r->id, ROW_PORTS_MAX);
+	}
+	r->ports[r->nports++] = pl;
+	return 0;
+}
+
+static int row_attribute(struct parser *p, const char *key, char *args)
+{
+	struct row *r = &p->row;
+	char *text = rest_of_line(args);
+	if (strcmp(key, "vendor") == 0 || strcmp(key, "purpose") == 0) {
+		if (*text == '\0')
+			return fail(p, p->line, "expected text after '%s'", key);
+		append_text(key[0] == 'v' ? &r->vendor : &r->purpose, text);
+		return 0;
+	}
+	if (strcmp(key, "from") == 0 || strcmp(key, "to") == 0) {
+		bool from = key[0] == 'f';
+		int rc = set_once(p, from ? &r->from : &r->to,
+				  from ? &r->from_line : &r->to_line, key, text);
+		if (rc == 0 && strchr(text, ' ') != NULL)
+			return fail(p, p->line,
+				    "expected one role id after '%s' (a vendor "
+				    "row with several roles becomes one row "
+				    "per role)",
+				    key);
+		return rc;
+	}
+	if (strcmp(key, "port") == 0)
+		return row_port(p, args);
+	if (strcmp(key, "starttls") == 0) {
+		if (r->starttls != CATALOG_STARTTLS_NONE)
+			return fail(p, p->line,
+				    "'starttls' given twice (first at line %u)",
+				    r->starttls_line);
+		if (strcmp(text, "required") == 0)
+			r->starttls = CATALOG_STARTTLS_REQUIRED;
+		else if (strcmp(text, "opportunistic") == 0)
+			r->starttls = CATALOG_STARTTLS_OPPORTUNISTIC;
+		else
+			return fail(p, p->line,
+				    "expected 'starttls required' or "
+				    "'starttls opportunistic'");
+		r->starttls_line = p->line;
+		return 0;
+	}
+	if (strcmp(key, "optional") == 0) {
+		if (r->optional)
+			return fail(p, p->line,
+				    "'optional' given twice (first at line %u)",
+				    r->optional_line);
+		r->optional = true;
+		r->optional_line = p->line;
+		if (*text != '\0')
+			r->condition = xstrdup(text);
+		return 0;
+	}
+	if (strcmp(key, "host") == 0) {
+		int rc = set_once(p, &r->host, &r->host_line, key, text);
+		if (rc == 0 && !valid_host(text))
+			return fail(p, p->line, "bad host name '%s'", text);
+		return rc;
+	}
+	return fail(p, p->line,
+		    "unknown row attribute '%s': expected vendor, from, to, "
+		    "port, starttls, optional, host or purpose",
+		    key);
+}
+
+static int role_attribute(struct parser *p, const char *key, char *args)
+{
+	struct catalog_role *role = &p->cat->roles[p->cat->nroles - 1];
+	if (strcmp(key, "default") != 0)
+		return fail(p, p->line,
+			    "unknown role attribute '%s': expected 'default "
+			    "HOST...'",
+			    key);
+	if (role->ndefaults > 0)
+		return fail(p, p->line, "'default' given twice for role '%s'",
+			    role->id);
+	char *host;
+	while ((host = next_word(&args)) != NULL) {
+		if (!valid_host(host))
+			return fail(p, p->line, "bad host name '%s'", host);
+		if (role->ndefaults == ROLE_DEFAULTS_MAX)
+			return fail(p, p->line, "more than %d default hosts",
+				    ROLE_DEFAULTS_MAX);
+		if (role->defaults == NULL)
+			role->defaults =
+				xcalloc(ROLE_DEFAULTS_MAX, sizeof(char *));
+		role->defaults[role->ndefaults++] = xstrdup(host);
+	}
+	if (role->ndefaults == 0)
+		return fail(p, p->line, "expected host names after 'default'");
+	return 0;
+}
+
+static int channel_id_taken(struct parser *p, const char *id)
+{
+	for (size_t i = 0; i < p->cat->nchannels; i++)
+		if (strcmp(p->cat->channels[i].id, id) == 0)
+			return fail(p, p->line,
+				    "duplicate channel id '%s' (first at line "
+				    "%u)",
+				    id, p->cat->channels[i].line);
+	return 0;
+}
+
+/* The row is complete: check it as a whole and turn each port into a
+ * channel. Role ids are resolved at the end of the file. */
+static int row_finish(struct parser *p)
+{
+	struct row *r = &p->row;
+	const char *missing = r->vendor == NULL  ? "vendor"
+			      : r->from == NULL  ? "from"
+			      : r->to == NULL    ? "to"
+			      : r->nports == 0   ? "port"
+			      : r->purpose == NULL ? "purpose"
+						 : NULL;
+	if (missing != NULL)
+		return fail(p, r->line, "row '%s' has no '%s'", r->id, missing);
+	bool any_starttls = false;
+	size_t unnamed = 0;
+	for (size_t i = 0; i < r->nports; i++) {
+		any_starttls |= catalog_check_is_starttls(r->ports[i].check);
+		if (r->ports[i].id == NULL && ++unnamed > 1)
+			return fail(p, r->ports[i].line,
+				    "row '%s' has several ports: expected a "
+				    "channel id after the check kind",
+				    r->id);
+	}
+	if (any_starttls && r->starttls == CATALOG_STARTTLS_NONE)
+		return fail(p, r->line,
+			    "row '%s' uses a STARTTLS check: expected "
+			    "'starttls required' or 'starttls opportunistic'",
+			    r->id);
+	if (!any_starttls && r->starttls != CATALOG_STARTTLS_NONE)
+		return fail(p, r->starttls_line,
+			    "'starttls' given but no port of row '%s' uses a "
+			    "STARTTLS check",
+			    r->id);
+	for (size_t i = 0; i < r->nports; i++) {
+		struct port_line *pl = &r->ports[i];
+		const char *id = pl->id ? pl->id : r->id;
+		unsigned saved = p->line;
+		p->line = pl->line;
+		int rc = channel_id_taken(p, id);
+		p->line = saved;
+		if (rc < 0)
+			return rc;
+		struct catalog *cat = p->cat;
+		if (cat->nchannels == p->chan_cap) {
+			p->chan_cap = p->chan_cap ? 2 * p->chan_cap : 32;
+			cat->channels = xreallocarray(
+				cat->channels, p->chan_cap, sizeof *cat->channels);
+			p->pending = xreallocarray(p->pending, p->chan_cap,
+						   sizeof *p->pending);
+		}
+		struct catalog_channel *ch = &cat->channels[cat->nchannels];
+		*ch = (struct catalog_channel){
+			.id = xstrdup(id),
+			.row = xstrdup(r->id),
+			.vendor = xstrdup(r->vendor),
+			.transport = pl->transport,
+			.port = pl->port,
+			.vendor_port = pl->port,
+			.check = pl->check,
+			.starttls = catalog_check_is_starttls(pl->check)
+					    ? r->starttls
+					    : CATALOG_STARTTLS_NONE,
+			.optional = r->optional,
+			.condition = r->condition ? xstrdup(r->condition) : NULL,
+			.host = r->host ? xstrdup(r->host) : NULL,
+			.purpose = xstrdup(r->purpose),
+			.line = pl->line,
+		};
+		p->pending[cat->nchannels] = (struct pending){
+			.from = xstrdup(r->from),
+			.to = xstrdup(r->to),
+			.from_line = r->from_line,
+			.to_line = r->to_line,
+		};
+		cat->nchannels++;
+	}
+	row_clear(r);
+	return 0;
+}
+
+static int end_block(struct parser *p)
+{
+	int rc = 0;
+	if (p->block == IN_ROW)
+		rc = row_finish(p);
+	p->block = IN_NONE;
+	return rc;
+}
+
+static int top_role(struct parser *p, char *args)
+{
+	char *id = next_word(&args);
+	int rc = check_id(p, "role", id);
+	if (rc < 0)
+		return rc;
+	const struct catalog_role *dup = catalog_role_find(p->cat, id);
+	if (dup != NULL)
+		return fail(p, p->line, "duplicate role id '%s' (first at line %u)",
+			    id, dup->line);
+	char *name = rest_of_line(args);
+	if (*name == '\0')
+		return fail(p, p->line, "expected a display name after role '%s'",
+			    id);
+	struct catalog *cat = p->cat;
+	if (cat->nroles == p->role_cap) {
+		p->role_cap = p->role_cap ? 2 * p->role_cap : 16;
+		cat->roles = xreallocarray(cat->roles, p->role_cap,
+					   sizeof *cat->roles);
+	}
+	cat->roles[cat->nroles++] = (struct catalog_role){
+		.id = xstrdup(id), .name = xstrdup(name), .line = p->line};
+	p->block = IN_ROLE;
+	return 0;
+}
+
+static int top_row(struct parser *p, char *args)
+{
+	char *id = next_word(&args);
+	int rc = check_id(p, "row", id);
+	if (rc < 0)
+		return rc;
+	if (next_word(&args) != NULL)
+		return fail(p, p->line, "expected 'row ID' alone on its line");
+	for (size_t i = 0; i < p->nrows; i++)
+		if (strcmp(p->rows[i], id) == 0)
+			return fail(p, p->line,
+				    "duplicate row id '%s' (first at line %u)",
+				    id, p->row_lines[i]);
+	if (p->nrows == p->row_cap) {
+		p->row_cap = p->row_cap ? 2 * p->row_cap : 32;
+		p->rows = xreallocarray(p->rows, p->row_cap, sizeof *p->rows);
+		p->row_lines = xreallocarray(p->row_lines, p->row_cap,
+					     sizeof *p->row_lines);
+	}
+	p->rows[p->nrows] = xstrdup(id);
+	p->row_lines[p->nrows++] = p->line;
+	p->row.id = xstrdup(id);
+	p->row.line = p->line;
+	p->block = IN_ROW;
+	return 0;
+}
+
+static int top_directive(struct parser *p, const char *key, char *args)
+{
+	int rc = end_block(p);
+	if (rc < 0)
+		return rc;
+	if (strcmp(key, "role") == 0)
+		return top_role(p, args);
+	if (strcmp(key, "row") == 0)
+		return top_row(p, args);
+	char **field = NULL;
+	unsigned *field_line = NULL;
+	if (strcmp(key, "profile") == 0) {
+		field = &p->cat->profile;
+		field_line = &p->profile_line;
+	} else if (strcmp(key, "title") == 0) {
+		field = &p->cat->title;
+		field_line = &p->title_line;
+	} else if (strcmp(key, "source") == 0) {
+		field = &p->cat->source;
+		field_line = &p->source_line;
+	} else {
+		return fail(p, p->line,
+			    "unknown directive '%s': expected profile, title, "
+			    "source, role or row (attributes are indented)",
+			    key);
+	}
+	char *text = rest_of_line(args);
+	if ((rc = set_once(p, field, field_line, key, text)) < 0)
+		return rc;
+	if (field == &p->cat->profile)
+		return check_id(p, "profile", text);
+	return 0;
+}
+
+static int parse_line(struct parser *p, char *line)
+{
+	bool indented = line[0] == ' ' || line[0] == '\t';
+	char *s = line;
+	char *key = next_word(&s);
+	if (key == NULL || key[0] == '#')
+		return 0;
+	if (!indented)
+		return top_directive(p, key, s);
+	switch (p->block) {
+	case IN_ROW:
+		return row_attribute(p, key, s);
+	case IN_ROLE:
+		return role_attribute(p, key, s);
+	case IN_NONE:
+		break;
+	}
+	return fail(p, p->line,
+		    "indented '%s' outside a role or row: expected a "
+		    "directive in column 1",
+		    key);
+}
+
+/* After the last line: required directives, and every role id used. */
+static int finish(struct parser *p)
+{
+	int rc = end_block(p);
+	if (rc < 0)
+		return rc;
+	struct catalog *cat = p->cat;
+	const char *missing = cat->profile == NULL ? "profile"
+			      : cat->title == NULL ? "title"
+			      : cat->source == NULL ? "source"
+						    : NULL;
+	if (missing != NULL)
+		return fail(p, p->line, "no '%s' directive in the catalog",
+			    missing);
+	if (cat->nchannels == 0)
+		return fail(p, p->line, "the catalog has no rows");
+	const char *base = strrchr(p->name, '/');
+	base = base ? base + 1 : p->name;
+	size_t blen = strlen(base), sfx = strlen(".catalog");
+	if (blen > sfx && strcmp(base + blen - sfx, ".catalog") == 0 &&
+	    (strlen(cat->profile) != blen - sfx ||
+	     strncmp(cat->profile, base, blen - sfx) != 0))
+		return fail(p, p->profile_line,
+			    "profile '%s' does not match the file name '%s'",
+			    cat->profile, base);
+	for (size_t i = 0; i < cat->nchannels; i++) {
+		struct pending *pd = &p->pending[i];
+		for (int end = 0; end < 2; end++) {
+			const char *id = end ? pd->to : pd->from;
+			const struct catalog_role *role =
+				catalog_role_find(cat, id);
+			if (role == NULL)
+				return fail(p, end ? pd->to_line : pd->from_line,
+					    "unknown role '%s': declare it "
+					    "with 'role %s NAME'",
+					    id, id);
+			size_t idx = (size_t)(role - cat->roles);
+			if (end)
+				cat->channels[i].to = idx;
+			else
+				cat->channels[i].from = idx;
+		}
+	}
+	return 0;
+}
+
+static void parser_free(struct parser *p)
+{
+	row_clear(&p->row);
+	for (size_t i = 0; i < p->nrows; i++)
+		free(p->rows[i]);
+	free(p->rows);
+	free(p->row_lines);
+	if (p->cat != NULL)
+		for (size_t i = 0; i < p->cat->nchannels; i++) {
+			free(p->pending[i].from);
+			free(p->pending[i].to);
+		}
+	free(p->pending);
+}
+
+int catalog_parse(const char *name, const char *text, size_t len,
+		  struct catalog **out, struct catalog_error *err)
+{
+	struct parser p = {.name = name, .err = err};
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	p.cat = xcalloc(1, sizeof *p.cat);
+	p.cat->path = xstrdup(name);
+	int rc = 0;
+	if (len > CATALOG_FILE_MAX) {
+		rc = fail(&p, 0, "larger than %d bytes: not a catalog",
+			  CATALOG_FILE_MAX);
+		goto out;
+	}
+	char buf[LINE_MAX_LEN + 2];
+	size_t pos = 0;
+	while (pos < len) {
+		p.line++;
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		if (n > 0 && text[pos + n - 1] == '\r')
+			n--;
+		if (n > LINE_MAX_LEN) {
+			rc = fail(&p, p.line, "line longer than %d bytes",
+				  LINE_MAX_LEN);
+			goto out;
+		}
+		if (memchr(text + pos, '\0', n) != NULL) {
+			rc = fail(&p, p.line, "NUL byte: not a text file");
+			goto out;
+		}
+		memcpy(buf, text + pos, n);
+		buf[n] = '\0';
+		pos += (nl ? (size_t)(nl - (text + pos)) + 1 : len - pos);
+		if ((rc = parse_line(&p, buf)) < 0)
+			goto out;
+	}
+	rc = finish(&p);
+out:
+	parser_free(&p);
+	if (rc < 0) {
+		catalog_free(p.cat);
+		return rc;
+	}
+	*out = p.cat;
+	return 0;
+}
+
+int catalog_load_file(const char *path, struct catalog **out,
+		      struct catalog_error *err)
+{
+	*out = NULL;
+	memset(err, 0, sizeof *err);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err->msg, sizeof err->msg, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	/* Read one byte past the limit so an oversized file is refused by
+	 * catalog_parse with its message, without reading all of it. */
+	size_t cap = CATALOG_FILE_MAX + 1, len = 0;
+	char *text = xmalloc(cap);
+	for (;;) {
+		ssize_t n = read(fd, text + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			snprintf(err->msg, sizeof err->msg, "%s: %s", path,
+				 strerror(e));
+			close(fd);
+			free(text);
+			return -e;
+		}
+		if (n == 0 || (len += (size_t)n) == cap)
+			break;
+	}
+	close(fd);
+	int rc = catalog_parse(path, text, len, out, err);
+	free(text);
+	return rc;
+}
+
+int catalog_load_profile(const char *dir, const char *profile,
+			 struct catalog **out, struct catalog_error *err)
+{
+	memset(err, 0, sizeof *err);
+	*out = NULL;
+	if (!valid_id(profile)) {
+		snprintf(err->msg, sizeof err->msg,
+			 "bad profile name '%s': expected a catalog name such "
+			 "as 'seppmail'",
+			 profile);
+		return -EINVAL;
+	}
+	char *path = xasprintf("%s/%s.catalog", dir, profile);
+	int rc = catalog_load_file(path, out, err);
+	if (rc == -ENOENT)
+		snprintf(err->msg, sizeof err->msg,
+			 "unknown profile '%s': no %s ('veriport catalog "
+			 "list' shows the profiles)",
+			 profile, path);
+	free(path);
+	return rc;
+}
+
+void catalog_free(struct catalog *cat)
+{
+	if (cat == NULL)
+		return;
+	for (size_t i = 0; i < cat->nroles; i++) {
+		struct catalog_role *r = &cat->roles[i];
+		free(r->id);
+		free(r->name);
+		for (size_t j = 0; j < r->ndefaults; j++)
+			free(r->defaults[j]);
+		free(r->defaults);
+	}
+	for (size_t i = 0; i < cat->nchannels; i++) {
+		struct catalog_channel *c = &cat->channels[i];
+		free(c->id);
+		free(c->row);
+		free(c->vendor);
+		free(c->condition);
+		free(c->host);
+		free(c->purpose);
+	}
+	free(cat->roles);
+	free(cat->channels);
+	free(cat->path);
+	free(cat->profile);
+	free(cat->title);
+	free(cat->source);
+	free(cat);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int catalog_list_dir(const char *dir, char ***names, size_t *count)
+{
+	*names = NULL;
+	*count = 0;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return -errno;
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name), sfx = strlen(".catalog");
+		if (n <= sfx || strcmp(e->d_name + n - sfx, ".catalog") != 0)
+			continue;
+		if (*count == cap) {
+			cap = cap ? 2 * cap : 8;
+			*names = xreallocarray(*names, cap, sizeof **names);
+		}
+		(*names)[(*count)++] = xstrndup(e->d_name, n - sfx);
+	}
+	closedir(d);
+	if (*count > 0)
+		qsort(*names, *count, sizeof **names, compare_names);
+	return 0;
+}
+
+const struct catalog_role *catalog_role_find(const struct catalog *cat,
+					     const char *id)
+{
+	for (size_t i = 0; i < cat->nroles; i++)
+		if (strcmp(cat->roles[i].id, id) == 0)
+			return &cat->roles[i];
+	return NULL;
+}
+
+struct catalog_channel *catalog_channel_find(struct catalog *cat,
+					     const char *id)
+{
+	for (size_t i = 0; i < cat->nchannels; i++)
+		if (strcmp(cat->channels[i].id, id) == 0)
+			return &cat->channels[i];
+	return NULL;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *catalog_dir(const char *explicit_dir)
+{
+	if (explicit_dir != NULL)
+		return explicit_dir;
+	const char *env = getenv("VERIPORT_CATALOG_DIR");
+	if (env != NULL && *env != '\0')
+		return env;
+	/* A binary run from the build tree uses the source tree's catalogs,
+	 * so `./veriport catalog list` works before `make install`. */
+	static char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			char real_build[PATH_MAX];
+			if (realpath(VERIPORT_BUILDDIR, real_build) != NULL &&
+			    strcmp(exe, real_build) == 0 &&
+			    is_dir(VERIPORT_SRCDIR "/catalogs"))
+				return VERIPORT_SRCDIR "/catalogs";
+		}
+	}
+	return VERIPORT_CATALOGDIR;
+}

@@ -1,0 +1,409 @@
+/* Catalog parser: the happy path, every refusal with its line number, and
+ * every shipped catalog against DESIGN.md's role ids. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriport/catalog.h"
+
+#define HEADER                                                                 \
+	"profile demo\n"                                                       \
+	"title   Demo product\n"                                               \
+	"source  test (seed none)\n"                                           \
+	"role appliance  The appliance\n"                                      \
+	"role internet   Internet\n"                                           \
+	"role portal     Vendor portal\n"                                      \
+	"    default update.example.com support.example.com\n"
+
+static struct catalog *parse_ok(const char *text)
+{
+	struct catalog *cat = NULL;
+	struct catalog_error err;
+	int rc = catalog_parse("demo.catalog", text, strlen(text), &cat, &err);
+	ck_assert_msg(rc == 0, "refused: %s", err.msg);
+	return cat;
+}
+
+START_TEST(catalog_parses_rows_ports_and_roles)
+{
+	struct catalog *cat = parse_ok(
+		HEADER "\n# comment\n"
+		       "row smtp-out\n"
+		       "    vendor   TCP 25 | Appliance | Internet\n"
+		       "    from     appliance\n"
+		       "    to       internet\n"
+		       "    port     tcp/25 smtp-starttls\n"
+		       "    starttls required\n"
+		       "    purpose  Sends mail\n"
+		       "    purpose  to the Internet.\n"
+		       "row dns\n"
+		       "    vendor   TCP/UDP 53 | Appliance | Internet\n"
+		       "    from     appliance\n"
+		       "    to       internet\n"
+		       "    port     udp/53 dns dns-udp\n"
+		       "    port     tcp/53 dns\n"
+		       "    optional depending on configuration\n"
+		       "    host     ns.example.com\n"
+		       "    purpose  Name resolution.\n");
+	ck_assert_str_eq(cat->profile, "demo");
+	ck_assert_str_eq(cat->title, "Demo product");
+	ck_assert_uint_eq(cat->nroles, 3);
+	ck_assert_uint_eq(cat->roles[2].ndefaults, 2);
+	ck_assert_str_eq(cat->roles[2].defaults[1], "support.example.com");
+	ck_assert_uint_eq(cat->nchannels, 3);
+
+	const struct catalog_channel *c = &cat->channels[0];
+	ck_assert_str_eq(c->id, "smtp-out");
+	ck_assert_int_eq(c->transport, CATALOG_TCP);
+	ck_assert_uint_eq(c->port, 25);
+	ck_assert_uint_eq(c->vendor_port, 25);
+	ck_assert_str_eq(cat->roles[c->from].id, "appliance");
+	ck_assert_str_eq(cat->roles[c->to].id, "internet");
+	ck_assert_int_eq(c->check, CATALOG_CHECK_SMTP_STARTTLS);
+	ck_assert_int_eq(c->starttls, CATALOG_STARTTLS_REQUIRED);
+	ck_assert(!c->optional);
+	ck_assert_str_eq(c->purpose, "Sends mail to the Internet.");
+	ck_assert_uint_eq(c->line, 14);
+
+	c = &cat->channels[1];
+	ck_assert_str_eq(c->id, "dns-udp");
+	ck_assert_str_eq(c->row, "dns");
+	ck_assert_int_eq(c->transport, CATALOG_UDP);
+	ck_assert_int_eq(c->starttls, CATALOG_STARTTLS_NONE);
+	ck_assert(c->optional);
+	ck_assert_str_eq(c->condition, "depending on configuration");
+	ck_assert_str_eq(c->host, "ns.example.com");
+	ck_assert_str_eq(cat->channels[2].id, "dns");
+	ck_assert_str_eq(cat->channels[2].purpose, "Name resolution.");
+	catalog_free(cat);
+}
+END_TEST
+
+START_TEST(catalog_port_override_is_one_field)
+{
+	struct catalog *cat = parse_ok(HEADER "row web\n"
+					      "    vendor  443\n"
+					      "    from    internet\n"
+					      "    to      appliance\n"
+					      "    port    tcp/443 https\n"
+					      "    purpose Web.\n");
+	struct catalog_channel *c = catalog_channel_find(cat, "web");
+	ck_assert_ptr_nonnull(c);
+	c->port = 8443;
+	ck_assert_uint_eq(catalog_channel_find(cat, "web")->vendor_port, 443);
+	ck_assert_ptr_null(catalog_channel_find(cat, "nope"));
+	catalog_free(cat);
+}
+END_TEST
+
+START_TEST(catalog_accepts_crlf_and_tabs)
+{
+	const char *text = "profile demo\r\ntitle T\r\nsource S\r\n"
+			   "role a A\r\nrole b B\r\n"
+			   "row r\r\n\tvendor v\r\n\tfrom a\r\n\tto b\r\n"
+			   "\tport tcp/22 ssh\r\n\tpurpose p\r\n";
+	struct catalog *cat = parse_ok(text);
+	ck_assert_str_eq(cat->channels[0].purpose, "p");
+	catalog_free(cat);
+}
+END_TEST
+
+/* Each refusal: a catalog body after HEADER (8 lines: HEADER is 7), the
+ * line the error must name, and a word the message must contain. */
+static const struct refusal {
+	const char *name;
+	const char *body;
+	unsigned line;
+	const char *expect;
+} refusals[] = {
+	{"unknown role",
+	 "row r\n    vendor v\n    from appliance\n    to nowhere\n"
+	 "    port tcp/22 ssh\n    purpose p\n",
+	 11, "unknown role 'nowhere'"},
+	{"duplicate channel id",
+	 "row r\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/22 ssh\n    purpose p\n"
+	 "row s\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/23 tcp r\n    purpose p\n",
+	 18, "duplicate channel id 'r' (first at line 12)"},
+	{"duplicate row id",
+	 "row r\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/22 ssh\n    purpose p\nrow r\n",
+	 14, "duplicate row id 'r' (first at line 8)"},
+	{"duplicate role id", "role internet Again\n", 8,
+	 "duplicate role id 'internet' (first at line 5)"},
+	{"port out of range", "row r\n    port tcp/65536 ssh\n", 9,
+	 "bad port 'tcp/65536'"},
+	{"port zero", "row r\n    port udp/0 dns\n", 9, "bad port 'udp/0'"},
+	{"bad transport", "row r\n    port sctp/22 ssh\n", 9,
+	 "bad port 'sctp/22'"},
+	{"port not a number", "row r\n    port tcp/2x ssh\n", 9,
+	 "bad port 'tcp/2x'"},
+	{"unknown check kind", "row r\n    port tcp/22 telnet\n", 9,
+	 "unknown check kind 'telnet': expected one of tcp,"},
+	{"check over wrong transport", "row r\n    port tcp/123 ntp\n", 9,
+	 "check 'ntp' does not run over tcp"},
+	{"starttls missing",
+	 "row r\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/25 smtp-starttls\n    purpose p\n",
+	 8, "expected 'starttls required' or 'starttls opportunistic'"},
+	{"starttls without a starttls check",
+	 "row r\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/465 smtps\n    starttls required\n    purpose p\n",
+	 13, "no port of row 'r' uses a STARTTLS check"},
+	{"bad starttls word", "row r\n    starttls maybe\n", 9,
+	 "expected 'starttls required'"},
+	{"two unnamed ports",
+	 "row r\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/53 dns\n    port udp/53 dns\n    purpose p\n",
+	 13, "expected a channel id"},
+	{"missing from",
+	 "row r\n    vendor v\n    to internet\n    port tcp/22 ssh\n"
+	 "    purpose p\n",
+	 8, "row 'r' has no 'from'"},
+	{"missing purpose at end of file",
+	 "row r\n    vendor v\n    from appliance\n    to internet\n"
+	 "    port tcp/22 ssh\n",
+	 8, "row 'r' has no 'purpose'"},
+	{"two source roles", "row r\n    from appliance internet\n", 9,
+	 "expected one role id after 'from'"},
+	{"from twice", "row r\n    from appliance\n    from internet\n", 10,
+	 "'from' given twice (first at line 9)"},
+	{"bad id", "row Bad_Id\n", 8, "bad row id 'Bad_Id'"},
+	{"unknown directive", "channel x\n", 8, "unknown directive 'channel'"},
+	{"unknown row attribute", "row r\n    colour blue\n", 9,
+	 "unknown row attribute 'colour'"},
+	{"profile twice", "profile x\n", 8,
+	 "'profile' given twice (first at line 1)"},
+	{"bad host", "row r\n    host exa mple!\n", 9, "bad host name"},
+	{"role attribute", "role x X\n    colour blue\n", 9,
+	 "unknown role attribute 'colour'"},
+	{"no rows", "", 7, "the catalog has no rows"},
+};
+
+START_TEST(catalog_refusals_name_the_line)
+{
+	const struct refusal *r = &refusals[_i];
+	char *text = NULL;
+	if (asprintf(&text, "%s%s", HEADER, r->body) < 0)
+		ck_abort_msg("asprintf");
+	struct catalog *cat = (struct catalog *)1;
+	struct catalog_error err;
+	int rc = catalog_parse("demo.catalog", text, strlen(text), &cat, &err);
+	free(text);
+	ck_assert_msg(rc == -EINVAL, "%s: accepted", r->name);
+	ck_assert_ptr_null(cat);
+	ck_assert_msg(err.line == r->line, "%s: line %u, expected %u (%s)",
+		      r->name, err.line, r->line, err.msg);
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "demo.catalog:%u: ", r->line);
+	ck_assert_msg(strncmp(err.msg, prefix, strlen(prefix)) == 0,
+		      "%s: message '%s' lacks '%s'", r->name, err.msg, prefix);
+	ck_assert_msg(strstr(err.msg, r->expect) != NULL,
+		      "%s: message '%s' lacks '%s'", r->name, err.msg,
+		      r->expect);
+}
+END_TEST
+
+static void refuse(const char *name, const char *text, size_t len,
+		   unsigned line, const char *expect)
+{
+	struct catalog *cat;
+	struct catalog_error err;
+	ck_assert_int_eq(catalog_parse(name, text, len, &cat, &err), -EINVAL);
+	ck_assert_msg(err.line == line, "line %u, expected %u: %s", err.line,
+		      line, err.msg);
+	ck_assert_msg(strstr(err.msg, expect) != NULL, "'%s' lacks '%s'",
+		      err.msg, expect);
+}
+
+START_TEST(catalog_refuses_profile_not_matching_file)
+{
+	const char *text = HEADER "row r\n    vendor v\n    from appliance\n"
+				  "    to internet\n    port tcp/22 ssh\n"
+				  "    purpose p\n";
+	refuse("dir/other.catalog", text, strlen(text), 1,
+	       "profile 'demo' does not match the file name 'other.catalog'");
+}
+END_TEST
+
+START_TEST(catalog_refuses_binary_and_long_lines)
+{
+	const char nul[] = "profile demo\ntitle a\0b\n";
+	refuse("x", nul, sizeof nul - 1, 2, "NUL byte");
+	char *longline = malloc(3000);
+	memset(longline, 'a', 2999);
+	longline[2999] = '\0';
+	memcpy(longline, "title ", 6);
+	refuse("x", longline, strlen(longline), 1, "line longer than");
+	free(longline);
+}
+END_TEST
+
+START_TEST(catalog_refuses_missing_header)
+{
+	const char *text = "title T\nsource S\nrole a A\n";
+	refuse("x", text, strlen(text), 3, "no 'profile' directive");
+	const char *stray = "profile demo\n    from a\n";
+	refuse("x", stray, strlen(stray), 2,
+	       "indented 'from' outside a role or row");
+}
+END_TEST
+
+START_TEST(catalog_load_file_reports_missing_file)
+{
+	struct catalog *cat;
+	struct catalog_error err;
+	ck_assert_int_eq(catalog_load_file("/nonexistent/x.catalog", &cat, &err),
+			 -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/x.catalog"));
+	ck_assert_int_eq(catalog_load_profile("/nonexistent", "x", &cat, &err),
+			 -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown profile 'x'"));
+	ck_assert_int_eq(catalog_load_profile("/tmp", "../etc", &cat, &err),
+			 -EINVAL);
+}
+END_TEST
+
+/* Every shipped catalog: its role ids exactly as DESIGN.md lists them, its
+ * channel count, and every vendor row present. */
+static const struct shipped {
+	const char *profile;
+	const char *roles;
+	size_t rows;
+	size_t channels;
+} shipped[] = {
+	{"mailstore-server",
+	 "server any adm letsencrypt ca mssql postgresql mailstore-portal", 20,
+	 20},
+	{"mailstore-spe", "cas ih mgmt adm any ca mailstore-portal", 25, 25},
+	{"mailstore-gateway", "gtw any adm", 11, 11},
+	{"seppmail",
+	 "appliance mail-server internet smarthost dns-internal dns-external "
+	 "admin-pc internal-net syslog-server ldap-internal ntp-internal "
+	 "frontend backend gina-frontend seppmail-support firewall",
+	 32, 62},
+	{"sx-mailcrypt",
+	 "appliance internet mail-server dns-internal dns-external admin-pc",
+	 16, 20},
+};
+
+static const char *catalog_folder(void)
+{
+	const char *top = getenv("top_srcdir");
+	static char dir[4096];
+	snprintf(dir, sizeof dir, "%s/catalogs", top ? top : ".");
+	return dir;
+}
+
+START_TEST(catalog_shipped_catalogs_load)
+{
+	const struct shipped *s = &shipped[_i];
+	struct catalog *cat;
+	struct catalog_error err;
+	int rc = catalog_load_profile(catalog_folder(), s->profile, &cat, &err);
+	ck_assert_msg(rc == 0, "%s", err.msg);
+	char roles[512] = "";
+	for (size_t i = 0; i < cat->nroles; i++) {
+		if (i)
+			strcat(roles, " ");
+		strcat(roles, cat->roles[i].id);
+	}
+	ck_assert_str_eq(roles, s->roles);
+	ck_assert_uint_eq(cat->nchannels, s->channels);
+	size_t rows = 0;
+	for (size_t i = 0; i < cat->nchannels; i++)
+		if (i == 0 ||
+		    strcmp(cat->channels[i].row, cat->channels[i - 1].row) != 0)
+			rows++;
+	ck_assert_uint_eq(rows, s->rows);
+	catalog_free(cat);
+}
+END_TEST
+
+START_TEST(catalog_lists_the_folder)
+{
+	char **names;
+	size_t n;
+	ck_assert_int_eq(catalog_list_dir(catalog_folder(), &names, &n), 0);
+	ck_assert_uint_eq(n, sizeof shipped / sizeof shipped[0]);
+	const char *sorted[] = {"mailstore-gateway", "mailstore-server",
+				"mailstore-spe", "seppmail", "sx-mailcrypt"};
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(names[i], sorted[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+END_TEST
+
+START_TEST(catalog_vendor_hosts_are_role_defaults)
+{
+	struct catalog *cat;
+	struct catalog_error err;
+	ck_assert_int_eq(
+		catalog_load_profile(catalog_folder(), "seppmail", &cat, &err),
+		0);
+	const struct catalog_role *r = catalog_role_find(cat, "seppmail-support");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ndefaults, 2);
+	ck_assert_str_eq(r->defaults[0], "update.seppmail.ch");
+	ck_assert_str_eq(r->defaults[1], "support.seppmail.ch");
+	catalog_free(cat);
+	ck_assert_int_eq(catalog_load_profile(catalog_folder(),
+					      "mailstore-server", &cat, &err),
+			 0);
+	r = catalog_role_find(cat, "mailstore-portal");
+	ck_assert_str_eq(r->defaults[0], "my.mailstore.com");
+	catalog_free(cat);
+}
+END_TEST
+
+START_TEST(catalog_check_names_round_trip)
+{
+	for (int i = 0; i < CATALOG_CHECK_COUNT; i++)
+		ck_assert_int_eq(catalog_check_from_name(catalog_check_name(i)),
+				 i);
+	ck_assert_int_eq(catalog_check_from_name("nope"), -1);
+	ck_assert(catalog_check_allows(CATALOG_CHECK_DNS, CATALOG_UDP));
+	ck_assert(catalog_check_allows(CATALOG_CHECK_DNS, CATALOG_TCP));
+	ck_assert(!catalog_check_allows(CATALOG_CHECK_SSH, CATALOG_UDP));
+}
+END_TEST
+
+static Suite *catalog_suite(void)
+{
+	Suite *s = suite_create("catalog");
+	TCase *tc = tcase_create("parser");
+	tcase_add_test(tc, catalog_parses_rows_ports_and_roles);
+	tcase_add_test(tc, catalog_port_override_is_one_field);
+	tcase_add_test(tc, catalog_accepts_crlf_and_tabs);
+	tcase_add_loop_test(tc, catalog_refusals_name_the_line, 0,
+			    sizeof refusals / sizeof refusals[0]);
+	tcase_add_test(tc, catalog_refuses_profile_not_matching_file);
+	tcase_add_test(tc, catalog_refuses_binary_and_long_lines);
+	tcase_add_test(tc, catalog_refuses_missing_header);
+	tcase_add_test(tc, catalog_load_file_reports_missing_file);
+	tcase_add_test(tc, catalog_check_names_round_trip);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shipped");
+	tcase_add_loop_test(tc, catalog_shipped_catalogs_load, 0,
+			    sizeof shipped / sizeof shipped[0]);
+	tcase_add_test(tc, catalog_lists_the_folder);
+	tcase_add_test(tc, catalog_vendor_hosts_are_role_defaults);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(catalog_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
