@@ -1,0 +1,161 @@
+/* The verdict: evidence in, verdict and reason out. Pure: no I/O, no clock.
+ * The order of the rules below is the contract of DESIGN.md's verdict
+ * table; tests/unit/test_verdict.c walks every row. */
+#include "config.h"
+
+#include <errno.h>
+
+#include "veriport/verdict.h"
+
+static struct verdict_result result(enum verdict v, enum reason r)
+{
+	return (struct verdict_result){v, r};
+}
+
+/* ICMPv4 destination unreachable (type 3) codes, RFC 792 and RFC 1812
+ * §5.2.7.1 (13: communication administratively prohibited). */
+static struct verdict_result icmp4(const struct evidence *ev)
+{
+	if (ev->icmp_type != 3)
+		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+	switch (ev->icmp_code) {
+	case 0:
+		return result(VERDICT_REJECTED, REASON_ICMP_NET_UNREACHABLE);
+	case 1:
+		return result(VERDICT_REJECTED, REASON_ICMP_HOST_UNREACHABLE);
+	case 3:
+		return result(VERDICT_REFUSED, REASON_ICMP_PORT_UNREACHABLE);
+	case 9:
+		return result(VERDICT_REJECTED, REASON_ICMP_NET_PROHIBITED);
+	case 10:
+		return result(VERDICT_REJECTED, REASON_ICMP_HOST_PROHIBITED);
+	case 13:
+		return result(VERDICT_REJECTED, REASON_ICMP_ADMIN_PROHIBITED);
+	default:
+		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+	}
+}
+
+/* ICMPv6 destination unreachable (type 1) codes, RFC 4443 §3.1: 1
+ * administratively prohibited, 5 source address failed policy, 6 reject
+ * route to destination — all three are a firewall's policy. */
+static struct verdict_result icmp6(const struct evidence *ev)
+{
+	if (ev->icmp_type != 1)
+		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+	switch (ev->icmp_code) {
+	case 0:
+		return result(VERDICT_REJECTED, REASON_ICMP_NET_UNREACHABLE);
+	case 1:
+	case 5:
+	case 6:
+		return result(VERDICT_REJECTED, REASON_ICMP_ADMIN_PROHIBITED);
+	case 3:
+		return result(VERDICT_REJECTED, REASON_ICMP_HOST_UNREACHABLE);
+	case 4:
+		return result(VERDICT_REFUSED, REASON_ICMP_PORT_UNREACHABLE);
+	default:
+		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+	}
+}
+
+static struct verdict_result dns(enum evidence_dns d)
+{
+	switch (d) {
+	case EVIDENCE_DNS_NXDOMAIN:
+		return result(VERDICT_DNS_ERROR, REASON_NXDOMAIN);
+	case EVIDENCE_DNS_NODATA:
+		return result(VERDICT_DNS_ERROR, REASON_NO_ADDRESS);
+	case EVIDENCE_DNS_SERVFAIL:
+		return result(VERDICT_DNS_ERROR, REASON_SERVFAIL);
+	case EVIDENCE_DNS_REFUSED:
+		return result(VERDICT_DNS_ERROR, REASON_DNS_REFUSED);
+	case EVIDENCE_DNS_UNREACHABLE:
+		return result(VERDICT_DNS_ERROR, REASON_DNS_UNREACHABLE);
+	case EVIDENCE_DNS_TIMEOUT:
+		return result(VERDICT_DNS_ERROR, REASON_DNS_TIMEOUT);
+	case EVIDENCE_DNS_OTHER:
+	case EVIDENCE_DNS_OK:
+		break;
+	}
+	return result(VERDICT_DNS_ERROR, REASON_SERVFAIL);
+}
+
+/* A transport error with no ICMP message behind it: the local stack's
+ * own judgement. */
+static struct verdict_result local_error(int error)
+{
+	switch (error) {
+	case ECONNREFUSED:
+		return result(VERDICT_REFUSED, REASON_TCP_RESET);
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return result(VERDICT_UNREACHABLE, REASON_NO_ROUTE);
+	case ENETDOWN:
+		return result(VERDICT_UNREACHABLE, REASON_NET_DOWN);
+	case EHOSTDOWN:
+		return result(VERDICT_UNREACHABLE, REASON_HOST_DOWN);
+	case EAFNOSUPPORT:
+	case EADDRNOTAVAIL:
+		return result(VERDICT_UNREACHABLE, REASON_NO_ADDRESS_FAMILY);
+	case ETIMEDOUT:
+		return result(VERDICT_FILTERED, REASON_NO_RESPONSE);
+	case ECONNRESET:
+	case EPIPE:
+		return result(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
+	default:
+		return result(VERDICT_UNREACHABLE, REASON_LOCAL_ERROR);
+	}
+}
+
+static struct verdict_result dialogue(const struct evidence *ev)
+{
+	if (ev->dlg_step == DLG_DONE)
+		return result(VERDICT_OK, REASON_ANSWERED);
+	if (ev->dlg_step != DLG_FAIL)
+		/* connected, but the peer never finished its part */
+		return result(VERDICT_PROTOCOL_ERROR, REASON_NO_GREETING);
+	switch (ev->dlg_failure) {
+	case DLG_FAIL_CLOSED_EARLY:
+		return result(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
+	case DLG_FAIL_TOO_LONG:
+		return result(VERDICT_PROTOCOL_ERROR, REASON_TOO_LONG);
+	case DLG_FAIL_UNEXPECTED:
+	case DLG_FAIL_NONE:
+		break;
+	}
+	return result(VERDICT_PROTOCOL_ERROR, REASON_UNEXPECTED_GREETING);
+}
+
+struct verdict_result verdict_decide(const struct evidence *ev)
+{
+	if (ev->skipped)
+		return result(VERDICT_SKIPPED, ev->skip_reason);
+	if (ev->listener_check)
+		return ev->listening
+			       ? result(VERDICT_OK, REASON_LISTENING)
+			       : result(VERDICT_REFUSED, REASON_NOT_LISTENING);
+	if (ev->dns != EVIDENCE_DNS_OK)
+		return dns(ev->dns);
+
+	if (ev->transport == CATALOG_TCP && ev->connected)
+		return ev->dialogue ? dialogue(ev)
+				    : result(VERDICT_OK, REASON_CONNECTED);
+	if (ev->transport == CATALOG_UDP && ev->udp_reply)
+		return ev->udp_reply_bad
+			       ? result(VERDICT_PROTOCOL_ERROR, REASON_BAD_REPLY)
+			       : result(VERDICT_OK, REASON_ANSWERED);
+
+	/* Nothing answered the protocol: ICMP from the path says why. An
+	 * error our own stack made up (a neighbour that never answered ARP
+	 * or NDP) is not a firewall's word. */
+	if (ev->icmp && ev->icmp_local)
+		return result(VERDICT_UNREACHABLE, REASON_HOST_DOWN);
+	if (ev->icmp)
+		return ev->icmp_v6 ? icmp6(ev) : icmp4(ev);
+	if (ev->error != 0)
+		return local_error(ev->error);
+	if (ev->transport == CATALOG_UDP && ev->udp_sent && !ev->reply_expected)
+		return result(VERDICT_UNVERIFIED, REASON_NO_REPLY_EXPECTED);
+	return result(VERDICT_FILTERED, REASON_NO_RESPONSE);
+}

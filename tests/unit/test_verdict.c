@@ -1,0 +1,265 @@
+/* Verdict classifier: one table row per row of DESIGN.md's verdict table
+ * (and per ICMP code we name), evidence in, verdict and reason out. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriport/verdict.h"
+
+enum shape {
+	TCP_PLAIN,  /* tcp check: connect only */
+	TCP_BANNER, /* ssh: a stream dialogue after connect */
+	UDP_REPLY,  /* dns/ntp/...: a reply is expected */
+	UDP_SILENT, /* syslog: no reply expected */
+};
+
+/* Setters: each writes the facts one situation leaves in the evidence. */
+static void connected(struct evidence *ev) { ev->connected = true; }
+static void banner_done(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->dlg_step = DLG_DONE;
+}
+static void banner_unexpected(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->dlg_step = DLG_FAIL;
+	ev->dlg_failure = DLG_FAIL_UNEXPECTED;
+}
+static void banner_closed(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->dlg_step = DLG_FAIL;
+	ev->dlg_failure = DLG_FAIL_CLOSED_EARLY;
+}
+static void banner_too_long(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->dlg_step = DLG_FAIL;
+	ev->dlg_failure = DLG_FAIL_TOO_LONG;
+}
+static void banner_silent(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->timed_out = true;
+	ev->dlg_step = DLG_MORE;
+}
+static void timed_out(struct evidence *ev) { ev->timed_out = true; }
+static void reset(struct evidence *ev) { ev->error = ECONNREFUSED; }
+static void no_route(struct evidence *ev) { ev->error = ENETUNREACH; }
+static void host_no_route(struct evidence *ev) { ev->error = EHOSTUNREACH; }
+static void net_down(struct evidence *ev) { ev->error = ENETDOWN; }
+static void no_v6(struct evidence *ev) { ev->error = EAFNOSUPPORT; }
+static void conn_reset(struct evidence *ev) { ev->error = ECONNRESET; }
+static void icmp4(struct evidence *ev, int code, int err)
+{
+	ev->error = err;
+	ev->icmp = true;
+	ev->icmp_type = 3;
+	ev->icmp_code = (uint8_t)code;
+}
+static void icmp4_admin(struct evidence *ev) { icmp4(ev, 13, EHOSTUNREACH); }
+static void icmp4_host(struct evidence *ev) { icmp4(ev, 1, EHOSTUNREACH); }
+static void icmp4_net(struct evidence *ev) { icmp4(ev, 0, ENETUNREACH); }
+static void icmp4_port(struct evidence *ev) { icmp4(ev, 3, ECONNREFUSED); }
+static void icmp4_net_prohib(struct evidence *ev) { icmp4(ev, 9, ENETUNREACH); }
+static void icmp4_host_prohib(struct evidence *ev) { icmp4(ev, 10, EHOSTUNREACH); }
+static void icmp4_frag(struct evidence *ev) { icmp4(ev, 4, EMSGSIZE); }
+static void icmp4_local(struct evidence *ev)
+{
+	icmp4(ev, 1, EHOSTUNREACH);
+	ev->icmp_local = true;
+}
+static void icmp6(struct evidence *ev, int code, int err)
+{
+	ev->error = err;
+	ev->icmp = true;
+	ev->icmp_v6 = true;
+	ev->icmp_type = 1;
+	ev->icmp_code = (uint8_t)code;
+}
+static void icmp6_admin(struct evidence *ev) { icmp6(ev, 1, EACCES); }
+static void icmp6_policy(struct evidence *ev) { icmp6(ev, 5, EACCES); }
+static void icmp6_reject_route(struct evidence *ev) { icmp6(ev, 6, EACCES); }
+static void icmp6_noroute(struct evidence *ev) { icmp6(ev, 0, ENETUNREACH); }
+static void icmp6_addr(struct evidence *ev) { icmp6(ev, 3, EHOSTUNREACH); }
+static void icmp6_port(struct evidence *ev) { icmp6(ev, 4, ECONNREFUSED); }
+static void udp_answer(struct evidence *ev)
+{
+	ev->udp_sent = true;
+	ev->udp_reply = true;
+}
+static void udp_wrong_protocol(struct evidence *ev)
+{
+	ev->udp_sent = true;
+	ev->udp_reply = true;
+	ev->udp_reply_bad = true;
+}
+static void udp_silence(struct evidence *ev)
+{
+	ev->udp_sent = true;
+	ev->timed_out = true;
+}
+static void udp_port_unreachable(struct evidence *ev)
+{
+	ev->udp_sent = true;
+	icmp4(ev, 3, ECONNREFUSED);
+}
+static void udp_answer_then_icmp(struct evidence *ev)
+{
+	udp_answer(ev);
+	icmp4(ev, 3, ECONNREFUSED);
+}
+static void nxdomain(struct evidence *ev) { ev->dns = EVIDENCE_DNS_NXDOMAIN; }
+static void nodata(struct evidence *ev) { ev->dns = EVIDENCE_DNS_NODATA; }
+static void servfail(struct evidence *ev) { ev->dns = EVIDENCE_DNS_SERVFAIL; }
+static void dns_timeout(struct evidence *ev) { ev->dns = EVIDENCE_DNS_TIMEOUT; }
+static void dns_refused(struct evidence *ev) { ev->dns = EVIDENCE_DNS_REFUSED; }
+static void dns_dead(struct evidence *ev) { ev->dns = EVIDENCE_DNS_UNREACHABLE; }
+static void skip_optional(struct evidence *ev)
+{
+	ev->skipped = true;
+	ev->skip_reason = REASON_OPTIONAL;
+}
+static void skip_no_target(struct evidence *ev)
+{
+	ev->skipped = true;
+	ev->skip_reason = REASON_NO_TARGET;
+}
+static void skip_role(struct evidence *ev)
+{
+	ev->skipped = true;
+	ev->skip_reason = REASON_NOT_THIS_ROLE;
+}
+static void listening(struct evidence *ev)
+{
+	ev->listener_check = true;
+	ev->listening = true;
+}
+static void not_listening(struct evidence *ev) { ev->listener_check = true; }
+
+static const struct row {
+	const char *name;
+	enum shape shape;
+	void (*set)(struct evidence *ev);
+	enum verdict verdict;
+	enum reason reason;
+} rows[] = {
+#define R(shape, set, v, r) {#set, shape, set, VERDICT_##v, REASON_##r}
+	R(TCP_PLAIN, connected, OK, CONNECTED),
+	R(TCP_BANNER, banner_done, OK, ANSWERED),
+	R(TCP_BANNER, banner_unexpected, PROTOCOL_ERROR, UNEXPECTED_GREETING),
+	R(TCP_BANNER, banner_closed, PROTOCOL_ERROR, CLOSED_EARLY),
+	R(TCP_BANNER, banner_too_long, PROTOCOL_ERROR, TOO_LONG),
+	R(TCP_BANNER, banner_silent, PROTOCOL_ERROR, NO_GREETING),
+	R(TCP_PLAIN, timed_out, FILTERED, NO_RESPONSE),
+	R(TCP_PLAIN, reset, REFUSED, TCP_RESET),
+	R(TCP_PLAIN, no_route, UNREACHABLE, NO_ROUTE),
+	R(TCP_PLAIN, host_no_route, UNREACHABLE, NO_ROUTE),
+	R(TCP_PLAIN, net_down, UNREACHABLE, NET_DOWN),
+	R(TCP_PLAIN, no_v6, UNREACHABLE, NO_ADDRESS_FAMILY),
+	R(TCP_PLAIN, conn_reset, PROTOCOL_ERROR, CLOSED_EARLY),
+	R(TCP_PLAIN, icmp4_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
+	R(TCP_PLAIN, icmp4_host, REJECTED, ICMP_HOST_UNREACHABLE),
+	R(TCP_PLAIN, icmp4_net, REJECTED, ICMP_NET_UNREACHABLE),
+	R(TCP_PLAIN, icmp4_port, REFUSED, ICMP_PORT_UNREACHABLE),
+	R(TCP_PLAIN, icmp4_net_prohib, REJECTED, ICMP_NET_PROHIBITED),
+	R(TCP_PLAIN, icmp4_host_prohib, REJECTED, ICMP_HOST_PROHIBITED),
+	R(TCP_PLAIN, icmp4_frag, REJECTED, ICMP_UNREACHABLE),
+	R(TCP_PLAIN, icmp4_local, UNREACHABLE, HOST_DOWN),
+	R(TCP_PLAIN, icmp6_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
+	R(TCP_PLAIN, icmp6_policy, REJECTED, ICMP_ADMIN_PROHIBITED),
+	R(TCP_PLAIN, icmp6_reject_route, REJECTED, ICMP_ADMIN_PROHIBITED),
+	R(TCP_PLAIN, icmp6_noroute, REJECTED, ICMP_NET_UNREACHABLE),
+	R(TCP_PLAIN, icmp6_addr, REJECTED, ICMP_HOST_UNREACHABLE),
+	R(TCP_PLAIN, icmp6_port, REFUSED, ICMP_PORT_UNREACHABLE),
+	R(UDP_REPLY, udp_answer, OK, ANSWERED),
+	R(UDP_REPLY, udp_wrong_protocol, PROTOCOL_ERROR, BAD_REPLY),
+	R(UDP_REPLY, udp_silence, FILTERED, NO_RESPONSE),
+	R(UDP_REPLY, udp_port_unreachable, REFUSED, ICMP_PORT_UNREACHABLE),
+	R(UDP_REPLY, udp_answer_then_icmp, OK, ANSWERED),
+	R(UDP_SILENT, udp_silence, UNVERIFIED, NO_REPLY_EXPECTED),
+	R(UDP_SILENT, udp_port_unreachable, REFUSED, ICMP_PORT_UNREACHABLE),
+	R(UDP_SILENT, icmp4_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
+	R(TCP_PLAIN, nxdomain, DNS_ERROR, NXDOMAIN),
+	R(TCP_PLAIN, nodata, DNS_ERROR, NO_ADDRESS),
+	R(TCP_PLAIN, servfail, DNS_ERROR, SERVFAIL),
+	R(TCP_PLAIN, dns_timeout, DNS_ERROR, DNS_TIMEOUT),
+	R(TCP_PLAIN, dns_refused, DNS_ERROR, DNS_REFUSED),
+	R(TCP_PLAIN, dns_dead, DNS_ERROR, DNS_UNREACHABLE),
+	R(TCP_PLAIN, skip_optional, SKIPPED, OPTIONAL),
+	R(TCP_PLAIN, skip_no_target, SKIPPED, NO_TARGET),
+	R(TCP_PLAIN, skip_role, SKIPPED, NOT_THIS_ROLE),
+	R(TCP_PLAIN, listening, OK, LISTENING),
+	R(UDP_REPLY, not_listening, REFUSED, NOT_LISTENING),
+#undef R
+};
+
+START_TEST(verdict_table_row)
+{
+	const struct row *r = &rows[_i];
+	struct evidence ev;
+	static const enum catalog_check checks[] = {
+		[TCP_PLAIN] = CATALOG_CHECK_TCP,
+		[TCP_BANNER] = CATALOG_CHECK_SSH,
+		[UDP_REPLY] = CATALOG_CHECK_DNS,
+		[UDP_SILENT] = CATALOG_CHECK_SYSLOG,
+	};
+	evidence_init(&ev, r->shape >= UDP_REPLY ? CATALOG_UDP : CATALOG_TCP,
+		      checks[r->shape]);
+	ev.dialogue = r->shape == TCP_BANNER;
+	ev.reply_expected = r->shape == UDP_REPLY;
+	r->set(&ev);
+	struct verdict_result got = verdict_decide(&ev);
+	ck_assert_msg(got.verdict == r->verdict && got.reason == r->reason,
+		      "%s: got %s/%s, expected %s/%s", r->name,
+		      verdict_word(got.verdict), reason_word(got.reason),
+		      verdict_word(r->verdict), reason_word(r->reason));
+}
+END_TEST
+
+START_TEST(verdict_words_are_the_contract)
+{
+	static const char *const words[] = {
+		"ok",         "filtered",       "rejected",  "refused",
+		"unreachable", "intercepted",   "tls-error", "protocol-error",
+		"dns-error",  "unverified",     "skipped"};
+	ck_assert_uint_eq(VERDICT_COUNT, sizeof words / sizeof words[0]);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		ck_assert_str_eq(verdict_word(v), words[v]);
+	for (int r = 0; r < REASON_COUNT; r++)
+		ck_assert_ptr_nonnull(reason_word(r));
+}
+END_TEST
+
+START_TEST(evidence_lines_are_bounded)
+{
+	struct evidence ev;
+	evidence_init(&ev, CATALOG_TCP, CATALOG_CHECK_TCP);
+	for (int i = 0; i < 3 * EVIDENCE_LINES_MAX; i++)
+		evidence_add(&ev, "line %d %0300d", i, 0);
+	ck_assert_uint_eq(ev.nlines, EVIDENCE_LINES_MAX);
+	ck_assert_uint_eq(strlen(ev.lines[0]), EVIDENCE_LINE_LEN - 1);
+	ck_assert_str_eq(ev.lines[EVIDENCE_LINES_MAX - 1],
+			 "(further evidence lines dropped)");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("verdict");
+	TCase *tc = tcase_create("table");
+	tcase_add_loop_test(tc, verdict_table_row, 0,
+			    sizeof rows / sizeof rows[0]);
+	tcase_add_test(tc, verdict_words_are_the_contract);
+	tcase_add_test(tc, evidence_lines_are_bounded);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
