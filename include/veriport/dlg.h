@@ -1,0 +1,97 @@
+/* Protocol dialogues, sans-I/O: each is fed the bytes a peer sent and says
+ * what to send next and how the exchange ended. No socket, no event loop,
+ * no OpenSSL in any dialogue; the probe engine does all I/O. */
+#ifndef VERIPORT_DLG_H
+#define VERIPORT_DLG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veriport/catalog.h"
+
+/* Largest request a dialogue sends in one step (a DNS query with the
+ * longest name, an SNMP GetRequest with a long community). */
+#define DLG_OUT_MAX 600
+/* Bytes of peer input a dialogue keeps at once: a banner line is at most
+ * 255 bytes (RFC 4253 §4.2), a DNS/TCP answer to our one-name query fits
+ * easily; more is a hostile or wrong peer. */
+#define DLG_IN_MAX 4096
+/* Evidence text a dialogue leaves: the banner, the answer summary. */
+#define DLG_DETAIL_MAX 256
+
+/* Parameters a dialogue may use; zeroed fields take the defaults. */
+struct dlg_params {
+	const char *snmp_community; /* default "public" */
+	const char *dns_qname;      /* name a dns check asks for; default "." */
+	uint16_t id;                /* random transaction id (DNS, SNMP, CLDAP) */
+};
+
+enum dlg_step {
+	DLG_MORE,     /* send dlg_output(), then feed what the peer sends */
+	DLG_STARTTLS, /* start TLS now, then feed the decrypted bytes */
+	DLG_DONE,     /* the exchange succeeded: see detail */
+	DLG_FAIL,     /* the exchange failed: see failure and detail */
+};
+
+enum dlg_failure {
+	DLG_FAIL_NONE,
+	DLG_FAIL_UNEXPECTED,   /* the peer speaks another protocol */
+	DLG_FAIL_CLOSED_EARLY, /* the peer closed before the exchange ended */
+	DLG_FAIL_TOO_LONG,     /* a line or answer over our bound */
+};
+
+/* A stream (TCP) dialogue. */
+struct dlg {
+	enum catalog_check check;
+	struct dlg_params params;
+	int state;
+	uint8_t in[DLG_IN_MAX];
+	size_t inlen;
+	uint8_t out[DLG_OUT_MAX];
+	size_t outlen;
+	enum dlg_failure failure;
+	char detail[DLG_DETAIL_MAX];
+};
+
+/* True when CHECK has a stream dialogue (after a TCP connect). */
+bool dlg_has_stream(enum catalog_check check);
+/* Start a dialogue. Returns 0, or -ENOTSUP when CHECK has none. The first
+ * bytes to send (if the client speaks first) are in dlg_output(). */
+int dlg_start(struct dlg *d, enum catalog_check check,
+	      const struct dlg_params *params);
+/* Feed LEN bytes the peer sent. */
+enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len);
+/* The peer closed its side. */
+enum dlg_step dlg_eof(struct dlg *d);
+/* Bytes to send now; dlg_sent() after they were handed to the socket. */
+size_t dlg_output(const struct dlg *d, const uint8_t **out);
+void dlg_sent(struct dlg *d);
+
+/* A datagram (UDP) check: one request, and a test of each reply. */
+struct dlg_udp {
+	enum catalog_check check;
+	struct dlg_params params;
+	uint8_t req[DLG_OUT_MAX];
+	size_t reqlen;
+	char detail[DLG_DETAIL_MAX];
+};
+
+enum dlg_udp_match {
+	DLG_UDP_MATCH,    /* the answer to our request */
+	DLG_UDP_FOREIGN,  /* not an answer to this request: ignore it */
+	DLG_UDP_BAD,      /* an answer, but not the expected protocol */
+};
+
+/* True when CHECK runs over UDP. */
+bool dlg_udp_supported(enum catalog_check check);
+/* False for protocols that never answer (syslog). */
+bool dlg_udp_expects_reply(enum catalog_check check);
+/* Build the request into D->req. Returns 0 or -ENOTSUP. */
+int dlg_udp_start(struct dlg_udp *d, enum catalog_check check,
+		  const struct dlg_params *params);
+/* Judge one datagram; on MATCH or BAD, D->detail says what it was. */
+enum dlg_udp_match dlg_udp_reply(struct dlg_udp *d, const uint8_t *buf,
+				 size_t len);
+
+#endif

@@ -1,0 +1,305 @@
+/* Dialogue dispatch: which protocol runs a check kind over a stream or as
+ * datagrams, the feeding loop that keeps peer input inside DLG_IN_MAX, and
+ * the line reader the banner protocols share. No I/O here: the probe
+ * engine owns every socket. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dlg_impl.h"
+#include "veriport/xalloc.h"
+
+/* d->state once the exchange ended; protocols use states >= 0. */
+#define STATE_DONE (-1)
+#define STATE_FAIL (-2)
+
+static const struct dlg_stream_ops *const streams[CATALOG_CHECK_COUNT] = {
+    [CATALOG_CHECK_SSH] = &dlg_ssh_ops,
+    [CATALOG_CHECK_RSYNC] = &dlg_rsync_ops,
+    [CATALOG_CHECK_RAZOR] = &dlg_razor_ops,
+    [CATALOG_CHECK_DNS] = &dlg_dns_tcp_ops,
+};
+
+static const struct dlg_udp_ops *const datagrams[CATALOG_CHECK_COUNT] = {
+    [CATALOG_CHECK_CLDAP] = &dlg_cldap_ops,
+    [CATALOG_CHECK_DNS] = &dlg_dns_udp_ops,
+    [CATALOG_CHECK_NTP] = &dlg_ntp_ops,
+    [CATALOG_CHECK_SNMP] = &dlg_snmp_ops,
+    [CATALOG_CHECK_SYSLOG] = &dlg_syslog_ops,
+    [CATALOG_CHECK_PYZOR] = &dlg_pyzor_ops,
+    [CATALOG_CHECK_DCC] = &dlg_dcc_ops,
+};
+
+static const struct dlg_stream_ops *stream_ops(enum catalog_check check)
+{
+	if ((unsigned)check >= CATALOG_CHECK_COUNT)
+		return NULL;
+	return streams[check];
+}
+
+static const struct dlg_udp_ops *udp_ops(enum catalog_check check)
+{
+	if ((unsigned)check >= CATALOG_CHECK_COUNT)
+		return NULL;
+	return datagrams[check];
+}
+
+static void set_params(struct dlg_params *dst, const struct dlg_params *src)
+{
+	if (src)
+		*dst = *src;
+	else
+		memset(dst, 0, sizeof *dst);
+	if (!dst->snmp_community)
+		dst->snmp_community = "public";
+	if (!dst->dns_qname)
+		dst->dns_qname = ".";
+}
+
+bool dlg_has_stream(enum catalog_check check)
+{
+	return stream_ops(check) != NULL;
+}
+
+int dlg_start(struct dlg *d, enum catalog_check check,
+              const struct dlg_params *params)
+{
+	memset(d, 0, sizeof *d);
+	d->check = check;
+	set_params(&d->params, params);
+	const struct dlg_stream_ops *ops = stream_ops(check);
+	if (!ops)
+		return -ENOTSUP;
+	return ops->start ? ops->start(d) : 0;
+}
+
+static enum dlg_step ended(const struct dlg *d)
+{
+	return d->state == STATE_DONE ? DLG_DONE : DLG_FAIL;
+}
+
+static enum dlg_step latch(struct dlg *d, enum dlg_step step)
+{
+	if (step == DLG_DONE)
+		d->state = STATE_DONE;
+	else if (step == DLG_FAIL)
+		d->state = STATE_FAIL;
+	return step;
+}
+
+static const struct dlg_stream_ops *started(const struct dlg *d)
+{
+	const struct dlg_stream_ops *ops = stream_ops(d->check);
+	if (!ops)
+		fatalx("no stream dialogue for check %d", (int)d->check);
+	return ops;
+}
+
+enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
+{
+	const struct dlg_stream_ops *ops = started(d);
+	if (d->state < 0)
+		return ended(d);
+	/* Take the input in pieces that fit, so a peer that sends more than
+	 * DLG_IN_MAX at once (or forever) costs a bounded buffer: each piece
+	 * is either consumed by the protocol or proves it over-long. */
+	do {
+		size_t n = DLG_IN_MAX - d->inlen;
+		if (n > len)
+			n = len;
+		if (n > 0) {
+			memcpy(d->in + d->inlen, in, n);
+			d->inlen += n;
+			in += n;
+			len -= n;
+		}
+		enum dlg_step step = ops->input(d);
+		if (step == DLG_DONE || step == DLG_FAIL)
+			return latch(d, step);
+		if (d->inlen == DLG_IN_MAX) {
+			snprintf(d->detail, sizeof d->detail,
+			         "%d bytes from the peer and still no complete "
+			         "message",
+			         DLG_IN_MAX);
+			return latch(d, dlg_fail(d, DLG_FAIL_TOO_LONG));
+		}
+		if (step != DLG_MORE || len == 0)
+			return step;
+	} while (len > 0);
+	return DLG_MORE;
+}
+
+enum dlg_step dlg_eof(struct dlg *d)
+{
+	const struct dlg_stream_ops *ops = started(d);
+	if (d->state < 0)
+		return ended(d);
+	enum dlg_step step = ops->eof ? ops->eof(d) : DLG_FAIL;
+	if (step != DLG_DONE && step != DLG_FAIL) {
+		/* Nothing more can come: an exchange still open has failed. */
+		step = dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
+	}
+	if (step == DLG_FAIL && d->failure == DLG_FAIL_NONE)
+		d->failure = DLG_FAIL_CLOSED_EARLY;
+	return latch(d, step);
+}
+
+size_t dlg_output(const struct dlg *d, const uint8_t **out)
+{
+	*out = d->out;
+	return d->outlen;
+}
+
+void dlg_sent(struct dlg *d)
+{
+	/* Only the count goes: the bytes stay, and dns over TCP matches the
+	 * answer's question against the query it left in out[]. */
+	d->outlen = 0;
+}
+
+bool dlg_udp_supported(enum catalog_check check)
+{
+	return udp_ops(check) != NULL;
+}
+
+bool dlg_udp_expects_reply(enum catalog_check check)
+{
+	const struct dlg_udp_ops *ops = udp_ops(check);
+	return ops && ops->expects_reply;
+}
+
+int dlg_udp_start(struct dlg_udp *d, enum catalog_check check,
+                  const struct dlg_params *params)
+{
+	memset(d, 0, sizeof *d);
+	d->check = check;
+	set_params(&d->params, params);
+	const struct dlg_udp_ops *ops = udp_ops(check);
+	if (!ops)
+		return -ENOTSUP;
+	return ops->start(d);
+}
+
+enum dlg_udp_match dlg_udp_reply(struct dlg_udp *d, const uint8_t *buf,
+                                 size_t len)
+{
+	const struct dlg_udp_ops *ops = udp_ops(d->check);
+	if (!ops)
+		fatalx("no datagram dialogue for check %d", (int)d->check);
+	static const uint8_t empty[1];
+	d->detail[0] = '\0';
+	return ops->reply(d, buf ? buf : empty, buf ? len : 0);
+}
+
+/* Helpers for the dialogue modules (dlg_impl.h). */
+
+enum dlg_line dlg_line_take(struct dlg *d, char *line, size_t max, size_t *len)
+{
+	size_t look = d->inlen < max ? d->inlen : max;
+	const uint8_t *lf = memchr(d->in, '\n', look);
+	if (!lf)
+		return d->inlen >= max ? DLG_LINE_TOO_LONG : DLG_LINE_PARTIAL;
+	size_t n = (size_t)(lf - d->in);
+	size_t take = n + 1;
+	if (n > 0 && d->in[n - 1] == '\r')
+		n--;
+	/* n <= max - 1: the LF is within the first max bytes. */
+	memcpy(line, d->in, n);
+	line[n] = '\0';
+	*len = n;
+	dlg_consume(d, take);
+	return DLG_LINE_OK;
+}
+
+void dlg_consume(struct dlg *d, size_t n)
+{
+	if (n > d->inlen)
+		fatalx("consuming %zu of %zu bytes", n, d->inlen);
+	memmove(d->in, d->in + n, d->inlen - n);
+	d->inlen -= n;
+}
+
+void dlg_queue(struct dlg *d, const void *p, size_t n)
+{
+	if (n > DLG_OUT_MAX - d->outlen)
+		fatalx("%zu bytes do not fit in the output", n);
+	memcpy(d->out + d->outlen, p, n);
+	d->outlen += n;
+}
+
+enum dlg_step dlg_fail(struct dlg *d, enum dlg_failure why)
+{
+	d->failure = why;
+	return DLG_FAIL;
+}
+
+bool dlg_has_control(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] < 0x20 && b[i] != '\t' && b[i] != '\r')
+			return true;
+	return false;
+}
+
+bool dlg_may_start(const void *p, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return memcmp(p, prefix, n < k ? n : k) == 0;
+}
+
+/* The escaped form of byte B in PIECE (5 bytes); returns its length. */
+static size_t escape(uint8_t b, char piece[5])
+{
+	if (b == '\\') {
+		memcpy(piece, "\\\\", 2);
+		return 2;
+	}
+	if (b >= 0x20 && b < 0x7f) {
+		piece[0] = (char)b;
+		return 1;
+	}
+	snprintf(piece, 5, "\\x%02x", b);
+	return 4;
+}
+
+void dlg_text_append(char *dst, size_t size, const void *src, size_t n)
+{
+	const uint8_t *b = src;
+	size_t at = strlen(dst);
+	char piece[5];
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += escape(b[i], piece);
+	bool cut = at + total >= size;
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = escape(b[i], piece);
+		/* When it will not all fit, keep room for "...", so a cut
+		 * text always says it was cut. */
+		if (cut && at + plen + 3 >= size) {
+			if (at + 3 < size) {
+				memcpy(dst + at, "...", 3);
+				at += 3;
+			}
+			break;
+		}
+		memcpy(dst + at, piece, plen);
+		at += plen;
+	}
+	if (at < size)
+		dst[at] = '\0';
+}
+
+void dlg_appendf(char *dst, size_t size, const char *fmt, ...)
+{
+	size_t at = strlen(dst);
+	if (at + 1 >= size)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst + at, size - at, fmt, ap);
+	va_end(ap);
+}
