@@ -1,0 +1,62 @@
+/* The plan: catalog x this host's role x the role map -> what to probe.
+ * Decides which channels are probed, to which target names, which are
+ * checked as local listeners and which are skipped (and why). No I/O. */
+#ifndef VERIPORT_PLAN_H
+#define VERIPORT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "veriport/catalog.h"
+#include "veriport/evidence.h"
+
+/* Hosts one --map may name. */
+#define PLAN_MAP_HOSTS_MAX 16
+
+/* One --map KEY=HOST[,HOST...]: KEY is a role id, or a channel id to
+ * point one channel elsewhere. */
+struct plan_map {
+	char *key;
+	char *hosts[PLAN_MAP_HOSTS_MAX];
+	size_t nhosts;
+};
+
+struct plan_options {
+	const char *role;
+	const struct plan_map *maps;
+	size_t nmaps;
+	const char *const *only; /* channel ids; none = all */
+	size_t nonly;
+	bool optional; /* probe optional channels too */
+};
+
+enum plan_kind {
+	PLAN_PROBE,    /* connect from here to host */
+	PLAN_LISTENER, /* this host is the target: is the port bound? */
+	PLAN_SKIP,
+};
+
+struct plan_item {
+	const struct catalog_channel *channel;
+	enum plan_kind kind;
+	enum reason skip_reason; /* PLAN_SKIP only */
+	const char *host;        /* PLAN_PROBE only; points into the map or catalog */
+};
+
+struct plan {
+	struct plan_item *items;
+	size_t nitems;
+};
+
+/* Parse one --map argument. Returns 0, or -EINVAL with ERR naming it. */
+int plan_parse_map(const char *arg, struct plan_map *out, char *err,
+		   size_t errlen);
+void plan_map_free(struct plan_map *m);
+
+/* Returns 0, or -EINVAL when the role, a map key or an --only channel is
+ * not in the catalog (ERR says which, and what there is). */
+int plan_build(const struct catalog *cat, const struct plan_options *o,
+	       struct plan *out, char *err, size_t errlen);
+void plan_free(struct plan *p);
+
+#endif

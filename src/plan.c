@@ -1,0 +1,171 @@
+/* The plan: which channels this host probes, to which names, which it
+ * checks as a local listener, and which it skips. Pure; no I/O.
+ *
+ * Target precedence, most specific first: --map CHANNEL=HOST, the host the
+ * vendor names on that row, --map ROLE=HOST, the role's default hosts. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriport/plan.h"
+#include "veriport/xalloc.h"
+
+int plan_parse_map(const char *arg, struct plan_map *out, char *err,
+		   size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	const char *eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg || eq[1] == '\0') {
+		snprintf(err, errlen,
+			 "--map %s: expected ROLE=HOST[,HOST...]", arg);
+		return -EINVAL;
+	}
+	out->key = xstrndup(arg, (size_t)(eq - arg));
+	const char *p = eq + 1;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n > 253 || out->nhosts == PLAN_MAP_HOSTS_MAX) {
+			snprintf(err, errlen,
+				 "--map %s: expected 1 to %d non-empty host "
+				 "names separated by commas",
+				 arg, PLAN_MAP_HOSTS_MAX);
+			plan_map_free(out);
+			return -EINVAL;
+		}
+		out->hosts[out->nhosts++] = xstrndup(p, n);
+		p += n;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	return 0;
+}
+
+void plan_map_free(struct plan_map *m)
+{
+	free(m->key);
+	for (size_t i = 0; i < m->nhosts; i++)
+		free(m->hosts[i]);
+	memset(m, 0, sizeof *m);
+}
+
+static const struct plan_map *find_map(const struct plan_options *o,
+				       const char *key)
+{
+	const struct plan_map *found = NULL;
+	for (size_t i = 0; i < o->nmaps; i++)
+		if (strcmp(o->maps[i].key, key) == 0)
+			found = &o->maps[i]; /* the last --map wins */
+	return found;
+}
+
+static bool wanted(const struct plan_options *o, const char *id)
+{
+	if (o->nonly == 0)
+		return true;
+	for (size_t i = 0; i < o->nonly; i++)
+		if (strcmp(o->only[i], id) == 0)
+			return true;
+	return false;
+}
+
+static void add(struct plan *p, size_t *cap, struct plan_item item)
+{
+	if (p->nitems == *cap) {
+		*cap = *cap ? 2 * *cap : 32;
+		p->items = xreallocarray(p->items, *cap, sizeof *p->items);
+	}
+	p->items[p->nitems++] = item;
+}
+
+static void add_probes(struct plan *p, size_t *cap, const struct catalog *cat,
+		       const struct catalog_channel *ch,
+		       const struct plan_options *o)
+{
+	const struct catalog_role *to = &cat->roles[ch->to];
+	const struct plan_map *m = find_map(o, ch->id);
+	if (m == NULL && ch->host != NULL) {
+		add(p, cap, (struct plan_item){ch, PLAN_PROBE, 0, ch->host});
+		return;
+	}
+	if (m == NULL)
+		m = find_map(o, to->id);
+	if (m != NULL) {
+		for (size_t i = 0; i < m->nhosts; i++)
+			add(p, cap,
+			    (struct plan_item){ch, PLAN_PROBE, 0, m->hosts[i]});
+		return;
+	}
+	for (size_t i = 0; i < to->ndefaults; i++)
+		add(p, cap, (struct plan_item){ch, PLAN_PROBE, 0, to->defaults[i]});
+	if (to->ndefaults == 0)
+		add(p, cap, (struct plan_item){ch, PLAN_SKIP, REASON_NO_TARGET, NULL});
+}
+
+int plan_build(const struct catalog *cat, const struct plan_options *o,
+	       struct plan *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (catalog_role_find(cat, o->role) == NULL) {
+		char roles[512] = "";
+		for (size_t i = 0; i < cat->nroles; i++)
+			snprintf(roles + strlen(roles), sizeof roles - strlen(roles),
+				 "%s%s", i ? ", " : "", cat->roles[i].id);
+		snprintf(err, errlen, "unknown role '%s' in profile %s (roles: %s)",
+			 o->role, cat->profile, roles);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->nmaps; i++)
+		if (catalog_role_find(cat, o->maps[i].key) == NULL &&
+		    catalog_channel_find((struct catalog *)cat, o->maps[i].key) == NULL) {
+			snprintf(err, errlen,
+				 "--map %s=...: '%s' is neither a role nor a "
+				 "channel of profile %s",
+				 o->maps[i].key, o->maps[i].key, cat->profile);
+			return -EINVAL;
+		}
+	for (size_t i = 0; i < o->nonly; i++)
+		if (catalog_channel_find((struct catalog *)cat, o->only[i]) == NULL) {
+			snprintf(err, errlen,
+				 "--only %s: no such channel in profile %s "
+				 "('veriport catalog show %s' lists them)",
+				 o->only[i], cat->profile, cat->profile);
+			return -EINVAL;
+		}
+	size_t cap = 0;
+	for (size_t i = 0; i < cat->nchannels; i++) {
+		const struct catalog_channel *ch = &cat->channels[i];
+		if (!wanted(o, ch->id))
+			continue;
+		bool from = strcmp(cat->roles[ch->from].id, o->role) == 0;
+		bool to = strcmp(cat->roles[ch->to].id, o->role) == 0;
+		if (!from && !to) {
+			/* Named with --only: say why nothing happens. */
+			if (o->nonly > 0)
+				add(out, &cap,
+				    (struct plan_item){ch, PLAN_SKIP,
+						       REASON_NOT_THIS_ROLE, NULL});
+			continue;
+		}
+		if (ch->optional && !o->optional && !(o->nonly > 0)) {
+			add(out, &cap,
+			    (struct plan_item){ch, PLAN_SKIP, REASON_OPTIONAL, NULL});
+			continue;
+		}
+		if (from)
+			add_probes(out, &cap, cat, ch, o);
+		if (to)
+			add(out, &cap,
+			    (struct plan_item){ch, PLAN_LISTENER, 0, NULL});
+	}
+	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	free(p->items);
+	memset(p, 0, sizeof *p);
+}
