@@ -30,10 +30,10 @@
 static const struct {
 	const char *name;
 	unsigned transports;
-	bool starttls;
+	unsigned tls;
 } checks[CATALOG_CHECK_COUNT] = {
-#define CATALOG_CHECK_ROW(id, name, transports, starttls)                      \
-	[CATALOG_CHECK_##id] = {name, transports, starttls},
+#define CATALOG_CHECK_ROW(id, name, transports, tls)                           \
+	[CATALOG_CHECK_##id] = {name, transports, tls},
 	CATALOG_CHECKS(CATALOG_CHECK_ROW)
 #undef CATALOG_CHECK_ROW
 };
@@ -53,7 +53,12 @@ int catalog_check_from_name(const char *name)
 
 bool catalog_check_is_starttls(enum catalog_check check)
 {
-	return checks[check].starttls;
+	return checks[check].tls == 1;
+}
+
+bool catalog_check_is_implicit_tls(enum catalog_check check)
+{
+	return checks[check].tls == 2;
 }
 
 bool catalog_check_allows(enum catalog_check check,

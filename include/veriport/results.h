@@ -1,0 +1,47 @@
+/* Results: one per (channel, address) — or per channel when it was skipped
+ * or checked as a local listener — with its evidence and verdict, and the
+ * exit status they add up to. */
+#ifndef VERIPORT_RESULTS_H
+#define VERIPORT_RESULTS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "veriport/catalog.h"
+#include "veriport/evidence.h"
+#include "veriport/verdict.h"
+
+struct result {
+	const struct catalog_channel *channel;
+	const char *host; /* target name; NULL when skipped or local */
+	char address[46]; /* "" when no address was probed */
+	struct evidence ev;
+	struct verdict_result verdict;
+};
+
+struct results {
+	const struct catalog *catalog;
+	const char *role;
+	time_t started;
+	double duration_ms;
+	struct result *items;
+	size_t nitems;
+};
+
+/* Exit status of DESIGN.md (Nagios plugin convention): 0 every probed
+ * required channel is ok; 1 only optional channels failed, or something is
+ * unverified (a required channel with no target counts as unverified);
+ * 2 a required channel failed. */
+enum results_status {
+	RESULTS_OK = 0,
+	RESULTS_WARNING = 1,
+	RESULTS_CRITICAL = 2,
+	RESULTS_UNKNOWN = 3,
+};
+
+enum results_status results_status(const struct results *r);
+/* COUNTS[v] = results with verdict v. */
+void results_count(const struct results *r, size_t counts[VERDICT_COUNT]);
+void results_free(struct results *r);
+
+#endif

@@ -1,0 +1,29 @@
+/* One sweep: a plan's names resolved, every address probed at once (under
+ * the in-flight limit), all of it bounded by a deadline, on one libuv
+ * loop. Probes start as soon as their name resolves, so a sweep takes
+ * about one probe timeout, not the sum of them. */
+#ifndef VERIPORT_SWEEP_H
+#define VERIPORT_SWEEP_H
+
+#include <uv.h>
+
+#include "veriport/plan.h"
+#include "veriport/probe.h"
+#include "veriport/results.h"
+
+struct sweep_options {
+	struct probe_options probe;
+	unsigned deadline_ms; /* the whole sweep; 0 = twice the probe timeout */
+	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
+};
+
+/* Run a sweep on a loop of its own until it is over. Fills OUT (results
+ * in plan order, each probe's addresses in DNS order). Returns 0 or a
+ * negative errno with ERR filled in (the resolver could not start). */
+int sweep_run(const struct catalog *cat, const char *role,
+	      const struct plan *plan, const struct sweep_options *o,
+	      struct results *out, char *err, size_t errlen);
+
+#endif

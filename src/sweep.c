@@ -1,0 +1,259 @@
+/* One sweep: resolve the plan's names (each once), submit a probe per
+ * address as soon as its name resolves, stop everything at the deadline,
+ * and gather results in plan order with their verdicts. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriport/resolve.h"
+#include "veriport/sweep.h"
+#include "veriport/xalloc.h"
+
+/* One plan item's outcome: its probes (one per address), or the evidence
+ * that stands for it when it was skipped, local, or its name failed. */
+struct item_state {
+	struct probe_job *jobs;
+	size_t njobs;
+	struct evidence ev; /* used when njobs == 0 */
+	char dns_detail[160];
+};
+
+/* One distinct name of the plan. */
+struct host_state {
+	struct sweep *sweep;
+	const char *name;
+};
+
+struct sweep {
+	uv_loop_t loop;
+	const struct plan *plan;
+	const struct sweep_options *opt;
+	struct item_state *items;
+	struct host_state *hosts;
+	size_t nhosts;
+	struct resolve *resolver;
+	struct probe_engine *engine;
+	uv_timer_t deadline;
+	size_t pending_names;
+	size_t jobs_total, jobs_done;
+	bool over;
+};
+
+static void sweep_on_over(uv_timer_t *t)
+{
+	struct sweep *s = t->data;
+	resolve_close(s->resolver);
+	s->resolver = NULL;
+	uv_close((uv_handle_t *)&s->deadline, NULL);
+}
+
+/* Everything answered: close the resolver on the next loop turn, since
+ * this may run inside a c-ares callback. The deadline timer does it. */
+static void sweep_maybe_end(struct sweep *s)
+{
+	if (s->over || s->pending_names > 0 || s->jobs_done < s->jobs_total)
+		return;
+	s->over = true;
+	uv_timer_start(&s->deadline, sweep_on_over, 0, 0);
+}
+
+static void sweep_on_probe_done(struct probe_job *job, void *arg)
+{
+	(void)job;
+	struct sweep *s = arg;
+	s->jobs_done++;
+	if (s->opt->progress != NULL)
+		s->opt->progress(s->opt->progress_arg, s->jobs_done,
+				 s->jobs_total);
+	sweep_maybe_end(s);
+}
+
+static void address_text(const struct sockaddr_storage *ss, char *buf,
+			 size_t len)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			  buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+			  (socklen_t)len);
+}
+
+static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
+{
+	struct host_state *h = arg;
+	struct sweep *s = h->sweep;
+	s->pending_names--;
+	char answer[RESOLVE_ADDRS_MAX * 48] = "";
+	for (size_t i = 0; i < a->naddrs; i++) {
+		char text[46];
+		address_text(&a->addrs[i], text, sizeof text);
+		snprintf(answer + strlen(answer), sizeof answer - strlen(answer),
+			 "%s%s", i ? " " : "", text);
+	}
+	const struct plan *plan = s->plan;
+	for (size_t i = 0; i < plan->nitems; i++) {
+		const struct plan_item *pi = &plan->items[i];
+		if (pi->kind != PLAN_PROBE || strcmp(pi->host, h->name) != 0)
+			continue;
+		struct item_state *is = &s->items[i];
+		if (a->status != EVIDENCE_DNS_OK || s->over) {
+			evidence_init(&is->ev, pi->channel->transport,
+				      pi->channel->check);
+			is->ev.dns = a->status == EVIDENCE_DNS_OK
+					     ? EVIDENCE_DNS_TIMEOUT
+					     : a->status;
+			evidence_add(&is->ev, "DNS %s: %s", h->name,
+				     a->detail[0] ? a->detail : "no answer");
+			continue;
+		}
+		is->jobs = xcalloc(a->naddrs, sizeof *is->jobs);
+		is->njobs = a->naddrs;
+		s->jobs_total += a->naddrs;
+		for (size_t j = 0; j < a->naddrs; j++) {
+			struct probe_job *job = &is->jobs[j];
+			job->channel = pi->channel;
+			job->host = pi->host;
+			job->addr = a->addrs[j];
+			address_text(&job->addr, job->address,
+				     sizeof job->address);
+			evidence_init(&job->ev, pi->channel->transport,
+				      pi->channel->check);
+			if (strcmp(h->name, job->address) != 0)
+				evidence_add(&job->ev, "DNS %s: %s", h->name,
+					     answer);
+			if (a->dropped > 0)
+				evidence_add(&job->ev,
+					     "DNS: %zu more addresses not probed",
+					     a->dropped);
+			probe_submit(s->engine, job);
+		}
+	}
+	sweep_maybe_end(s);
+}
+
+static void sweep_on_deadline(uv_timer_t *t)
+{
+	struct sweep *s = t->data;
+	/* Lookups still pending end as DNS timeouts; probes still running
+	 * end with what they saw so far. */
+	resolve_close(s->resolver);
+	s->resolver = NULL;
+	probe_cancel_all(s->engine);
+}
+
+static void sweep_start_lookups(struct sweep *s)
+{
+	const struct plan *plan = s->plan;
+	s->hosts = xcalloc(plan->nitems ? plan->nitems : 1, sizeof *s->hosts);
+	for (size_t i = 0; i < plan->nitems; i++) {
+		const struct plan_item *pi = &plan->items[i];
+		if (pi->kind != PLAN_PROBE)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < s->nhosts && !seen; j++)
+			seen = strcmp(s->hosts[j].name, pi->host) == 0;
+		if (!seen)
+			s->hosts[s->nhosts++] =
+				(struct host_state){s, pi->host};
+	}
+	s->pending_names = s->nhosts;
+	/* A literal address may answer inside resolve_host(); the count is
+	 * set first so that cannot end the sweep early. */
+	for (size_t j = 0; j < s->nhosts; j++)
+		resolve_host(s->resolver, s->hosts[j].name, sweep_on_resolved,
+			     &s->hosts[j]);
+}
+
+static void sweep_collect(struct sweep *s, const struct catalog *cat,
+			  const char *role, struct results *out)
+{
+	const struct plan *plan = s->plan;
+	size_t n = 0, cap = 0;
+	for (size_t i = 0; i < plan->nitems; i++)
+		cap += s->items[i].njobs ? s->items[i].njobs : 1;
+	out->catalog = cat;
+	out->role = role;
+	out->items = xcalloc(cap ? cap : 1, sizeof *out->items);
+	for (size_t i = 0; i < plan->nitems; i++) {
+		const struct plan_item *pi = &plan->items[i];
+		struct item_state *is = &s->items[i];
+		if (is->njobs == 0) {
+			struct result *r = &out->items[n++];
+			r->channel = pi->channel;
+			r->host = pi->host;
+			r->ev = is->ev;
+			r->verdict = verdict_decide(&r->ev);
+			continue;
+		}
+		for (size_t j = 0; j < is->njobs; j++) {
+			struct result *r = &out->items[n++];
+			r->channel = pi->channel;
+			r->host = pi->host;
+			memcpy(r->address, is->jobs[j].address,
+			       sizeof r->address);
+			r->ev = is->jobs[j].ev;
+			r->verdict = verdict_decide(&r->ev);
+		}
+		free(is->jobs);
+	}
+	out->nitems = n;
+}
+
+int sweep_run(const struct catalog *cat, const char *role,
+	      const struct plan *plan, const struct sweep_options *o,
+	      struct results *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	struct sweep *s = xcalloc(1, sizeof *s);
+	s->plan = plan;
+	s->opt = o;
+	s->items = xcalloc(plan->nitems ? plan->nitems : 1, sizeof *s->items);
+	uv_loop_init(&s->loop);
+	int rc = resolve_init(&s->resolver, &s->loop, o->probe.timeout_ms, err,
+			      errlen);
+	if (rc < 0) {
+		uv_loop_close(&s->loop);
+		free(s->items);
+		free(s);
+		return rc;
+	}
+	out->started = time(NULL);
+	uint64_t t0 = uv_hrtime();
+	for (size_t i = 0; i < plan->nitems; i++) {
+		const struct plan_item *pi = &plan->items[i];
+		struct item_state *is = &s->items[i];
+		if (pi->kind == PLAN_SKIP) {
+			evidence_init(&is->ev, pi->channel->transport,
+				      pi->channel->check);
+			is->ev.skipped = true;
+			is->ev.skip_reason = pi->skip_reason;
+		} else if (pi->kind == PLAN_LISTENER) {
+			probe_listener(pi->channel, &is->ev);
+		}
+	}
+	s->engine = probe_engine_new(&s->loop, &o->probe, sweep_on_probe_done, s);
+	uv_timer_init(&s->loop, &s->deadline);
+	s->deadline.data = s;
+	unsigned deadline = o->deadline_ms ? o->deadline_ms
+					   : 2 * o->probe.timeout_ms + 1000;
+	uv_timer_start(&s->deadline, sweep_on_deadline, deadline, 0);
+	sweep_start_lookups(s);
+	sweep_maybe_end(s);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	out->duration_ms = (double)(uv_hrtime() - t0) / 1e6;
+	if (uv_loop_close(&s->loop) != 0)
+		fatalx("sweep loop closed with handles open");
+	probe_engine_free(s->engine);
+	sweep_collect(s, cat, role, out);
+	free(s->hosts);
+	free(s->items);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,186 @@
+/* Probe engine on loopback, through a whole sweep: open and closed TCP
+ * ports, a closed UDP port (ICMP port unreachable read from the error
+ * queue), a UDP service that never answers, syslog's silence, and the
+ * sweep bounded by about one timeout. Needs no root. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "veriport/sweep.h"
+
+#define TIMEOUT_MS 600
+
+static const char text[] =
+	"profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+	"row tcp-open\n    vendor v\n    from here\n    to there\n"
+	"    port tcp/1 tcp\n    purpose p\n"
+	"row tcp-closed\n    vendor v\n    from here\n    to there\n"
+	"    port tcp/1 tcp\n    purpose p\n"
+	"row udp-closed\n    vendor v\n    from here\n    to there\n"
+	"    port udp/1 dns\n    purpose p\n"
+	"row udp-silent\n    vendor v\n    from here\n    to there\n"
+	"    port udp/1 dns\n    purpose p\n"
+	"row syslog-silent\n    vendor v\n    from here\n    to there\n"
+	"    port udp/1 syslog\n    purpose p\n"
+	"row listener\n    vendor v\n    from there\n    to here\n"
+	"    port tcp/1 tcp\n    purpose p\n";
+
+/* A socket of the test's own, bound to an ephemeral loopback port. */
+static int bound_socket(int type, uint16_t *port)
+{
+	int fd = socket(AF_INET, type, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t len = sizeof a;
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static uint16_t closed_port(int type)
+{
+	uint16_t port;
+	close(bound_socket(type, &port));
+	return port;
+}
+
+static const struct result *find(const struct results *r, const char *id)
+{
+	for (size_t i = 0; i < r->nitems; i++)
+		if (strcmp(r->items[i].channel->id, id) == 0)
+			return &r->items[i];
+	ck_abort_msg("no result for %s", id);
+	return NULL;
+}
+
+static void expect(const struct results *r, const char *id, enum verdict v,
+		   enum reason why)
+{
+	const struct result *x = find(r, id);
+	ck_assert_msg(x->verdict.verdict == v && x->verdict.reason == why,
+		      "%s: %s/%s, expected %s/%s (%s)", id,
+		      verdict_word(x->verdict.verdict),
+		      reason_word(x->verdict.reason), verdict_word(v),
+		      reason_word(why), x->ev.nlines ? x->ev.lines[0] : "");
+}
+
+START_TEST(probe_sweep_classifies_loopback_channels)
+{
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr), 0);
+	uint16_t open_port, silent_port, syslog_port;
+	int listener = bound_socket(SOCK_STREAM, &open_port);
+	ck_assert_int_eq(listen(listener, 8), 0);
+	int silent = bound_socket(SOCK_DGRAM, &silent_port);
+	int syslog = bound_socket(SOCK_DGRAM, &syslog_port);
+	catalog_channel_find(cat, "tcp-open")->port = open_port;
+	catalog_channel_find(cat, "tcp-closed")->port = closed_port(SOCK_STREAM);
+	catalog_channel_find(cat, "udp-closed")->port = closed_port(SOCK_DGRAM);
+	catalog_channel_find(cat, "udp-silent")->port = silent_port;
+	catalog_channel_find(cat, "syslog-silent")->port = syslog_port;
+	catalog_channel_find(cat, "listener")->port = open_port;
+
+	struct plan_map map;
+	char err[256];
+	ck_assert_int_eq(plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct sweep_options so = {
+		.probe = {.timeout_ms = TIMEOUT_MS, .max_inflight = 4,
+			  .udp_tries = 2},
+	};
+	struct results r;
+	ck_assert_int_eq(sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+
+	ck_assert_uint_eq(r.nitems, 6);
+	expect(&r, "tcp-open", VERDICT_OK, REASON_CONNECTED);
+	ck_assert(find(&r, "tcp-open")->ev.latency_ms >= 0);
+	ck_assert_str_eq(find(&r, "tcp-open")->address, "127.0.0.1");
+	expect(&r, "tcp-closed", VERDICT_REFUSED, REASON_TCP_RESET);
+	expect(&r, "udp-closed", VERDICT_REFUSED, REASON_ICMP_PORT_UNREACHABLE);
+	const struct result *uc = find(&r, "udp-closed");
+	ck_assert(uc->ev.icmp && !uc->ev.icmp_local && !uc->ev.icmp_v6);
+	ck_assert_str_eq(uc->ev.icmp_from, "127.0.0.1");
+	expect(&r, "udp-silent", VERDICT_FILTERED, REASON_NO_RESPONSE);
+	expect(&r, "syslog-silent", VERDICT_UNVERIFIED, REASON_NO_REPLY_EXPECTED);
+	expect(&r, "listener", VERDICT_OK, REASON_LISTENING);
+	ck_assert_int_eq(results_status(&r), RESULTS_CRITICAL);
+	/* Concurrent: the two silent UDP probes each take a whole timeout,
+	 * the sweep takes about one, not two. */
+	ck_assert_msg(r.duration_ms < 1.8 * TIMEOUT_MS, "sweep took %.0f ms",
+		      r.duration_ms);
+	ck_assert_msg(r.duration_ms >= TIMEOUT_MS * 0.9, "sweep took %.0f ms",
+		      r.duration_ms);
+
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&map);
+	catalog_free(cat);
+	close(listener);
+	close(silent);
+	close(syslog);
+}
+END_TEST
+
+START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
+{
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr), 0);
+	catalog_channel_find(cat, "tcp-closed")->port = closed_port(SOCK_STREAM);
+	const char *only[] = {"tcp-closed", "udp-closed"};
+	struct plan_map map;
+	char err[256];
+	ck_assert_int_eq(plan_parse_map("tcp-closed=localhost", &map, err,
+					sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1,
+				  .only = only, .nonly = 2};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct sweep_options so = {
+		.probe = {.timeout_ms = TIMEOUT_MS, .max_inflight = 1,
+			  .udp_tries = 1},
+	};
+	struct results r;
+	ck_assert_int_eq(sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	/* localhost comes from /etc/hosts: 127.0.0.1, and ::1 where the
+	 * host lists it; every address gets its own result. */
+	ck_assert_uint_ge(r.nitems, 2);
+	for (size_t i = 0; i + 1 < r.nitems; i++) {
+		ck_assert_str_eq(r.items[i].channel->id, "tcp-closed");
+		ck_assert_str_eq(r.items[i].host, "localhost");
+		ck_assert_ptr_nonnull(strstr(r.items[i].ev.lines[0], "DNS localhost: "));
+		ck_assert_int_eq(r.items[i].verdict.verdict, VERDICT_REFUSED);
+	}
+	expect(&r, "udp-closed", VERDICT_SKIPPED, REASON_NO_TARGET);
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&map);
+	catalog_free(cat);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("probe");
+	TCase *tc = tcase_create("loopback");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, probe_sweep_classifies_loopback_channels);
+	tcase_add_test(tc, probe_sweep_resolves_names_and_skips_unmapped);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
