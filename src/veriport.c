@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "veriport/catalog.h"
+#include "veriport/plan.h"
 #include "veriport/report.h"
+#include "veriport/sweep.h"
 #include "veriport/xalloc.h"
 
 /* Nagios plugin convention (DESIGN.md): 3 is usage, catalog or
@@ -22,6 +24,17 @@ enum { EXIT_USAGE = 3 };
 
 /* Width for wrapped tables when stdout is not a terminal. */
 #define DEFAULT_WIDTH 100
+
+/* Probe defaults: a few seconds is longer than any healthy handshake
+ * across the Internet and short enough that a dropped channel does not
+ * keep an admin waiting; the in-flight limit stays far below the usual
+ * 1024 descriptors; three UDP sends ride out one lost datagram each way. */
+#define CHECK_TIMEOUT_DEFAULT_S 3.0
+#define CHECK_TIMEOUT_MAX_S 300.0
+#define CHECK_INFLIGHT_DEFAULT 256
+#define CHECK_UDP_TRIES 3
+/* --map and --only arguments on one command line. */
+#define CHECK_ARGS_MAX 64
 
 static const char usage_text[] =
 	"usage: veriport check   --profile NAME --role ROLE [--map ROLE=HOST[,HOST...]]...\n"
@@ -40,8 +53,17 @@ static const char help_text[] =
 	"works, how it is blocked, or whether a proxy intercepts it.\n"
 	"\n"
 	"commands:\n"
+	"  check                 probe every channel of PROFILE that ROLE takes part in\n"
 	"  catalog list          the product profiles veriport knows\n"
 	"  catalog show NAME     one profile's roles and channels\n"
+	"\n"
+	"check options:\n"
+	"  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's target)\n"
+	"  --only CHANNEL              probe only this channel (repeatable)\n"
+	"  --optional                  probe optional channels too\n"
+	"  --timeout SECONDS           per probe (default 3)\n"
+	"  --snmp-community NAME       for snmp checks (default public)\n"
+	"  --verbose                   evidence lines under every result\n"
 	"\n"
 	"The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else the\n"
 	"installed one (" VERIPORT_CATALOGDIR ").\n"
@@ -181,6 +203,222 @@ static int catalog_show(int argc, char **argv)
 	return status;
 }
 
+struct check_opts {
+	const char *profile, *role, *dir;
+	struct plan_map maps[CHECK_ARGS_MAX];
+	size_t nmaps;
+	const char *only[CHECK_ARGS_MAX];
+	size_t nonly;
+	bool optional, verbose;
+	double timeout_s;
+	int format;
+	const char *snmp_community;
+};
+
+static int parse_check_opts(int argc, char **argv, struct check_opts *o)
+{
+	enum {
+		OPT_PROFILE = 256,
+		OPT_ROLE,
+		OPT_MAP,
+		OPT_ONLY,
+		OPT_OPTIONAL,
+		OPT_TIMEOUT,
+		OPT_FORMAT,
+		OPT_CA_FILE,
+		OPT_CANARY,
+		OPT_CATALOG_DIR,
+		OPT_VERBOSE,
+		OPT_SNMP,
+	};
+	static const struct option longopts[] = {
+		{"profile", required_argument, NULL, OPT_PROFILE},
+		{"role", required_argument, NULL, OPT_ROLE},
+		{"map", required_argument, NULL, OPT_MAP},
+		{"only", required_argument, NULL, OPT_ONLY},
+		{"optional", no_argument, NULL, OPT_OPTIONAL},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"ca-file", required_argument, NULL, OPT_CA_FILE},
+		{"canary", required_argument, NULL, OPT_CANARY},
+		{"catalog-dir", required_argument, NULL, OPT_CATALOG_DIR},
+		{"verbose", no_argument, NULL, OPT_VERBOSE},
+		{"snmp-community", required_argument, NULL, OPT_SNMP},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	char err[256];
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROFILE:
+			o->profile = optarg;
+			break;
+		case OPT_ROLE:
+			o->role = optarg;
+			break;
+		case OPT_MAP:
+			if (o->nmaps == CHECK_ARGS_MAX)
+				return usage_error("more than %d --map options",
+						   CHECK_ARGS_MAX);
+			if (plan_parse_map(optarg, &o->maps[o->nmaps], err,
+					   sizeof err) < 0)
+				return usage_error("%s", err);
+			o->nmaps++;
+			break;
+		case OPT_ONLY:
+			if (o->nonly == CHECK_ARGS_MAX)
+				return usage_error("more than %d --only options",
+						   CHECK_ARGS_MAX);
+			o->only[o->nonly++] = optarg;
+			break;
+		case OPT_OPTIONAL:
+			o->optional = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			o->timeout_s = strtod(optarg, &end);
+			if (*end != '\0' || !(o->timeout_s >= 0.05) ||
+			    o->timeout_s > CHECK_TIMEOUT_MAX_S)
+				return usage_error("--timeout %s: expected "
+						   "seconds from 0.05 to %.0f",
+						   optarg, CHECK_TIMEOUT_MAX_S);
+			break;
+		}
+		case OPT_FORMAT:
+			o->format = report_format_from_name(optarg);
+			if (o->format < 0)
+				return usage_error(
+					"--format %s: expected table, json, "
+					"nagios or prometheus",
+					optarg);
+			break;
+		case OPT_CA_FILE:
+		case OPT_CANARY:
+			return usage_error("--%s: TLS checks and interception "
+					   "detection are not in this version "
+					   "yet",
+					   c == OPT_CA_FILE ? "ca-file" : "canary");
+		case OPT_CATALOG_DIR:
+			o->dir = optarg;
+			break;
+		case OPT_VERBOSE:
+			o->verbose = true;
+			break;
+		case OPT_SNMP:
+			o->snmp_community = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			return usage_error("unknown or incomplete option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->profile == NULL || o->role == NULL)
+		return usage_error("%s", "check: expected --profile NAME and "
+					 "--role ROLE");
+	return 0;
+}
+
+/* The live progress line, on a terminal only, erased when done. */
+static void check_on_progress(void *arg, size_t done, size_t total)
+{
+	(void)arg;
+	fprintf(stderr, "\r\033[Kprobing: %zu of %zu done", done, total);
+	fflush(stderr);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct check_opts o = {
+		.timeout_s = CHECK_TIMEOUT_DEFAULT_S,
+		.format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
+		.snmp_community = "public",
+	};
+	int status = parse_check_opts(argc, argv, &o);
+	if (status != 0)
+		goto out_maps;
+	if (o.format < 0)
+		o.format = REPORT_TABLE;
+	status = EXIT_USAGE;
+	struct catalog *cat;
+	struct catalog_error cerr;
+	if (catalog_load_profile(catalog_dir(o.dir), o.profile, &cat, &cerr) <
+	    0) {
+		fprintf(stderr, "veriport: %s\n", cerr.msg);
+		goto out_maps;
+	}
+	struct plan plan;
+	char err[512];
+	struct plan_options po = {
+		.role = o.role,
+		.maps = o.maps,
+		.nmaps = o.nmaps,
+		.only = o.only,
+		.nonly = o.nonly,
+		.optional = o.optional,
+	};
+	if (plan_build(cat, &po, &plan, err, sizeof err) < 0) {
+		usage_error("%s", err);
+		goto out_catalog;
+	}
+	bool live = o.format == REPORT_TABLE && isatty(STDERR_FILENO) &&
+		    isatty(STDOUT_FILENO);
+	struct sweep_options so = {
+		.probe =
+			{
+				.timeout_ms = (unsigned)(o.timeout_s * 1000),
+				.max_inflight = CHECK_INFLIGHT_DEFAULT,
+				.udp_tries = CHECK_UDP_TRIES,
+				.snmp_community = o.snmp_community,
+			},
+		.progress = live ? check_on_progress : NULL,
+	};
+	struct results results;
+	if (sweep_run(cat, o.role, &plan, &so, &results, err, sizeof err) < 0) {
+		fprintf(stderr, "veriport: %s\n", err);
+		goto out_plan;
+	}
+	if (live)
+		fputs("\r\033[K", stderr);
+	status = (int)results_status(&results);
+	switch (o.format) {
+	case REPORT_JSON:
+		if (report_json(stdout, &results) < 0)
+			status = EXIT_USAGE;
+		break;
+	case REPORT_NAGIOS:
+		report_nagios(stdout, &results);
+		break;
+	case REPORT_PROMETHEUS:
+		report_prometheus(stdout, &results);
+		break;
+	default: {
+		struct report_style style = {
+			.colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL,
+			.verbose = o.verbose,
+			.width = terminal_width(),
+		};
+		report_table(stdout, &results, &style);
+	}
+	}
+	results_free(&results);
+out_plan:
+	plan_free(&plan);
+out_catalog:
+	catalog_free(cat);
+out_maps:
+	for (size_t i = 0; i < o.nmaps; i++)
+		plan_map_free(&o.maps[i]);
+	return status;
+}
+
 static int cmd_catalog(int argc, char **argv)
 {
 	if (argc < 2)
@@ -208,7 +446,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int status;
-	if (strcmp(cmd, "catalog") == 0)
+	if (strcmp(cmd, "check") == 0)
+		status = cmd_check(argc - 1, argv + 1);
+	else if (strcmp(cmd, "catalog") == 0)
 		status = cmd_catalog(argc - 1, argv + 1);
 	else if (cmd[0] == '-')
 		status = usage_error("unknown option '%s'", cmd);

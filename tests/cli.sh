@@ -39,6 +39,28 @@ expect 0 '"profile": "seppmail"' -- catalog list --json
 expect 0 "smtp-from-internet" -- catalog show sx-mailcrypt
 expect 0 '"default_target": "update.seppmail.ch,support.seppmail.ch"' -- catalog show seppmail --json
 
+# check: every wrong input is exit 3 with a message naming it.
+expect 3 "expected --profile NAME and --role ROLE" -- check --profile seppmail
+expect 3 "unknown profile 'nosuch'" -- check --profile nosuch --role appliance
+expect 3 "unknown role 'mailserver' in profile sx-mailcrypt (roles: appliance," -- check --profile sx-mailcrypt --role mailserver
+expect 3 "'nowhere' is neither a role nor a channel" -- check --profile sx-mailcrypt --role appliance --map nowhere=h
+expect 3 "expected ROLE=HOST" -- check --profile sx-mailcrypt --role appliance --map internet
+expect 3 "--only nosuch: no such channel" -- check --profile sx-mailcrypt --role appliance --only nosuch
+expect 3 "--timeout 0: expected seconds" -- check --profile sx-mailcrypt --role appliance --timeout 0
+expect 3 "--timeout 1x: expected seconds" -- check --profile sx-mailcrypt --role appliance --timeout 1x
+expect 3 "--format xml: expected table, json" -- check --profile sx-mailcrypt --role appliance --format xml
+expect 3 "unknown or incomplete option '--frob'" -- check --profile sx-mailcrypt --role appliance --frob
+expect 3 "unexpected argument 'extra'" -- check --profile sx-mailcrypt --role appliance extra
+
+# check with nothing mapped probes no network: the channels are skipped
+# and the table tells the user what to --map. A required channel left
+# without a target is not verified: exit 1 (warning), never a silent 0.
+only="--only smtp-to-internet --only dns-internet-udp --only vspp-updates"
+expect 1 "no-target: name the hosts of those roles with --map ROLE=HOST" -- check --profile sx-mailcrypt --role appliance $only --format table
+expect 1 '"reason": "no-target"' -- check --profile sx-mailcrypt --role appliance $only --format json
+expect 1 "^VERIPORT WARNING - sx-mailcrypt as appliance: 0 probed" -- check --profile sx-mailcrypt --role appliance $only --format nagios
+expect 1 'veriport_channel_skipped{profile="sx-mailcrypt",role="appliance",channel="smtp-to-internet",transport="tcp",port="25",target="",address="",optional="false",verdict="skipped",reason="no-target"} 1' -- check --profile sx-mailcrypt --role appliance $only --format prometheus
+
 # A broken catalog in a folder: the error names file and line, exit 3.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -5,7 +5,10 @@
 
 #include <stdio.h>
 
+#include <stdbool.h>
+
 #include "veriport/catalog.h"
+#include "veriport/results.h"
 
 /* Catalog listing: one line per profile (name, channels, title). */
 void report_catalog_list_table(FILE *out, struct catalog *const *cats,
@@ -18,5 +21,33 @@ void report_catalog_show_table(FILE *out, const struct catalog *cat,
 			       int width);
 /* The JSON of DESIGN.md's `catalog show --json` contract. */
 int report_catalog_show_json(FILE *out, const struct catalog *cat);
+
+enum report_format {
+	REPORT_TABLE,
+	REPORT_JSON,
+	REPORT_NAGIOS,
+	REPORT_PROMETHEUS,
+};
+
+/* "table", "json", "nagios", "prometheus"; -1 for anything else. */
+int report_format_from_name(const char *name);
+
+struct report_style {
+	bool colour;  /* ANSI colours for verdicts (stdout is a terminal) */
+	bool verbose; /* evidence lines under every result */
+	int width;    /* terminal width for the table */
+};
+
+/* `check` results: one line per result, evidence under failures (under
+ * every result with verbose), and a summary. */
+void report_table(FILE *out, const struct results *r,
+		  const struct report_style *style);
+/* The JSON contract of DESIGN.md. */
+int report_json(FILE *out, const struct results *r);
+/* Nagios plugin output: status line with perfdata, then one line per
+ * result that is not ok. */
+void report_nagios(FILE *out, const struct results *r);
+/* Prometheus text exposition format 0.0.4. */
+void report_prometheus(FILE *out, const struct results *r);
 
 #endif

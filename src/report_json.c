@@ -1,0 +1,79 @@
+/* `check --format json`: the JSON contract of DESIGN.md, emitted with
+ * Jansson so escaping and numbers are a library's job. */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "veriport/report.h"
+
+static json_t *str_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? json_string(s) : json_null();
+}
+
+static json_t *result_json(const struct results *rs, const struct result *r)
+{
+	const struct catalog_channel *c = r->channel;
+	const struct catalog *cat = rs->catalog;
+	json_t *evidence = json_array();
+	for (size_t i = 0; i < r->ev.nlines; i++)
+		json_array_append_new(evidence, json_string(r->ev.lines[i]));
+	json_t *o = json_pack(
+		"{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:s, s:s, s:o}",
+		"channel", c->id, "transport",
+		catalog_transport_name(c->transport), "port", (int)c->port,
+		"from", cat->roles[c->from].id, "to", cat->roles[c->to].id,
+		"check", catalog_check_name(c->check), "optional", c->optional,
+		"target", str_or_null(r->host), "address",
+		str_or_null(r->address), "verdict",
+		verdict_word(r->verdict.verdict), "reason",
+		reason_word(r->verdict.reason), "evidence", evidence);
+	json_object_set_new(o, "latency_ms",
+			    r->ev.latency_ms >= 0 ? json_real(r->ev.latency_ms)
+						  : json_null());
+	if (r->ev.icmp)
+		json_object_set_new(
+			o, "icmp",
+			json_pack("{s:i, s:i, s:o, s:b}", "type",
+				  (int)r->ev.icmp_type, "code",
+				  (int)r->ev.icmp_code, "from",
+				  str_or_null(r->ev.icmp_from), "v6",
+				  r->ev.icmp_v6));
+	return o;
+}
+
+int report_json(FILE *out, const struct results *r)
+{
+	char started[32];
+	struct tm tm;
+	gmtime_r(&r->started, &tm);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *results = json_array();
+	for (size_t i = 0; i < r->nitems; i++)
+		json_array_append_new(results, result_json(r, &r->items[i]));
+	size_t counts[VERDICT_COUNT];
+	results_count(r, counts);
+	json_t *summary = json_object();
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		if (counts[v] > 0)
+			json_object_set_new(summary, verdict_word(v),
+					    json_integer((json_int_t)counts[v]));
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:i}", "profile",
+				r->catalog->profile, "role", r->role, "started",
+				started, "duration_ms",
+				(json_int_t)(r->duration_ms + 0.5), "results",
+				results, "summary", summary, "status",
+				(int)results_status(r));
+	/* Six significant digits: latencies in ms to the microsecond,
+	 * without binary floating-point noise. */
+	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ==
+				 0
+			 ? 0
+			 : -EIO;
+	json_decref(doc);
+	if (rc == 0)
+		fputc('\n', out);
+	return rc;
+}

@@ -1,0 +1,128 @@
+/* `check --format table`: one aligned line per result, coloured verdicts on
+ * a terminal, evidence under failures (under all with --verbose), and a
+ * summary a person reads first. */
+#include "config.h"
+
+#include <string.h>
+
+#include "veriport/report.h"
+
+static const char *const format_names[] = {
+	[REPORT_TABLE] = "table",
+	[REPORT_JSON] = "json",
+	[REPORT_NAGIOS] = "nagios",
+	[REPORT_PROMETHEUS] = "prometheus",
+};
+
+int report_format_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
+		if (strcmp(format_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *colour_of(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_OK:
+		return "\033[32m"; /* green */
+	case VERDICT_SKIPPED:
+		return "\033[2m"; /* dim */
+	case VERDICT_UNVERIFIED:
+		return "\033[33m"; /* yellow */
+	case VERDICT_INTERCEPTED:
+		return "\033[1;35m"; /* bold magenta */
+	default:
+		return "\033[1;31m"; /* bold red */
+	}
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+static const char *status_word(enum results_status s)
+{
+	switch (s) {
+	case RESULTS_OK:
+		return "OK";
+	case RESULTS_WARNING:
+		return "WARNING";
+	case RESULTS_CRITICAL:
+		return "CRITICAL";
+	case RESULTS_UNKNOWN:
+		break;
+	}
+	return "UNKNOWN";
+}
+
+void report_table(FILE *out, const struct results *r,
+		  const struct report_style *style)
+{
+	const struct catalog *cat = r->catalog;
+	int cw = (int)strlen("CHANNEL"), tw = (int)strlen("TARGET"),
+	    aw = (int)strlen("ADDRESS"), vw = (int)strlen("VERDICT");
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct result *x = &r->items[i];
+		cw = max_int(cw, (int)strlen(x->channel->id));
+		tw = max_int(tw, x->host ? (int)strlen(x->host)
+				 : x->ev.listener_check ? (int)strlen("(this host)")
+							: 1);
+		aw = max_int(aw, (int)strlen(x->address));
+		vw = max_int(vw, (int)strlen(verdict_word(x->verdict.verdict)));
+	}
+	const int pw = (int)strlen("udp/65535");
+	fprintf(out, "%s as %s: %zu results\n\n", cat->profile, r->role,
+		r->nitems);
+	fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %-22s %s\n", cw, "CHANNEL",
+		pw, "PORT", tw, "TARGET", aw, "ADDRESS", vw, "VERDICT",
+		"REASON", "LATENCY");
+	bool no_target = false, optional = false;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct result *x = &r->items[i];
+		const struct catalog_channel *c = x->channel;
+		enum verdict v = x->verdict.verdict;
+		char port[16], latency[24] = "";
+		snprintf(port, sizeof port, "%s/%u",
+			 catalog_transport_name(c->transport), c->port);
+		if (x->ev.latency_ms >= 0)
+			snprintf(latency, sizeof latency, "%.1f ms",
+				 x->ev.latency_ms);
+		const char *target = x->host ? x->host
+				     : x->ev.listener_check ? "(this host)"
+							     : "-";
+		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s%-*s%s  %-*s%s%s\n", cw,
+			c->id, pw, port, tw, target, aw,
+			x->address[0] ? x->address : "-",
+			style->colour ? colour_of(v) : "", vw, verdict_word(v),
+			style->colour ? "\033[0m" : "", latency[0] ? 22 : 0,
+			reason_word(x->verdict.reason), latency[0] ? " " : "",
+			latency);
+		bool failed = v != VERDICT_OK && v != VERDICT_SKIPPED;
+		if (style->verbose || failed)
+			for (size_t j = 0; j < x->ev.nlines; j++)
+				fprintf(out, "    %s\n", x->ev.lines[j]);
+		no_target |= x->verdict.reason == REASON_NO_TARGET;
+		optional |= x->verdict.reason == REASON_OPTIONAL;
+	}
+	size_t counts[VERDICT_COUNT];
+	results_count(r, counts);
+	fputs("\nsummary:", out);
+	const char *sep = " ";
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		if (counts[v] > 0) {
+			fprintf(out, "%s%zu %s", sep, counts[v], verdict_word(v));
+			sep = ", ";
+		}
+	enum results_status st = results_status(r);
+	fprintf(out, " in %.1f s: %s (exit %d)\n", r->duration_ms / 1000.0,
+		status_word(st), (int)st);
+	if (no_target)
+		fprintf(out, "no-target: name the hosts of those roles with "
+			     "--map ROLE=HOST to probe them\n");
+	if (optional)
+		fprintf(out, "optional: such channels are probed with "
+			     "--optional\n");
+}

@@ -1,0 +1,178 @@
+/* Reports of `check`: every format rendered from one fixed set of results
+ * and compared with a golden file under tests/unit/golden/ (checked by eye
+ * once, reviewed on every change). VERIPORT_UPDATE_GOLDEN=1 rewrites them. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriport/report.h"
+
+static const char text[] =
+	"profile demo\ntitle Demo\nsource S\n"
+	"role appliance A\nrole internet I\nrole admin-pc P\n"
+	"row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
+	"    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
+	"    purpose p\n"
+	"row dns\n    vendor v\n    from appliance\n    to internet\n"
+	"    port udp/53 dns\n    purpose p\n"
+	"row syslog\n    vendor v\n    from appliance\n    to internet\n"
+	"    port udp/514 syslog\n    optional if used\n    purpose p\n"
+	"row ntp\n    vendor v\n    from appliance\n    to internet\n"
+	"    port udp/123 ntp\n    optional if used\n    purpose p\n"
+	"row admin\n    vendor v\n    from admin-pc\n    to appliance\n"
+	"    port tcp/8443 https\n    purpose p\n";
+
+static struct catalog *cat;
+static struct results res;
+static struct result items[6];
+
+static void add(size_t i, const char *channel, const char *host,
+		const char *address, double latency)
+{
+	struct result *r = &items[i];
+	r->channel = catalog_channel_find(cat, channel);
+	r->host = host;
+	snprintf(r->address, sizeof r->address, "%s", address);
+	evidence_init(&r->ev, r->channel->transport, r->channel->check);
+	r->ev.latency_ms = latency;
+}
+
+static void setup(void)
+{
+	struct catalog_error err;
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &err), 0);
+	add(0, "smtp-out", "mx.example.net", "192.0.2.10", 41.7);
+	items[0].ev.connected = true;
+	evidence_add(&items[0].ev, "TCP connected in 41.7 ms");
+	add(1, "smtp-out", "mx.example.net", "2001:db8::10", -1);
+	items[1].ev.icmp = items[1].ev.icmp_v6 = true;
+	items[1].ev.icmp_type = 1;
+	items[1].ev.icmp_code = 1;
+	strcpy(items[1].ev.icmp_from, "2001:db8::1");
+	evidence_add(&items[1].ev, "ICMPv6 type 1 code 1 from 2001:db8::1");
+	add(2, "dns", "ns\"1\".example.net", "192.0.2.53", -1);
+	items[2].ev.udp_sent = items[2].ev.timed_out = true;
+	items[2].ev.reply_expected = true;
+	evidence_add(&items[2].ev, "3 requests sent, no reply in 3000 ms");
+	add(3, "syslog", "log.example.net", "192.0.2.14", -1);
+	items[3].ev.udp_sent = true;
+	add(4, "ntp", NULL, "", -1);
+	items[4].ev.skipped = true;
+	items[4].ev.skip_reason = REASON_OPTIONAL;
+	add(5, "admin", NULL, "", -1);
+	items[5].ev.listener_check = items[5].ev.listening = true;
+	for (size_t i = 0; i < 6; i++)
+		items[i].verdict = verdict_decide(&items[i].ev);
+	res = (struct results){.catalog = cat, .role = "appliance",
+			       .started = 1795435200, /* 2026-11-23T12:00:00Z */
+			       .duration_ms = 3012.4, .items = items,
+			       .nitems = 6};
+}
+
+static void teardown(void)
+{
+	catalog_free(cat);
+}
+
+static void golden(const char *name, const char *got, size_t len)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tests/unit/golden/%s", top ? top : ".",
+		 name);
+	if (getenv("VERIPORT_UPDATE_GOLDEN") != NULL) {
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fwrite(got, 1, len, f);
+		fclose(f);
+		return;
+	}
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "missing golden file %s", path);
+	static char want[16384];
+	size_t n = fread(want, 1, sizeof want - 1, f);
+	fclose(f);
+	want[n] = '\0';
+	ck_assert_msg(n == len && memcmp(want, got, len) == 0,
+		      "%s differs from the golden file:\n%s", name, got);
+}
+
+#define RENDER(name, call)                                                     \
+	do {                                                                   \
+		char *buf = NULL;                                              \
+		size_t len = 0;                                                \
+		FILE *out = open_memstream(&buf, &len);                        \
+		call;                                                          \
+		fclose(out);                                                   \
+		golden(name, buf, len);                                        \
+		free(buf);                                                     \
+	} while (0)
+
+START_TEST(report_table_plain)
+{
+	struct report_style style = {.width = 100};
+	RENDER("check.table", report_table(out, &res, &style));
+}
+END_TEST
+
+START_TEST(report_table_verbose_colour)
+{
+	struct report_style style = {.width = 100, .verbose = true,
+				     .colour = true};
+	RENDER("check-verbose.table", report_table(out, &res, &style));
+}
+END_TEST
+
+START_TEST(report_json_contract)
+{
+	RENDER("check.json", ck_assert_int_eq(report_json(out, &res), 0));
+}
+END_TEST
+
+START_TEST(report_nagios_lines)
+{
+	RENDER("check.nagios", report_nagios(out, &res));
+}
+END_TEST
+
+START_TEST(report_prometheus_exposition)
+{
+	RENDER("check.prom", report_prometheus(out, &res));
+}
+END_TEST
+
+START_TEST(report_status_follows_required_channels)
+{
+	ck_assert_int_eq(results_status(&res), RESULTS_CRITICAL);
+	/* the failing results moved to an optional channel */
+	items[1].channel = catalog_channel_find(cat, "ntp");
+	items[2].channel = catalog_channel_find(cat, "ntp");
+	ck_assert_int_eq(results_status(&res), RESULTS_WARNING);
+	res.nitems = 1;
+	ck_assert_int_eq(results_status(&res), RESULTS_OK);
+	ck_assert_int_eq(report_format_from_name("prometheus"), REPORT_PROMETHEUS);
+	ck_assert_int_eq(report_format_from_name("xml"), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("formats");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, report_table_plain);
+	tcase_add_test(tc, report_table_verbose_colour);
+	tcase_add_test(tc, report_json_contract);
+	tcase_add_test(tc, report_nagios_lines);
+	tcase_add_test(tc, report_prometheus_exposition);
+	tcase_add_test(tc, report_status_follows_required_channels);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
