@@ -1,0 +1,86 @@
+/* TLS client over memory BIOs: the probe engine hands in the bytes the
+ * peer sent and sends what this layer produces. It never touches a socket
+ * (no SSL_set_fd) and never decides a verdict: it reports what the
+ * handshake and the certificate chain showed. */
+#ifndef VERIPORT_TLSIO_H
+#define VERIPORT_TLSIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Certificates of a chain kept as evidence; real chains have 2-4. */
+#define TLSIO_CHAIN_MAX 6
+#define TLSIO_NAME_MAX 256
+
+struct tlsio_cert {
+	char subject[TLSIO_NAME_MAX];
+	char issuer[TLSIO_NAME_MAX];
+};
+
+/* What one handshake showed. Everything is text, ready for evidence. */
+struct tlsio_facts {
+	char version[16]; /* "TLSv1.3" */
+	char cipher[64];
+	char subject[TLSIO_NAME_MAX];
+	char issuer[TLSIO_NAME_MAX];
+	char sans[512];       /* "DNS:a.example, IP:192.0.2.1" */
+	char not_before[32];  /* "2026-01-01T00:00:00Z" */
+	char not_after[32];
+	char sha256[65];      /* of the leaf certificate (DER) */
+	char spki_sha256[65]; /* of the leaf's SubjectPublicKeyInfo */
+	struct tlsio_cert chain[TLSIO_CHAIN_MAX];
+	size_t nchain;
+	bool verified;      /* chain and name verified against the trust */
+	long verify_result; /* X509_V_* */
+	char verify_error[128];
+	bool expired;
+	bool hostname_mismatch;
+	bool untrusted; /* no path to a trusted root */
+};
+
+enum tlsio_step {
+	TLSIO_WANT_IO, /* send tlsio_output(), feed what comes back */
+	TLSIO_DONE,    /* handshake complete; facts are ready */
+	TLSIO_FAIL,    /* handshake failed: tlsio_error() says why */
+};
+
+enum tlsio_failure {
+	TLSIO_FAIL_NONE,
+	TLSIO_FAIL_HANDSHAKE,        /* alert, bad record, peer not TLS */
+	TLSIO_FAIL_PROTOCOL_VERSION, /* no common protocol version */
+};
+
+struct tlsio_ctx;
+struct tlsio;
+
+/* Trust: CA_FILE when given (the user's declared trust), else the system
+ * store. Returns 0 or a negative errno with ERR naming the file. */
+int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
+		  size_t errlen);
+void tlsio_ctx_free(struct tlsio_ctx *ctx);
+
+/* A client session for one connection; SERVER_NAME goes into SNI (unless
+ * it is an address literal) and into the hostname check. */
+struct tlsio *tlsio_new(struct tlsio_ctx *ctx, const char *server_name);
+void tlsio_free(struct tlsio *t);
+
+/* Start or continue the handshake. */
+enum tlsio_step tlsio_handshake(struct tlsio *t);
+/* Bytes the peer sent (ciphertext). */
+void tlsio_feed(struct tlsio *t, const uint8_t *in, size_t len);
+/* Ciphertext to send: up to CAP bytes copied into BUF; 0 when none. */
+size_t tlsio_output(struct tlsio *t, uint8_t *buf, size_t cap);
+/* Plaintext to send after the handshake (the dialogue's next command). */
+int tlsio_write(struct tlsio *t, const uint8_t *plain, size_t len);
+/* Plaintext received; 0 when none is ready, -1 when the peer closed. */
+ssize_t tlsio_read(struct tlsio *t, uint8_t *buf, size_t cap);
+
+enum tlsio_failure tlsio_failure(const struct tlsio *t);
+/* OpenSSL's words for a failure, or "". */
+const char *tlsio_error(const struct tlsio *t);
+/* Fill FACTS after TLSIO_DONE (or after a failure, as far as it got). */
+void tlsio_facts(const struct tlsio *t, struct tlsio_facts *facts);
+
+#endif

@@ -1,0 +1,338 @@
+/* TLS client over memory BIOs (OpenSSL 3.0). The engine moves ciphertext
+ * between the socket and this layer; we never see a socket. Verification
+ * runs to the end of the chain and records every problem (expired, name,
+ * untrusted) instead of stopping at the first, because the interception
+ * rules need all of them. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "veriport/tlsio.h"
+#include "veriport/xalloc.h"
+
+struct tlsio_ctx {
+	SSL_CTX *ssl_ctx;
+};
+
+struct tlsio {
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	enum tlsio_failure failure;
+	char error[160];
+	bool expired, hostname_mismatch, untrusted;
+	long first_error;
+};
+
+static int tlsio_ex_index = -1;
+
+/* Record every verification problem and go on: the handshake completes
+ * so the chain can be reported, and the verdict decides what it means. */
+static int tlsio_on_verify(int ok, X509_STORE_CTX *store)
+{
+	if (ok)
+		return 1;
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+		store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tlsio *t = SSL_get_ex_data(ssl, tlsio_ex_index);
+	int err = X509_STORE_CTX_get_error(store);
+	if (t->first_error == X509_V_OK)
+		t->first_error = err;
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		t->expired = true;
+		break;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		t->hostname_mismatch = true;
+		break;
+	default:
+		t->untrusted = true;
+		break;
+	}
+	return 1;
+}
+
+int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
+		  size_t errlen)
+{
+	*out = NULL;
+	if (tlsio_ex_index < 0)
+		tlsio_ex_index =
+			SSL_get_ex_new_index(0, "veriport tlsio", NULL, NULL, NULL);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL) {
+		snprintf(err, errlen, "TLS: cannot create a context");
+		return -ENOMEM;
+	}
+	int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
+			 : SSL_CTX_set_default_verify_paths(ctx);
+	if (!ok) {
+		snprintf(err, errlen, "%s: cannot load CA certificates (%s)",
+			 ca_file ? ca_file : "system trust store",
+			 ERR_reason_error_string(ERR_peek_last_error())
+				 ? ERR_reason_error_string(ERR_peek_last_error())
+				 : "unknown error");
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return -EINVAL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tlsio_on_verify);
+	*out = xcalloc(1, sizeof **out);
+	(*out)->ssl_ctx = ctx;
+	return 0;
+}
+
+void tlsio_ctx_free(struct tlsio_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	SSL_CTX_free(ctx->ssl_ctx);
+	free(ctx);
+}
+
+static bool is_address(const char *name)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+struct tlsio *tlsio_new(struct tlsio_ctx *ctx, const char *server_name)
+{
+	struct tlsio *t = xcalloc(1, sizeof *t);
+	t->ssl = SSL_new(ctx->ssl_ctx);
+	if (t->ssl == NULL)
+		fatalx("SSL_new failed");
+	SSL_set_ex_data(t->ssl, tlsio_ex_index, t);
+	t->rbio = BIO_new(BIO_s_mem());
+	t->wbio = BIO_new(BIO_s_mem());
+	if (t->rbio == NULL || t->wbio == NULL)
+		fatalx("BIO_new failed");
+	/* An empty read BIO means "no data yet", not end of file. */
+	BIO_set_mem_eof_return(t->rbio, -1);
+	SSL_set_bio(t->ssl, t->rbio, t->wbio);
+	SSL_set_connect_state(t->ssl);
+	if (server_name != NULL && *server_name != '\0') {
+		if (is_address(server_name)) {
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
+						      server_name);
+		} else {
+			/* RFC 6066 §3: SNI carries host names only. */
+			SSL_set_tlsext_host_name(t->ssl, server_name);
+			SSL_set1_host(t->ssl, server_name);
+		}
+	}
+	return t;
+}
+
+void tlsio_free(struct tlsio *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl); /* frees both BIOs */
+	free(t);
+}
+
+static void tlsio_fail(struct tlsio *t)
+{
+	unsigned long e = ERR_peek_last_error();
+	int reason = ERR_GET_REASON(e);
+	switch (reason) {
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_NO_PROTOCOLS_AVAILABLE:
+	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+	case SSL_R_VERSION_TOO_LOW:
+	case SSL_R_VERSION_TOO_HIGH:
+		t->failure = TLSIO_FAIL_PROTOCOL_VERSION;
+		break;
+	default:
+		t->failure = TLSIO_FAIL_HANDSHAKE;
+		break;
+	}
+	const char *why = e ? ERR_reason_error_string(e) : NULL;
+	snprintf(t->error, sizeof t->error, "%s",
+		 why ? why : "the peer closed or sent no TLS");
+	ERR_clear_error();
+}
+
+enum tlsio_step tlsio_handshake(struct tlsio *t)
+{
+	if (t->failure != TLSIO_FAIL_NONE)
+		return TLSIO_FAIL;
+	ERR_clear_error();
+	int rc = SSL_do_handshake(t->ssl);
+	if (rc == 1)
+		return TLSIO_DONE;
+	int e = SSL_get_error(t->ssl, rc);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return TLSIO_WANT_IO;
+	tlsio_fail(t);
+	return TLSIO_FAIL;
+}
+
+void tlsio_feed(struct tlsio *t, const uint8_t *in, size_t len)
+{
+	if (len > 0 && BIO_write(t->rbio, in, (int)len) != (int)len)
+		fatalx("BIO_write of %zu bytes failed", len);
+}
+
+size_t tlsio_output(struct tlsio *t, uint8_t *buf, size_t cap)
+{
+	int n = BIO_read(t->wbio, buf, (int)cap);
+	return n > 0 ? (size_t)n : 0;
+}
+
+int tlsio_write(struct tlsio *t, const uint8_t *plain, size_t len)
+{
+	ERR_clear_error();
+	int n = SSL_write(t->ssl, plain, (int)len);
+	if (n <= 0) {
+		tlsio_fail(t);
+		return -EIO;
+	}
+	return 0;
+}
+
+ssize_t tlsio_read(struct tlsio *t, uint8_t *buf, size_t cap)
+{
+	ERR_clear_error();
+	int n = SSL_read(t->ssl, buf, (int)cap);
+	if (n > 0)
+		return n;
+	int e = SSL_get_error(t->ssl, n);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	if (e != SSL_ERROR_ZERO_RETURN)
+		tlsio_fail(t);
+	return -1;
+}
+
+enum tlsio_failure tlsio_failure(const struct tlsio *t)
+{
+	return t->failure;
+}
+
+const char *tlsio_error(const struct tlsio *t)
+{
+	return t->error;
+}
+
+static void name_text(const X509_NAME *name, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	BIO *b = BIO_new(BIO_s_mem());
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253);
+	int n = BIO_read(b, buf, (int)len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+static void hex(const unsigned char *md, unsigned n, char *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+	out[2 * n] = '\0';
+}
+
+static void time_text(const ASN1_TIME *t, char *buf, size_t len)
+{
+	struct tm tm;
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void sans_text(X509 *cert, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	GENERAL_NAMES *names =
+		X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	if (names == NULL)
+		return;
+	for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		char one[80] = "";
+		if (g->type == GEN_DNS) {
+			snprintf(one, sizeof one, "DNS:%.*s",
+				 ASN1_STRING_length(g->d.dNSName),
+				 (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		} else if (g->type == GEN_IPADD) {
+			int n = ASN1_STRING_length(g->d.iPAddress);
+			char ip[46] = "?";
+			inet_ntop(n == 4 ? AF_INET : AF_INET6,
+				  ASN1_STRING_get0_data(g->d.iPAddress), ip,
+				  sizeof ip);
+			snprintf(one, sizeof one, "IP:%s", ip);
+		}
+		if (one[0] != '\0')
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+				 buf[0] ? ", " : "", one);
+	}
+	GENERAL_NAMES_free(names);
+}
+
+void tlsio_facts(const struct tlsio *t, struct tlsio_facts *f)
+{
+	memset(f, 0, sizeof *f);
+	snprintf(f->version, sizeof f->version, "%s", SSL_get_version(t->ssl));
+	const char *cipher = SSL_get_cipher_name(t->ssl);
+	snprintf(f->cipher, sizeof f->cipher, "%s", cipher ? cipher : "");
+	f->expired = t->expired;
+	f->hostname_mismatch = t->hostname_mismatch;
+	f->untrusted = t->untrusted;
+	f->verify_result = t->first_error;
+	f->verified = t->first_error == X509_V_OK;
+	X509 *leaf = SSL_get1_peer_certificate(t->ssl);
+	if (leaf == NULL) {
+		f->verified = false;
+		snprintf(f->verify_error, sizeof f->verify_error,
+			 "no certificate");
+		return;
+	}
+	if (!f->verified)
+		snprintf(f->verify_error, sizeof f->verify_error, "%s",
+			 X509_verify_cert_error_string(t->first_error));
+	name_text(X509_get_subject_name(leaf), f->subject, sizeof f->subject);
+	name_text(X509_get_issuer_name(leaf), f->issuer, sizeof f->issuer);
+	sans_text(leaf, f->sans, sizeof f->sans);
+	time_text(X509_get0_notBefore(leaf), f->not_before, sizeof f->not_before);
+	time_text(X509_get0_notAfter(leaf), f->not_after, sizeof f->not_after);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	if (X509_digest(leaf, EVP_sha256(), md, &n) == 1)
+		hex(md, n, f->sha256);
+	/* The pin is over the whole SubjectPublicKeyInfo (RFC 7469 §2.4),
+	 * not just the key bits. */
+	unsigned char *spki = NULL;
+	int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki);
+	if (spki_len > 0 &&
+	    EVP_Digest(spki, (size_t)spki_len, md, &n, EVP_sha256(), NULL) == 1)
+		hex(md, n, f->spki_sha256);
+	OPENSSL_free(spki);
+	X509_free(leaf);
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+	for (int i = 0; chain && i < sk_X509_num(chain) &&
+			f->nchain < TLSIO_CHAIN_MAX;
+	     i++) {
+		X509 *c = sk_X509_value(chain, i);
+		name_text(X509_get_subject_name(c), f->chain[f->nchain].subject,
+			  TLSIO_NAME_MAX);
+		name_text(X509_get_issuer_name(c), f->chain[f->nchain].issuer,
+			  TLSIO_NAME_MAX);
+		f->nchain++;
+	}
+}
