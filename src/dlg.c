@@ -147,6 +147,20 @@ enum dlg_step dlg_eof(struct dlg *d)
 	return latch(d, step);
 }
 
+enum dlg_step dlg_tls_started(struct dlg *d)
+{
+	const struct dlg_stream_ops *ops = started(d);
+	if (d->state < 0)
+		return ended(d);
+	if (ops->tls_started == NULL)
+		fatalx("check %d has no STARTTLS step", (int)d->check);
+	/* Bytes read before the upgrade belong to the cleartext part
+	 * (RFC 3207 §5: nothing the server sent before TLS counts). */
+	d->inlen = 0;
+	enum dlg_step step = ops->tls_started(d);
+	return step == DLG_DONE || step == DLG_FAIL ? latch(d, step) : step;
+}
+
 size_t dlg_output(const struct dlg *d, const uint8_t **out)
 {
 	*out = d->out;

@@ -21,6 +21,9 @@ struct dlg_stream_ops {
 	enum dlg_step (*input)(struct dlg *d);
 	/* The peer closed before input() ended the exchange. */
 	enum dlg_step (*eof)(struct dlg *d);
+	/* TLS is up after this protocol's DLG_STARTTLS: queue what the
+	 * client says first over it. NULL for protocols without STARTTLS. */
+	enum dlg_step (*tls_started)(struct dlg *d);
 };
 
 /* A datagram protocol. */

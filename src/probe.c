@@ -15,6 +15,7 @@
 
 #include "veriport/dlg.h"
 #include "veriport/probe.h"
+#include "veriport/tlsio.h"
 #include "veriport/xalloc.h"
 
 /* Entries read from an error queue per probe: one ICMP message explains a
@@ -37,6 +38,8 @@ struct probe_state {
 	bool finished;
 	uint64_t started_ns;
 	unsigned sends;
+	struct tlsio *tls; /* once TLS started on the stream */
+	bool tls_handshaking;
 	struct dlg dlg;
 	struct dlg_udp udp_dlg;
 	uint8_t readbuf[DLG_IN_MAX];
@@ -93,6 +96,7 @@ static void probe_on_closed(uv_handle_t *h)
 	struct probe_engine *e = s->engine;
 	struct probe_job *job = s->job;
 	job->state = NULL;
+	tlsio_free(s->tls);
 	free(s);
 	e->inflight--;
 	e->done(job, e->arg);
@@ -228,7 +232,7 @@ static void probe_transport_error(struct probe_state *s, int uverr,
 	probe_finish(s);
 }
 
-/* Stream dialogues ------------------------------------------------------ */
+/* Streams: dialogues, and TLS under them ---------------------------------- */
 
 static void probe_on_write(uv_write_t *req, int status)
 {
@@ -238,20 +242,15 @@ static void probe_on_write(uv_write_t *req, int status)
 		probe_transport_error(s, status, "send");
 }
 
-static void probe_send_output(struct probe_state *s)
+/* Queue N bytes on the socket. The request owns a copy: the dialogue or
+ * the TLS layer may produce more before this write completes. */
+static void probe_write(struct probe_state *s, const uint8_t *bytes, size_t n)
 {
-	const uint8_t *out;
-	size_t n = dlg_output(&s->dlg, &out);
-	if (n == 0)
-		return;
-	/* The request owns a copy: the dialogue may build its next output
-	 * before this write completes. */
-	struct {
+	struct write_req {
 		uv_write_t req;
-		uint8_t bytes[DLG_OUT_MAX];
-	} *w = xmalloc(sizeof *w);
-	memcpy(w->bytes, out, n);
-	dlg_sent(&s->dlg);
+		uint8_t bytes[];
+	} *w = xmalloc(sizeof *w + n);
+	memcpy(w->bytes, bytes, n);
 	w->req.data = s;
 	uv_buf_t buf = uv_buf_init((char *)w->bytes, (unsigned)n);
 	int rc = uv_write(&w->req, &s->sock.stream, &buf, 1, probe_on_write);
@@ -261,28 +260,159 @@ static void probe_send_output(struct probe_state *s)
 	}
 }
 
-static void probe_dialogue_step(struct probe_state *s, enum dlg_step step)
+/* Send the ciphertext the TLS layer has ready. */
+static void probe_flush_tls(struct probe_state *s)
+{
+	uint8_t buf[4096];
+	size_t n;
+	while (!s->finished && (n = tlsio_output(s->tls, buf, sizeof buf)) > 0)
+		probe_write(s, buf, n);
+}
+
+static void probe_send_output(struct probe_state *s)
+{
+	const uint8_t *out;
+	size_t n = dlg_output(&s->dlg, &out);
+	if (n == 0)
+		return;
+	if (s->tls == NULL) {
+		probe_write(s, out, n);
+	} else if (tlsio_write(s->tls, out, n) < 0) {
+		evidence_add(&s->job->ev, "TLS write failed: %s",
+			     tlsio_error(s->tls));
+		s->job->ev.dlg_step = DLG_FAIL;
+		s->job->ev.dlg_failure = DLG_FAIL_CLOSED_EARLY;
+		probe_finish(s);
+		return;
+	} else {
+		probe_flush_tls(s);
+	}
+	dlg_sent(&s->dlg);
+}
+
+/* The dialogue ended: keep what it learnt. */
+static void probe_dialogue_end(struct probe_state *s, enum dlg_step step)
 {
 	struct evidence *ev = &s->job->ev;
+	ev->dlg_step = step;
+	ev->dlg_failure = s->dlg.failure;
+	ev->starttls_checked =
+		catalog_check_is_starttls(s->job->channel->check) &&
+		(step == DLG_DONE || ev->tls_attempted);
+	ev->starttls_offered = s->dlg.starttls_offered;
+	memcpy(ev->greeting, s->dlg.greeting, sizeof ev->greeting);
+	ev->http = s->dlg.http;
+	if (ev->starttls_checked && !ev->starttls_offered)
+		evidence_add(ev, "STARTTLS not offered by the server");
+	if (s->dlg.detail[0] != '\0')
+		evidence_add(ev, "%s", s->dlg.detail);
+	probe_finish(s);
+}
+
+static void probe_tls_begin(struct probe_state *s);
+
+static void probe_dialogue_step(struct probe_state *s, enum dlg_step step)
+{
 	switch (step) {
 	case DLG_MORE:
 		probe_send_output(s);
 		return;
 	case DLG_STARTTLS:
-		/* TLS arrives with the dialogues issue; until then the
-		 * upgrade point is the end of what we can check. */
-		ev->dlg_step = DLG_DONE;
-		evidence_add(ev, "STARTTLS offered; TLS not checked yet");
-		break;
+		if (s->tls != NULL) {
+			/* a second upgrade inside TLS is not the protocol */
+			s->dlg.failure = DLG_FAIL_UNEXPECTED;
+			probe_dialogue_end(s, DLG_FAIL);
+			return;
+		}
+		s->job->ev.starttls_offered = true;
+		probe_tls_begin(s);
+		return;
 	case DLG_DONE:
 	case DLG_FAIL:
-		ev->dlg_step = step;
-		ev->dlg_failure = s->dlg.failure;
-		break;
+		probe_dialogue_end(s, step);
+		return;
 	}
-	if (s->dlg.detail[0] != '\0')
-		evidence_add(ev, "%s", s->dlg.detail);
-	probe_finish(s);
+}
+
+static void probe_tls_evidence(struct evidence *ev)
+{
+	const struct tlsio_facts *f = &ev->tls;
+	evidence_add(ev, "TLS %s %s", f->version, f->cipher);
+	evidence_add(ev, "certificate %s issued by %s, valid %s to %s",
+		     f->subject, f->issuer, f->not_before, f->not_after);
+	if (f->sans[0] != '\0')
+		evidence_add(ev, "names: %s", f->sans);
+	evidence_add(ev, "sha256 %s", f->sha256);
+	if (f->verified)
+		evidence_add(ev, "chain and name verified");
+	else
+		evidence_add(ev, "not verified: %s%s%s%s", f->verify_error,
+			     f->untrusted ? " (no path to a trusted root)" : "",
+			     f->expired ? " (outside its validity)" : "",
+			     f->hostname_mismatch ? " (not for this name)" : "");
+}
+
+/* Decrypted bytes go to the dialogue until it ends or none are left. */
+static void probe_tls_read(struct probe_state *s)
+{
+	uint8_t buf[DLG_IN_MAX];
+	while (!s->finished) {
+		ssize_t n = tlsio_read(s->tls, buf, sizeof buf);
+		if (n == 0)
+			return;
+		if (n < 0) {
+			probe_dialogue_step(s, dlg_eof(&s->dlg));
+			return;
+		}
+		probe_dialogue_step(s, dlg_feed(&s->dlg, buf, (size_t)n));
+	}
+}
+
+/* Drive the handshake one step; on success hand the stream to the
+ * dialogue (STARTTLS), start it (implicit TLS), or end (check "tls"). */
+static void probe_tls_handshake(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	struct evidence *ev = &job->ev;
+	enum tlsio_step step = tlsio_handshake(s->tls);
+	probe_flush_tls(s);
+	if (s->finished || step == TLSIO_WANT_IO)
+		return;
+	s->tls_handshaking = false;
+	if (step == TLSIO_FAIL) {
+		ev->tls_failure = tlsio_failure(s->tls);
+		evidence_add(ev, "TLS handshake failed: %s", tlsio_error(s->tls));
+		probe_finish(s);
+		return;
+	}
+	ev->tls_done = true;
+	tlsio_facts(s->tls, &ev->tls);
+	probe_tls_evidence(ev);
+	if (ev->dialogue) {
+		probe_dialogue_step(s, dlg_tls_started(&s->dlg));
+	} else if (dlg_has_stream(job->channel->check)) {
+		struct dlg_params params = {
+			.id = random_id(job),
+			.host = job->host,
+			.implicit_tls = true,
+		};
+		dlg_start(&s->dlg, job->channel->check, &params);
+		ev->dialogue = true;
+		probe_send_output(s);
+	} else {
+		probe_finish(s);
+		return;
+	}
+	probe_tls_read(s);
+}
+
+static void probe_tls_begin(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	job->ev.tls_attempted = true;
+	s->tls = tlsio_new(s->engine->opt.tls_ctx, job->host);
+	s->tls_handshaking = true;
+	probe_tls_handshake(s);
 }
 
 static void probe_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -296,18 +426,33 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 			  const uv_buf_t *buf)
 {
 	struct probe_state *s = stream->data;
-	if (s->finished)
+	if (s->finished || nread == 0)
 		return;
-	if (nread > 0) {
-		probe_dialogue_step(
-			s, dlg_feed(&s->dlg, (const uint8_t *)buf->base,
-				    (size_t)nread));
-	} else if (nread < 0) {
+	if (nread < 0) {
 		if (nread != UV_EOF)
 			evidence_add(&s->job->ev, "receive: %s",
 				     uv_strerror((int)nread));
-		probe_dialogue_step(s, dlg_eof(&s->dlg));
+		if (s->tls_handshaking) {
+			s->job->ev.tls_failure = TLSIO_FAIL_HANDSHAKE;
+			evidence_add(&s->job->ev,
+				     "TLS handshake failed: the peer closed");
+			probe_finish(s);
+		} else {
+			probe_dialogue_step(s, dlg_eof(&s->dlg));
+		}
+		return;
 	}
+	if (s->tls == NULL) {
+		probe_dialogue_step(s, dlg_feed(&s->dlg,
+						(const uint8_t *)buf->base,
+						(size_t)nread));
+		return;
+	}
+	tlsio_feed(s->tls, (const uint8_t *)buf->base, (size_t)nread);
+	if (s->tls_handshaking)
+		probe_tls_handshake(s);
+	else
+		probe_tls_read(s);
 }
 
 /* TCP ------------------------------------------------------------------- */
@@ -325,7 +470,8 @@ static void probe_on_connect(uv_connect_t *req, int status)
 	ev->connected = true;
 	ev->latency_ms = elapsed_ms(s);
 	evidence_add(ev, "TCP connected in %.1f ms", ev->latency_ms);
-	if (!ev->dialogue) {
+	bool implicit_tls = catalog_check_is_implicit_tls(s->job->channel->check);
+	if (!ev->dialogue && !implicit_tls) {
 		probe_finish(s);
 		return;
 	}
@@ -334,7 +480,10 @@ static void probe_on_connect(uv_connect_t *req, int status)
 		probe_transport_error(s, rc, "receive");
 		return;
 	}
-	probe_send_output(s);
+	if (implicit_tls)
+		probe_tls_begin(s);
+	else
+		probe_send_output(s);
 }
 
 static int probe_start_tcp(struct probe_state *s)
@@ -348,8 +497,11 @@ static int probe_start_tcp(struct probe_state *s)
 	s->open_handles++;
 	s->sock.handle.data = s;
 	probe_enable_recverr(s);
-	if (dlg_has_stream(job->channel->check)) {
-		struct dlg_params params = {.id = random_id(job)};
+	/* Implicit-TLS kinds start their dialogue once TLS is up. */
+	if (dlg_has_stream(job->channel->check) &&
+	    !catalog_check_is_implicit_tls(job->channel->check)) {
+		struct dlg_params params = {.id = random_id(job),
+					    .host = job->host};
 		if (dlg_start(&s->dlg, job->channel->check, &params) == 0)
 			job->ev.dialogue = true;
 	}
@@ -469,6 +621,9 @@ static void probe_on_timer(uv_timer_t *t)
 			     s->sends, s->sends == 1 ? "" : "s",
 			     s->engine->opt.timeout_ms);
 		probe_read_errqueue(s);
+	} else if (s->tls_handshaking) {
+		evidence_add(&job->ev, "no TLS handshake answer within %u ms",
+			     s->engine->opt.timeout_ms);
 	} else if (job->ev.connected) {
 		evidence_add(&job->ev, "no complete answer within %u ms",
 			     s->engine->opt.timeout_ms);

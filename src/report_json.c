@@ -13,6 +13,32 @@ static json_t *str_or_null(const char *s)
 	return s != NULL && *s != '\0' ? json_string(s) : json_null();
 }
 
+/* The TLS facts of DESIGN.md's "tls" object, and the rest of what the
+ * handshake showed (names, validity, SPKI pin, chain). */
+static json_t *tls_json(const struct evidence *ev)
+{
+	const struct tlsio_facts *f = &ev->tls;
+	if (!ev->tls_done)
+		return json_pack("{s:b, s:b}", "handshake", false, "verified",
+				 false);
+	json_t *chain = json_array();
+	for (size_t i = 0; i < f->nchain; i++)
+		json_array_append_new(chain,
+				      json_pack("{s:s, s:s}", "subject",
+						f->chain[i].subject, "issuer",
+						f->chain[i].issuer));
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+			 "s:b, s:o, s:o}",
+			 "handshake", true, "version", f->version, "cipher",
+			 f->cipher, "subject", f->subject, "issuer", f->issuer,
+			 "sans", f->sans, "not_before", f->not_before,
+			 "not_after", f->not_after, "sha256", f->sha256,
+			 "spki_sha256", f->spki_sha256, "verified", f->verified,
+			 "verify_error",
+			 f->verified ? json_null() : json_string(f->verify_error),
+			 "chain", chain);
+}
+
 static json_t *result_json(const struct results *rs, const struct result *r)
 {
 	const struct catalog_channel *c = r->channel;
@@ -33,6 +59,21 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	json_object_set_new(o, "latency_ms",
 			    r->ev.latency_ms >= 0 ? json_real(r->ev.latency_ms)
 						  : json_null());
+	if (r->ev.tls_attempted)
+		json_object_set_new(o, "tls", tls_json(&r->ev));
+	if (r->ev.starttls_checked)
+		json_object_set_new(o, "starttls",
+				    json_pack("{s:b, s:s}", "offered",
+					      r->ev.starttls_offered, "policy",
+					      catalog_starttls_name(
+						      c->starttls)));
+	if (r->ev.http.status != 0)
+		json_object_set_new(o, "http",
+				    json_pack("{s:i, s:o}", "status",
+					      (int)r->ev.http.status, "server",
+					      str_or_null(r->ev.http.server)));
+	if (r->ev.greeting[0] != '\0')
+		json_object_set_new(o, "greeting", json_string(r->ev.greeting));
 	if (r->ev.icmp)
 		json_object_set_new(
 			o, "icmp",

@@ -211,15 +211,22 @@ int sweep_run(const struct catalog *cat, const char *role,
 	      struct results *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
+	struct tlsio_ctx *tls_ctx;
+	int rc = tlsio_ctx_new(&tls_ctx, o->ca_file, err, errlen);
+	if (rc < 0)
+		return rc;
+	struct probe_options popt = o->probe;
+	popt.tls_ctx = tls_ctx;
 	struct sweep *s = xcalloc(1, sizeof *s);
 	s->plan = plan;
 	s->opt = o;
 	s->items = xcalloc(plan->nitems ? plan->nitems : 1, sizeof *s->items);
 	uv_loop_init(&s->loop);
-	int rc = resolve_init(&s->resolver, &s->loop, o->probe.timeout_ms, err,
-			      errlen);
+	rc = resolve_init(&s->resolver, &s->loop, o->probe.timeout_ms, err,
+			  errlen);
 	if (rc < 0) {
 		uv_loop_close(&s->loop);
+		tlsio_ctx_free(tls_ctx);
 		free(s->items);
 		free(s);
 		return rc;
@@ -238,7 +245,7 @@ int sweep_run(const struct catalog *cat, const char *role,
 			probe_listener(pi->channel, &is->ev);
 		}
 	}
-	s->engine = probe_engine_new(&s->loop, &o->probe, sweep_on_probe_done, s);
+	s->engine = probe_engine_new(&s->loop, &popt, sweep_on_probe_done, s);
 	uv_timer_init(&s->loop, &s->deadline);
 	s->deadline.data = s;
 	unsigned deadline = o->deadline_ms ? o->deadline_ms
@@ -251,6 +258,7 @@ int sweep_run(const struct catalog *cat, const char *role,
 	if (uv_loop_close(&s->loop) != 0)
 		fatalx("sweep loop closed with handles open");
 	probe_engine_free(s->engine);
+	tlsio_ctx_free(tls_ctx);
 	sweep_collect(s, cat, role, out);
 	free(s->hosts);
 	free(s->items);

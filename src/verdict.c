@@ -127,6 +127,28 @@ static struct verdict_result dialogue(const struct evidence *ev)
 	return result(VERDICT_PROTOCOL_ERROR, REASON_UNEXPECTED_GREETING);
 }
 
+/* A TLS handshake happened (implicit, or after STARTTLS). A certificate
+ * problem outranks whatever the dialogue did next: the channel is not
+ * secure as the vendor means it. Which problem is named first follows
+ * what an admin fixes first: a certificate nobody vouches for, then one
+ * out of date, then one for another name. */
+static struct verdict_result tls(const struct evidence *ev)
+{
+	if (!ev->tls_done)
+		return ev->tls_failure == TLSIO_FAIL_PROTOCOL_VERSION
+			       ? result(VERDICT_TLS_ERROR, REASON_PROTOCOL_VERSION)
+			       : result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
+	if (ev->tls.untrusted)
+		return result(VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
+	if (ev->tls.expired)
+		return result(VERDICT_TLS_ERROR, REASON_CERT_EXPIRED);
+	if (ev->tls.hostname_mismatch)
+		return result(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
+	if (ev->dialogue && ev->dlg_step != DLG_DONE)
+		return dialogue(ev);
+	return result(VERDICT_OK, REASON_HANDSHAKE_OK);
+}
+
 struct verdict_result verdict_decide(const struct evidence *ev)
 {
 	if (ev->skipped)
@@ -138,6 +160,8 @@ struct verdict_result verdict_decide(const struct evidence *ev)
 	if (ev->dns != EVIDENCE_DNS_OK)
 		return dns(ev->dns);
 
+	if (ev->transport == CATALOG_TCP && ev->connected && ev->tls_attempted)
+		return tls(ev);
 	if (ev->transport == CATALOG_TCP && ev->connected)
 		return ev->dialogue ? dialogue(ev)
 				    : result(VERDICT_OK, REASON_CONNECTED);

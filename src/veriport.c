@@ -213,6 +213,7 @@ struct check_opts {
 	double timeout_s;
 	int format;
 	const char *snmp_community;
+	const char *ca_file;
 };
 
 static int parse_check_opts(int argc, char **argv, struct check_opts *o)
@@ -296,11 +297,12 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 					optarg);
 			break;
 		case OPT_CA_FILE:
+			o->ca_file = optarg;
+			break;
 		case OPT_CANARY:
-			return usage_error("--%s: TLS checks and interception "
-					   "detection are not in this version "
-					   "yet",
-					   c == OPT_CA_FILE ? "ca-file" : "canary");
+			return usage_error("%s", "--canary: interception "
+						 "detection is not in this "
+						 "version yet");
 		case OPT_CATALOG_DIR:
 			o->dir = optarg;
 			break;
@@ -378,6 +380,7 @@ static int cmd_check(int argc, char **argv)
 				.udp_tries = CHECK_UDP_TRIES,
 				.snmp_community = o.snmp_community,
 			},
+		.ca_file = o.ca_file,
 		.progress = live ? check_on_progress : NULL,
 	};
 	struct results results;

@@ -25,6 +25,20 @@ struct dlg_params {
 	const char *snmp_community; /* default "public" */
 	const char *dns_qname;      /* name a dns check asks for; default "." */
 	uint16_t id;                /* random transaction id (DNS, SNMP, CLDAP) */
+	const char *host;           /* target name: HTTP Host, EHLO peer name */
+	/* The engine runs TLS first (smtps, imaps, pop3s, ldaps, https): the
+	 * dialogue starts on the decrypted stream and never asks for
+	 * STARTTLS. */
+	bool implicit_tls;
+};
+
+/* HTTP facts a proxy leaves behind (interception evidence). */
+struct dlg_http {
+	unsigned status;       /* 200, 301, 407, ... */
+	bool via;              /* a Via header */
+	bool x_cache;          /* X-Cache / X-Cache-Lookup */
+	bool proxy_connection; /* Proxy-Connection / Proxy-Authenticate */
+	char server[64];       /* the Server header, printable, truncated */
 };
 
 enum dlg_step {
@@ -52,6 +66,14 @@ struct dlg {
 	size_t outlen;
 	enum dlg_failure failure;
 	char detail[DLG_DETAIL_MAX];
+	/* The server offered the upgrade (SMTP/IMAP/POP3 capability, LDAP
+	 * StartTLS success, PostgreSQL 'S'): set before DLG_STARTTLS, or
+	 * left false when the dialogue ends without one. */
+	bool starttls_offered;
+	/* The first line the server sent (SMTP/POP3/IMAP greeting, SSH
+	 * banner), printable, for interception evidence. */
+	char greeting[DLG_DETAIL_MAX];
+	struct dlg_http http; /* http and https checks */
 };
 
 /* True when CHECK has a stream dialogue (after a TCP connect). */
@@ -64,6 +86,9 @@ int dlg_start(struct dlg *d, enum catalog_check check,
 enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len);
 /* The peer closed its side. */
 enum dlg_step dlg_eof(struct dlg *d);
+/* TLS is up after DLG_STARTTLS: the dialogue goes on over it (EHLO
+ * again, RFC 3207 §4.2; CAPABILITY again, RFC 3501 §6.2.1; ...). */
+enum dlg_step dlg_tls_started(struct dlg *d);
 /* Bytes to send now; dlg_sent() after they were handed to the socket. */
 size_t dlg_output(const struct dlg *d, const uint8_t **out);
 void dlg_sent(struct dlg *d);

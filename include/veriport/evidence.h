@@ -10,6 +10,7 @@
 
 #include "veriport/catalog.h"
 #include "veriport/dlg.h"
+#include "veriport/tlsio.h"
 
 #define VERDICTS(X)                                                            \
 	X(OK, "ok")                                                            \
@@ -145,6 +146,18 @@ struct evidence {
 	bool dialogue;
 	enum dlg_step dlg_step; /* DLG_DONE or DLG_FAIL when it ended */
 	enum dlg_failure dlg_failure;
+
+	/* What the dialogue saw, copied when it ended. */
+	bool starttls_checked; /* a STARTTLS kind whose dialogue got that far */
+	bool starttls_offered;
+	char greeting[DLG_DETAIL_MAX];
+	struct dlg_http http;
+
+	/* TLS, when the check reached a handshake. */
+	bool tls_attempted;
+	bool tls_done; /* the handshake completed */
+	enum tlsio_failure tls_failure;
+	struct tlsio_facts tls;
 
 	double latency_ms; /* connect (TCP) or reply (UDP) time; <0 unknown */
 

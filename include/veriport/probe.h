@@ -13,12 +13,14 @@
 
 #include "veriport/catalog.h"
 #include "veriport/evidence.h"
+#include "veriport/tlsio.h"
 
 struct probe_options {
 	unsigned timeout_ms;   /* one probe, connect to last byte */
 	unsigned max_inflight; /* probes running at once */
 	unsigned udp_tries;    /* sends of a UDP request within timeout_ms */
 	const char *snmp_community;
+	struct tlsio_ctx *tls_ctx; /* trust for every TLS handshake */
 };
 
 /* One probe of one channel at one address. The caller fills channel,

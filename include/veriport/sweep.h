@@ -12,7 +12,8 @@
 #include "veriport/results.h"
 
 struct sweep_options {
-	struct probe_options probe;
+	struct probe_options probe; /* tls_ctx is the sweep's own */
+	const char *ca_file;  /* declared trust for TLS; NULL: system store */
 	unsigned deadline_ms; /* the whole sweep; 0 = twice the probe timeout */
 	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */
 	void (*progress)(void *arg, size_t done, size_t total);
@@ -21,7 +22,8 @@ struct sweep_options {
 
 /* Run a sweep on a loop of its own until it is over. Fills OUT (results
  * in plan order, each probe's addresses in DNS order). Returns 0 or a
- * negative errno with ERR filled in (the resolver could not start). */
+ * negative errno with ERR filled in (the CA file cannot be read, the
+ * resolver could not start). */
 int sweep_run(const struct catalog *cat, const char *role,
 	      const struct plan *plan, const struct sweep_options *o,
 	      struct results *out, char *err, size_t errlen);

@@ -47,6 +47,57 @@ static void banner_silent(struct evidence *ev)
 	ev->timed_out = true;
 	ev->dlg_step = DLG_MORE;
 }
+static void tls_ok(struct evidence *ev)
+{
+	ev->connected = ev->tls_attempted = ev->tls_done = true;
+	ev->tls.verified = true;
+}
+static void starttls_ok(struct evidence *ev)
+{
+	tls_ok(ev);
+	ev->dlg_step = DLG_DONE;
+	ev->starttls_checked = ev->starttls_offered = true;
+}
+static void starttls_not_offered(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->dlg_step = DLG_DONE;
+	ev->starttls_checked = true;
+}
+static void tls_then_dialogue_fails(struct evidence *ev)
+{
+	tls_ok(ev);
+	ev->dlg_step = DLG_FAIL;
+	ev->dlg_failure = DLG_FAIL_CLOSED_EARLY;
+}
+static void tls_handshake_fails(struct evidence *ev)
+{
+	ev->connected = ev->tls_attempted = true;
+	ev->tls_failure = TLSIO_FAIL_HANDSHAKE;
+}
+static void tls_old_version(struct evidence *ev)
+{
+	ev->connected = ev->tls_attempted = true;
+	ev->tls_failure = TLSIO_FAIL_PROTOCOL_VERSION;
+}
+static void tls_untrusted(struct evidence *ev)
+{
+	tls_ok(ev);
+	ev->tls.verified = false;
+	ev->tls.untrusted = ev->tls.hostname_mismatch = true;
+}
+static void tls_expired(struct evidence *ev)
+{
+	tls_ok(ev);
+	ev->tls.verified = false;
+	ev->tls.expired = ev->tls.hostname_mismatch = true;
+}
+static void tls_wrong_name(struct evidence *ev)
+{
+	tls_ok(ev);
+	ev->tls.verified = false;
+	ev->tls.hostname_mismatch = true;
+}
 static void timed_out(struct evidence *ev) { ev->timed_out = true; }
 static void reset(struct evidence *ev) { ev->error = ECONNREFUSED; }
 static void no_route(struct evidence *ev) { ev->error = ENETUNREACH; }
@@ -155,6 +206,15 @@ static const struct row {
 	R(TCP_BANNER, banner_closed, PROTOCOL_ERROR, CLOSED_EARLY),
 	R(TCP_BANNER, banner_too_long, PROTOCOL_ERROR, TOO_LONG),
 	R(TCP_BANNER, banner_silent, PROTOCOL_ERROR, NO_GREETING),
+	R(TCP_PLAIN, tls_ok, OK, HANDSHAKE_OK),
+	R(TCP_BANNER, starttls_ok, OK, HANDSHAKE_OK),
+	R(TCP_BANNER, starttls_not_offered, OK, ANSWERED),
+	R(TCP_BANNER, tls_then_dialogue_fails, PROTOCOL_ERROR, CLOSED_EARLY),
+	R(TCP_PLAIN, tls_handshake_fails, TLS_ERROR, HANDSHAKE_FAILED),
+	R(TCP_PLAIN, tls_old_version, TLS_ERROR, PROTOCOL_VERSION),
+	R(TCP_PLAIN, tls_untrusted, TLS_ERROR, UNTRUSTED_ISSUER),
+	R(TCP_PLAIN, tls_expired, TLS_ERROR, CERT_EXPIRED),
+	R(TCP_PLAIN, tls_wrong_name, TLS_ERROR, HOSTNAME_MISMATCH),
 	R(TCP_PLAIN, timed_out, FILTERED, NO_RESPONSE),
 	R(TCP_PLAIN, reset, REFUSED, TCP_RESET),
 	R(TCP_PLAIN, no_route, UNREACHABLE, NO_ROUTE),
