@@ -402,10 +402,20 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 static int role_attribute(struct parser *p, const char *key, char *args)
 {
 	struct catalog_role *role = &p->cat->roles[p->cat->nroles - 1];
+	if (strcmp(key, "public") == 0) {
+		if (next_word(&args) != NULL)
+			return fail(p, p->line, "expected 'public' alone");
+		if (role->public_role)
+			return fail(p, p->line,
+				    "'public' given twice for role '%s'",
+				    role->id);
+		role->public_role = true;
+		return 0;
+	}
 	if (strcmp(key, "default") != 0)
 		return fail(p, p->line,
 			    "unknown role attribute '%s': expected 'default "
-			    "HOST...'",
+			    "HOST...' or 'public'",
 			    key);
 	if (role->ndefaults > 0)
 		return fail(p, p->line, "'default' given twice for role '%s'",

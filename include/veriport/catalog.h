@@ -62,6 +62,9 @@ struct catalog_role {
 	char *name;
 	char **defaults; /* host names the vendor gives for this role */
 	size_t ndefaults;
+	/* Hosts of this role serve the public (the Internet, the vendors'
+	 * portals, CAs): their certificates chain to public roots. */
+	bool public_role;
 	unsigned line;
 };
 

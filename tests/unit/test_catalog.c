@@ -182,6 +182,10 @@ static const struct refusal {
 	{"bad host", "row r\n    host exa mple!\n", 9, "bad host name"},
 	{"role attribute", "role x X\n    colour blue\n", 9,
 	 "unknown role attribute 'colour'"},
+	{"public twice", "role x X\n    public\n    public\n", 10,
+	 "'public' given twice for role 'x'"},
+	{"public with a value", "role x X\n    public yes\n", 9,
+	 "expected 'public' alone"},
 	{"no rows", "", 7, "the catalog has no rows"},
 };
 
