@@ -101,6 +101,22 @@ int report_json(FILE *out, const struct results *r)
 		if (counts[v] > 0)
 			json_object_set_new(summary, verdict_word(v),
 					    json_integer((json_int_t)counts[v]));
+	json_t *canaries = json_array();
+	for (size_t i = 0; i < r->ncanaries; i++) {
+		const struct result *c = &r->canaries[i];
+		json_t *ev = json_array();
+		for (size_t j = 0; j < c->ev.nlines; j++)
+			json_array_append_new(ev, json_string(c->ev.lines[j]));
+		json_array_append_new(
+			canaries,
+			json_pack("{s:s, s:s, s:i, s:o, s:b, s:o}", "target",
+				  c->host, "transport",
+				  catalog_transport_name(c->channel->transport),
+				  "port", (int)c->channel->port, "address",
+				  str_or_null(c->address), "answered",
+				  c->ev.connected || c->ev.udp_reply,
+				  "evidence", ev));
+	}
 	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:i}", "profile",
 				r->catalog->profile, "role", r->role, "started",
 				started, "duration_ms",
@@ -109,6 +125,10 @@ int report_json(FILE *out, const struct results *r)
 				(int)results_status(r));
 	/* Six significant digits: latencies in ms to the microsecond,
 	 * without binary floating-point noise. */
+	if (r->ncanaries > 0)
+		json_object_set_new(doc, "canary", canaries);
+	else
+		json_decref(canaries);
 	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ==
 				 0
 			 ? 0

@@ -171,39 +171,63 @@ static void sweep_start_lookups(struct sweep *s)
 			     &s->hosts[j]);
 }
 
-static void sweep_collect(struct sweep *s, const struct catalog *cat,
-			  const char *role, struct results *out)
+/* Results of plan items FIRST..LAST-1, in order, each probe's addresses
+ * in DNS order. */
+static struct result *sweep_collect(struct sweep *s, size_t first,
+				    size_t last, size_t *count)
 {
 	const struct plan *plan = s->plan;
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < plan->nitems; i++)
+	for (size_t i = first; i < last; i++)
 		cap += s->items[i].njobs ? s->items[i].njobs : 1;
-	out->catalog = cat;
-	out->role = role;
-	out->items = xcalloc(cap ? cap : 1, sizeof *out->items);
-	for (size_t i = 0; i < plan->nitems; i++) {
+	struct result *out = xcalloc(cap ? cap : 1, sizeof *out);
+	for (size_t i = first; i < last; i++) {
 		const struct plan_item *pi = &plan->items[i];
 		struct item_state *is = &s->items[i];
 		if (is->njobs == 0) {
-			struct result *r = &out->items[n++];
+			struct result *r = &out[n++];
 			r->channel = pi->channel;
 			r->host = pi->host;
 			r->ev = is->ev;
-			r->verdict = verdict_decide(&r->ev);
 			continue;
 		}
 		for (size_t j = 0; j < is->njobs; j++) {
-			struct result *r = &out->items[n++];
+			struct result *r = &out[n++];
 			r->channel = pi->channel;
 			r->host = pi->host;
 			memcpy(r->address, is->jobs[j].address,
 			       sizeof r->address);
 			r->ev = is->jobs[j].ev;
-			r->verdict = verdict_decide(&r->ev);
 		}
 		free(is->jobs);
 	}
-	out->nitems = n;
+	*count = n;
+	return out;
+}
+
+/* The plan, plus one probe of the canary per (transport, port) the plan
+ * probes: whatever answers there answers for every host. */
+static struct plan with_canaries(const struct plan *plan, const char *canary)
+{
+	struct plan work = {
+		.items = xcalloc(2 * plan->nitems + 1, sizeof *work.items)};
+	memcpy(work.items, plan->items, plan->nitems * sizeof *work.items);
+	work.nitems = plan->nitems;
+	for (size_t i = 0; canary != NULL && i < plan->nitems; i++) {
+		const struct plan_item *pi = &plan->items[i];
+		if (pi->kind != PLAN_PROBE)
+			continue;
+		bool seen = false;
+		for (size_t j = plan->nitems; j < work.nitems && !seen; j++)
+			seen = work.items[j].channel->transport ==
+				       pi->channel->transport &&
+			       work.items[j].channel->port == pi->channel->port;
+		if (!seen)
+			work.items[work.nitems++] =
+				(struct plan_item){pi->channel, PLAN_PROBE, 0,
+						   canary};
+	}
+	return work;
 }
 
 int sweep_run(const struct catalog *cat, const char *role,
@@ -217,10 +241,11 @@ int sweep_run(const struct catalog *cat, const char *role,
 		return rc;
 	struct probe_options popt = o->probe;
 	popt.tls_ctx = tls_ctx;
+	struct plan work = with_canaries(plan, o->canary);
 	struct sweep *s = xcalloc(1, sizeof *s);
-	s->plan = plan;
+	s->plan = &work;
 	s->opt = o;
-	s->items = xcalloc(plan->nitems ? plan->nitems : 1, sizeof *s->items);
+	s->items = xcalloc(work.nitems ? work.nitems : 1, sizeof *s->items);
 	uv_loop_init(&s->loop);
 	rc = resolve_init(&s->resolver, &s->loop, o->probe.timeout_ms, err,
 			  errlen);
@@ -229,12 +254,13 @@ int sweep_run(const struct catalog *cat, const char *role,
 		tlsio_ctx_free(tls_ctx);
 		free(s->items);
 		free(s);
+		plan_free(&work);
 		return rc;
 	}
 	out->started = time(NULL);
 	uint64_t t0 = uv_hrtime();
-	for (size_t i = 0; i < plan->nitems; i++) {
-		const struct plan_item *pi = &plan->items[i];
+	for (size_t i = 0; i < work.nitems; i++) {
+		const struct plan_item *pi = &work.items[i];
 		struct item_state *is = &s->items[i];
 		if (pi->kind == PLAN_SKIP) {
 			evidence_init(&is->ev, pi->channel->transport,
@@ -259,9 +285,21 @@ int sweep_run(const struct catalog *cat, const char *role,
 		fatalx("sweep loop closed with handles open");
 	probe_engine_free(s->engine);
 	tlsio_ctx_free(tls_ctx);
-	sweep_collect(s, cat, role, out);
+	out->catalog = cat;
+	out->role = role;
+	out->items = sweep_collect(s, 0, plan->nitems, &out->nitems);
+	out->canaries = sweep_collect(s, plan->nitems, work.nitems,
+				      &out->ncanaries);
+	struct results_policy policy = {
+		.ca_file = o->ca_file,
+		.interceptors = o->interceptors,
+		.canaries = out->canaries,
+		.ncanaries = out->ncanaries,
+	};
+	results_decide(out, &policy);
 	free(s->hosts);
 	free(s->items);
 	free(s);
+	plan_free(&work);
 	return 0;
 }

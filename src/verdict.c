@@ -1,6 +1,7 @@
-/* The verdict: evidence in, verdict and reason out. Pure: no I/O, no clock.
- * The order of the rules below is the contract of DESIGN.md's verdict
- * table; tests/unit/test_verdict.c walks every row. */
+/* The verdict: evidence (and what the rest of the sweep says about it) in,
+ * verdict and reason out. Pure: no I/O, no clock. The order of the rules
+ * below is the contract of DESIGN.md's verdict table and of veriport(1)'s
+ * INTERCEPTION section; tests/unit/test_verdict.c walks every row. */
 #include "config.h"
 
 #include <errno.h>
@@ -127,17 +128,49 @@ static struct verdict_result dialogue(const struct evidence *ev)
 	return result(VERDICT_PROTOCOL_ERROR, REASON_UNEXPECTED_GREETING);
 }
 
+/* What the dialogue's words show about the path, after TLS or without:
+ * STARTTLS taken away, a proxy's greeting, proxy headers. */
+static struct verdict_result path(const struct evidence *ev,
+				  const struct verdict_context *ctx)
+{
+	if (ev->starttls_checked && !ev->starttls_offered &&
+	    (ctx->starttls == CATALOG_STARTTLS_REQUIRED ||
+	     ctx->starttls_offered_elsewhere))
+		return result(VERDICT_INTERCEPTED, REASON_STARTTLS_STRIPPED);
+	if (ctx->greeting_product != NULL)
+		return result(VERDICT_INTERCEPTED, REASON_GREETING_ALTERED);
+	/* RFC 9110 §15.5.8: 407 comes from a proxy; Proxy-Connection and
+	 * Proxy-Authenticate are a proxy's own headers. Via/X-Cache may be
+	 * the server's CDN, so they count only against the same host's
+	 * answer without them. */
+	if (ev->http.status == 407 || ev->http.proxy_connection ||
+	    ctx->proxy_headers_only_here)
+		return result(VERDICT_INTERCEPTED, REASON_HEADER_INJECTED);
+	return result(VERDICT_OK, ev->tls_done ? REASON_HANDSHAKE_OK
+					       : REASON_ANSWERED);
+}
+
 /* A TLS handshake happened (implicit, or after STARTTLS). A certificate
  * problem outranks whatever the dialogue did next: the channel is not
- * secure as the vendor means it. Which problem is named first follows
- * what an admin fixes first: a certificate nobody vouches for, then one
- * out of date, then one for another name. */
-static struct verdict_result tls(const struct evidence *ev)
+ * secure as the vendor means it. An unknown issuer is interception only
+ * when something says what the real certificate is; otherwise it is a
+ * private CA until proven otherwise. */
+static struct verdict_result tls(const struct evidence *ev,
+				 const struct verdict_context *ctx)
 {
 	if (!ev->tls_done)
 		return ev->tls_failure == TLSIO_FAIL_PROTOCOL_VERSION
 			       ? result(VERDICT_TLS_ERROR, REASON_PROTOCOL_VERSION)
 			       : result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
+	if (ctx->chain_product != NULL)
+		return result(VERDICT_INTERCEPTED, REASON_KNOWN_INTERCEPTOR);
+	/* A re-signing proxy copies the name; a certificate for another
+	 * name is more likely another server than an interceptor. */
+	bool names_target = !ev->tls.hostname_mismatch;
+	if (ev->tls.untrusted && names_target &&
+	    (ctx->declared_trust || ctx->verified_elsewhere ||
+	     ctx->public_target))
+		return result(VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
 	if (ev->tls.untrusted)
 		return result(VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
 	if (ev->tls.expired)
@@ -146,11 +179,15 @@ static struct verdict_result tls(const struct evidence *ev)
 		return result(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
 	if (ev->dialogue && ev->dlg_step != DLG_DONE)
 		return dialogue(ev);
-	return result(VERDICT_OK, REASON_HANDSHAKE_OK);
+	return path(ev, ctx);
 }
 
-struct verdict_result verdict_decide(const struct evidence *ev)
+struct verdict_result verdict_decide(const struct evidence *ev,
+				     const struct verdict_context *ctx)
 {
+	static const struct verdict_context none;
+	if (ctx == NULL)
+		ctx = &none;
 	if (ev->skipped)
 		return result(VERDICT_SKIPPED, ev->skip_reason);
 	if (ev->listener_check)
@@ -160,10 +197,17 @@ struct verdict_result verdict_decide(const struct evidence *ev)
 	if (ev->dns != EVIDENCE_DNS_OK)
 		return dns(ev->dns);
 
+	/* Something answered where nothing can be: whatever answered the
+	 * real target on this port may have been the same middlebox. */
+	if (ctx->canary_answered && (ev->connected || ev->udp_reply))
+		return result(VERDICT_INTERCEPTED, REASON_CANARY_ANSWERED);
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->tls_attempted)
-		return tls(ev);
+		return tls(ev, ctx);
+	if (ev->transport == CATALOG_TCP && ev->connected && ev->dialogue &&
+	    ev->dlg_step != DLG_DONE)
+		return dialogue(ev);
 	if (ev->transport == CATALOG_TCP && ev->connected)
-		return ev->dialogue ? dialogue(ev)
+		return ev->dialogue ? path(ev, ctx)
 				    : result(VERDICT_OK, REASON_CONNECTED);
 	if (ev->transport == CATALOG_UDP && ev->udp_reply)
 		return ev->udp_reply_bad

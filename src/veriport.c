@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "veriport/catalog.h"
+#include "veriport/intercept.h"
 #include "veriport/plan.h"
 #include "veriport/report.h"
 #include "veriport/sweep.h"
@@ -41,6 +42,7 @@ static const char usage_text[] =
 	"                        [--only CHANNEL]... [--optional] [--timeout SECONDS]\n"
 	"                        [--format table|json|nagios|prometheus] [--ca-file FILE]\n"
 	"                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
+	"                        [--interceptors FILE] [--snmp-community NAME]\n"
 	"       veriport catalog list [--json] [--catalog-dir DIR]\n"
 	"       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
 	"       veriport status  [--socket PATH] [--format table|json|nagios|prometheus]\n"
@@ -63,6 +65,11 @@ static const char help_text[] =
 	"  --optional                  probe optional channels too\n"
 	"  --timeout SECONDS           per probe (default 3)\n"
 	"  --snmp-community NAME       for snmp checks (default public)\n"
+	"  --ca-file FILE              what the targets' certificates chain to\n"
+	"  --canary HOST               an address with no service: whatever answers\n"
+	"                              there answers for every host\n"
+	"  --interceptors FILE         known interception products\n"
+	"                              (default: interceptors.list in the catalog folder)\n"
 	"  --verbose                   evidence lines under every result\n"
 	"\n"
 	"The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else the\n"
@@ -214,6 +221,8 @@ struct check_opts {
 	int format;
 	const char *snmp_community;
 	const char *ca_file;
+	const char *canary;
+	const char *interceptors;
 };
 
 static int parse_check_opts(int argc, char **argv, struct check_opts *o)
@@ -231,6 +240,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_CATALOG_DIR,
 		OPT_VERBOSE,
 		OPT_SNMP,
+		OPT_INTERCEPTORS,
 	};
 	static const struct option longopts[] = {
 		{"profile", required_argument, NULL, OPT_PROFILE},
@@ -245,6 +255,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		{"catalog-dir", required_argument, NULL, OPT_CATALOG_DIR},
 		{"verbose", no_argument, NULL, OPT_VERBOSE},
 		{"snmp-community", required_argument, NULL, OPT_SNMP},
+		{"interceptors", required_argument, NULL, OPT_INTERCEPTORS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -300,9 +311,11 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			o->ca_file = optarg;
 			break;
 		case OPT_CANARY:
-			return usage_error("%s", "--canary: interception "
-						 "detection is not in this "
-						 "version yet");
+			o->canary = optarg;
+			break;
+		case OPT_INTERCEPTORS:
+			o->interceptors = optarg;
+			break;
 		case OPT_CATALOG_DIR:
 			o->dir = optarg;
 			break;
@@ -370,6 +383,20 @@ static int cmd_check(int argc, char **argv)
 		usage_error("%s", err);
 		goto out_catalog;
 	}
+	/* The shipped list of interception products sits beside the
+	 * catalogs; a folder without one just knows no products. */
+	struct intercept_list *known = NULL;
+	char *list_path = o.interceptors
+				  ? xstrdup(o.interceptors)
+				  : xasprintf("%s/interceptors.list",
+					      catalog_dir(o.dir));
+	if ((o.interceptors != NULL || access(list_path, F_OK) == 0) &&
+	    intercept_load(list_path, &known, err, sizeof err) < 0) {
+		fprintf(stderr, "veriport: %s\n", err);
+		free(list_path);
+		goto out_plan;
+	}
+	free(list_path);
 	bool live = o.format == REPORT_TABLE && isatty(STDERR_FILENO) &&
 		    isatty(STDOUT_FILENO);
 	struct sweep_options so = {
@@ -381,13 +408,17 @@ static int cmd_check(int argc, char **argv)
 				.snmp_community = o.snmp_community,
 			},
 		.ca_file = o.ca_file,
+		.canary = o.canary,
+		.interceptors = known,
 		.progress = live ? check_on_progress : NULL,
 	};
 	struct results results;
 	if (sweep_run(cat, o.role, &plan, &so, &results, err, sizeof err) < 0) {
 		fprintf(stderr, "veriport: %s\n", err);
+		intercept_free(known);
 		goto out_plan;
 	}
+	intercept_free(known);
 	if (live)
 		fputs("\r\033[K", stderr);
 	status = (int)results_status(&results);

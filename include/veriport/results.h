@@ -9,6 +9,7 @@
 
 #include "veriport/catalog.h"
 #include "veriport/evidence.h"
+#include "veriport/intercept.h"
 #include "veriport/verdict.h"
 
 struct result {
@@ -26,6 +27,9 @@ struct results {
 	double duration_ms;
 	struct result *items;
 	size_t nitems;
+	/* Probes of the canary address, one per (transport, port). */
+	struct result *canaries;
+	size_t ncanaries;
 };
 
 /* Exit status of DESIGN.md (Nagios plugin convention): 0 every probed
@@ -38,6 +42,21 @@ enum results_status {
 	RESULTS_CRITICAL = 2,
 	RESULTS_UNKNOWN = 3,
 };
+
+/* What a sweep knows beyond each result's own evidence. */
+struct results_policy {
+	const char *ca_file; /* --ca-file: the declared trust, or NULL */
+	const struct intercept_list *interceptors;
+	/* Probes of the canary address (--canary): their evidence, one per
+	 * (transport, port) of the sweep's probes. */
+	const struct result *canaries;
+	size_t ncanaries;
+};
+
+/* Decide every result's verdict: each one's evidence, read together with
+ * the rest of the sweep (split views, STARTTLS on other paths, the
+ * canary) and the policy. */
+void results_decide(struct results *r, const struct results_policy *policy);
 
 enum results_status results_status(const struct results *r);
 /* COUNTS[v] = results with verdict v. */

@@ -273,7 +273,118 @@ START_TEST(verdict_table_row)
 	ev.dialogue = r->shape == TCP_BANNER;
 	ev.reply_expected = r->shape == UDP_REPLY;
 	r->set(&ev);
-	struct verdict_result got = verdict_decide(&ev);
+	struct verdict_result got = verdict_decide(&ev, NULL);
+	ck_assert_msg(got.verdict == r->verdict && got.reason == r->reason,
+		      "%s: got %s/%s, expected %s/%s", r->name,
+		      verdict_word(got.verdict), reason_word(got.reason),
+		      verdict_word(r->verdict), reason_word(r->reason));
+}
+END_TEST
+
+/* Interception: the same evidence read with what the sweep and the user
+ * said. Each row: evidence, context, expected verdict/reason. */
+static void ctx_declared(struct verdict_context *c) { c->declared_trust = true; }
+static void ctx_public(struct verdict_context *c) { c->public_target = true; }
+static void ctx_none(struct verdict_context *c) { (void)c; }
+static void ctx_split(struct verdict_context *c) { c->verified_elsewhere = true; }
+static void ctx_product(struct verdict_context *c) { c->chain_product = "mitmproxy"; }
+static void ctx_greeting(struct verdict_context *c) { c->greeting_product = "Cisco ASA"; }
+static void ctx_required(struct verdict_context *c)
+{
+	c->starttls = CATALOG_STARTTLS_REQUIRED;
+}
+static void ctx_opportunistic(struct verdict_context *c)
+{
+	c->starttls = CATALOG_STARTTLS_OPPORTUNISTIC;
+}
+static void ctx_offered_elsewhere(struct verdict_context *c)
+{
+	ctx_opportunistic(c);
+	c->starttls_offered_elsewhere = true;
+}
+static void ctx_canary(struct verdict_context *c) { c->canary_answered = true; }
+static void ctx_headers_here(struct verdict_context *c)
+{
+	c->proxy_headers_only_here = true;
+}
+
+static void resigned(struct evidence *ev)
+{
+	tls_ok(ev);
+	ev->tls.verified = false;
+	ev->tls.untrusted = true;
+}
+static void resigned_other_name(struct evidence *ev)
+{
+	resigned(ev);
+	ev->tls.hostname_mismatch = true;
+}
+static void http_answer(struct evidence *ev)
+{
+	ev->connected = true;
+	ev->dlg_step = DLG_DONE;
+	ev->http.status = 200;
+}
+static void http_407(struct evidence *ev)
+{
+	http_answer(ev);
+	ev->http.status = 407;
+}
+static void http_via(struct evidence *ev)
+{
+	http_answer(ev);
+	ev->http.via = true;
+}
+
+static const struct irow {
+	const char *name;
+	enum shape shape;
+	void (*set)(struct evidence *ev);
+	void (*ctx)(struct verdict_context *c);
+	enum verdict verdict;
+	enum reason reason;
+} irows[] = {
+#define I(shape, set, ctx, v, r)                                               \
+	{#set " + " #ctx, shape, set, ctx, VERDICT_##v, REASON_##r}
+	I(TCP_PLAIN, resigned, ctx_none, TLS_ERROR, UNTRUSTED_ISSUER),
+	I(TCP_PLAIN, resigned, ctx_declared, INTERCEPTED, UNTRUSTED_ISSUER),
+	I(TCP_PLAIN, resigned, ctx_public, INTERCEPTED, UNTRUSTED_ISSUER),
+	I(TCP_PLAIN, resigned, ctx_split, INTERCEPTED, UNTRUSTED_ISSUER),
+	I(TCP_PLAIN, resigned_other_name, ctx_declared, TLS_ERROR, UNTRUSTED_ISSUER),
+	I(TCP_PLAIN, resigned_other_name, ctx_public, TLS_ERROR, UNTRUSTED_ISSUER),
+	I(TCP_PLAIN, tls_ok, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
+	I(TCP_PLAIN, resigned, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
+	I(TCP_PLAIN, tls_ok, ctx_declared, OK, HANDSHAKE_OK),
+	I(TCP_PLAIN, tls_ok, ctx_public, OK, HANDSHAKE_OK),
+	I(TCP_PLAIN, tls_expired, ctx_declared, TLS_ERROR, CERT_EXPIRED),
+	I(TCP_BANNER, starttls_not_offered, ctx_required, INTERCEPTED, STARTTLS_STRIPPED),
+	I(TCP_BANNER, starttls_not_offered, ctx_opportunistic, OK, ANSWERED),
+	I(TCP_BANNER, starttls_not_offered, ctx_offered_elsewhere, INTERCEPTED, STARTTLS_STRIPPED),
+	I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK),
+	I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED),
+	I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
+	I(UDP_REPLY, udp_answer, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
+	I(TCP_PLAIN, timed_out, ctx_canary, FILTERED, NO_RESPONSE),
+	I(TCP_BANNER, http_407, ctx_none, INTERCEPTED, HEADER_INJECTED),
+	I(TCP_BANNER, http_via, ctx_none, OK, ANSWERED),
+	I(TCP_BANNER, http_via, ctx_headers_here, INTERCEPTED, HEADER_INJECTED),
+	I(TCP_BANNER, http_answer, ctx_none, OK, ANSWERED),
+#undef I
+};
+
+START_TEST(verdict_interception_row)
+{
+	const struct irow *r = &irows[_i];
+	struct evidence ev;
+	evidence_init(&ev, r->shape >= UDP_REPLY ? CATALOG_UDP : CATALOG_TCP,
+		      r->shape >= UDP_REPLY ? CATALOG_CHECK_DNS
+					    : CATALOG_CHECK_SMTP_STARTTLS);
+	ev.dialogue = r->shape == TCP_BANNER;
+	ev.reply_expected = r->shape == UDP_REPLY;
+	r->set(&ev);
+	struct verdict_context ctx = {0};
+	r->ctx(&ctx);
+	struct verdict_result got = verdict_decide(&ev, &ctx);
 	ck_assert_msg(got.verdict == r->verdict && got.reason == r->reason,
 		      "%s: got %s/%s, expected %s/%s", r->name,
 		      verdict_word(got.verdict), reason_word(got.reason),
@@ -314,6 +425,8 @@ int main(void)
 	TCase *tc = tcase_create("table");
 	tcase_add_loop_test(tc, verdict_table_row, 0,
 			    sizeof rows / sizeof rows[0]);
+	tcase_add_loop_test(tc, verdict_interception_row, 0,
+			    sizeof irows / sizeof irows[0]);
 	tcase_add_test(tc, verdict_words_are_the_contract);
 	tcase_add_test(tc, evidence_lines_are_bounded);
 	suite_add_tcase(s, tc);
