@@ -1,0 +1,66 @@
+/* libFuzzer target: any bytes from a peer, for any check kind, end every
+ * dialogue in DONE, FAIL or "more", within its bounds — never a crash, a
+ * read past a buffer or unbounded memory. The first byte picks the check
+ * kind, the second where the input is split between reads; the rest is
+ * what the peer sends, fed to the stream dialogue (through STARTTLS when
+ * it asks) and, as one datagram, to the UDP check. */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "veriport/dlg.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void stream(enum catalog_check check, const uint8_t *data, size_t size,
+		   size_t split)
+{
+	static struct dlg d;
+	struct dlg_params params = {.id = 0x1234, .host = "mx.example.net"};
+	if (dlg_start(&d, check, &params) != 0)
+		return;
+	size_t pos = 0;
+	enum dlg_step step = DLG_MORE;
+	while (pos < size && (step == DLG_MORE || step == DLG_STARTTLS)) {
+		size_t n = split && split < size - pos ? split : size - pos;
+		const uint8_t *out;
+		dlg_output(&d, &out);
+		dlg_sent(&d);
+		step = dlg_feed(&d, data + pos, n);
+		pos += n;
+		if (step == DLG_STARTTLS)
+			step = dlg_tls_started(&d);
+	}
+	if (step == DLG_MORE)
+		dlg_eof(&d);
+	if (strnlen(d.detail, sizeof d.detail) == sizeof d.detail)
+		__builtin_trap(); /* evidence text is always terminated */
+}
+
+static void datagram(enum catalog_check check, const uint8_t *data,
+		     size_t size)
+{
+	static struct dlg_udp u;
+	struct dlg_params params = {.id = 0x1234};
+	if (dlg_udp_start(&u, check, &params) != 0)
+		return;
+	dlg_udp_reply(&u, data, size);
+	if (strnlen(u.detail, sizeof u.detail) == sizeof u.detail)
+		__builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	enum catalog_check check = (enum catalog_check)(data[0] % CATALOG_CHECK_COUNT);
+	size_t split = data[1];
+	data += 2;
+	size -= 2;
+	if (dlg_has_stream(check))
+		stream(check, data, size, split);
+	if (dlg_udp_supported(check))
+		datagram(check, data, size);
+	return 0;
+}
