@@ -62,6 +62,14 @@ static const struct plan_map *find_map(const struct plan_options *o,
 	return found;
 }
 
+static bool in_use(const struct plan_options *o, const char *id)
+{
+	for (size_t i = 0; i < o->noptional_in_use; i++)
+		if (strcmp(o->optional_in_use[i], id) == 0)
+			return true;
+	return false;
+}
+
 static bool wanted(const struct plan_options *o, const char *id)
 {
 	if (o->nonly == 0)
@@ -150,7 +158,8 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 						       REASON_NOT_THIS_ROLE, NULL});
 			continue;
 		}
-		if (ch->optional && !o->optional && !(o->nonly > 0)) {
+		if (ch->optional && !o->optional && !(o->nonly > 0) &&
+		    !in_use(o, ch->id)) {
 			add(out, &cap,
 			    (struct plan_item){ch, PLAN_SKIP, REASON_OPTIONAL, NULL});
 			continue;

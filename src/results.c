@@ -21,6 +21,7 @@ struct witness {
 	const struct result *offered;
 	const struct result *clean_http;
 	const struct result *canary;
+	char remembered[EVIDENCE_LINE_LEN];
 };
 
 static bool same_host(const struct result *a, const struct result *b)
@@ -80,6 +81,9 @@ static struct verdict_context context_of(const struct results *r,
 		    !proxy_headers(&y->ev) && !w->clean_http)
 			w->clean_http = y;
 	}
+	ctx.remembered_changed =
+		p->changed != NULL &&
+		p->changed(p->changed_arg, x, w->remembered, sizeof w->remembered);
 	ctx.verified_elsewhere = w->verified != NULL;
 	ctx.starttls_offered_elsewhere = w->offered != NULL;
 	ctx.proxy_headers_only_here = w->clean_http != NULL;
@@ -143,6 +147,9 @@ static void explain(const struct results_policy *p, struct result *x,
 			evidence_add(ev, "the catalog requires STARTTLS on this "
 					 "channel");
 		}
+		break;
+	case REASON_PIN_MISMATCH:
+		evidence_add(ev, "%s", w->remembered);
 		break;
 	case REASON_GREETING_ALTERED:
 		evidence_add(ev, "the greeting names %s: \"%s\"",

@@ -139,6 +139,8 @@ static struct verdict_result path(const struct evidence *ev,
 		return result(VERDICT_INTERCEPTED, REASON_STARTTLS_STRIPPED);
 	if (ctx->greeting_product != NULL)
 		return result(VERDICT_INTERCEPTED, REASON_GREETING_ALTERED);
+	if (ctx->remembered_changed)
+		return result(VERDICT_INTERCEPTED, REASON_PIN_MISMATCH);
 	/* RFC 9110 §15.5.8: 407 comes from a proxy; Proxy-Connection and
 	 * Proxy-Authenticate are a proxy's own headers. Via/X-Cache may be
 	 * the server's CDN, so they count only against the same host's
@@ -169,7 +171,7 @@ static struct verdict_result tls(const struct evidence *ev,
 	bool names_target = !ev->tls.hostname_mismatch;
 	if (ev->tls.untrusted && names_target &&
 	    (ctx->declared_trust || ctx->verified_elsewhere ||
-	     ctx->public_target))
+	     ctx->public_target || ctx->remembered_changed))
 		return result(VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
 	if (ev->tls.untrusted)
 		return result(VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
@@ -177,6 +179,10 @@ static struct verdict_result tls(const struct evidence *ev,
 		return result(VERDICT_TLS_ERROR, REASON_CERT_EXPIRED);
 	if (ev->tls.hostname_mismatch)
 		return result(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
+	/* A verified chain, but not the one remembered: a renewal, or a
+	 * root someone installed; the admin accepts renewals. */
+	if (ctx->remembered_changed)
+		return result(VERDICT_INTERCEPTED, REASON_PIN_MISMATCH);
 	if (ev->dialogue && ev->dlg_step != DLG_DONE)
 		return dialogue(ev);
 	return path(ev, ctx);

@@ -28,6 +28,9 @@ struct plan_options {
 	const char *const *only; /* channel ids; none = all */
 	size_t nonly;
 	bool optional; /* probe optional channels too */
+	/* Optional channels this site uses (veriport.conf "optional"). */
+	const char *const *optional_in_use;
+	size_t noptional_in_use;
 };
 
 enum plan_kind {

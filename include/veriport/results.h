@@ -18,6 +18,13 @@ struct result {
 	char address[46]; /* "" when no address was probed */
 	struct evidence ev;
 	struct verdict_result verdict;
+	/* History, kept by the daemon across sweeps (0 in one-shot
+	 * checks): since when this verdict holds, when it last changed,
+	 * failed sweeps in a row, the last time it was ok. */
+	time_t since;
+	time_t changed;
+	unsigned failures;
+	time_t last_ok;
 };
 
 struct results {
@@ -51,6 +58,12 @@ struct results_policy {
 	 * (transport, port) of the sweep's probes. */
 	const struct result *canaries;
 	size_t ncanaries;
+	/* What was remembered about this result's target differs from what
+	 * it presents now (trust on first use); WHAT gets the evidence line.
+	 * NULL: nothing is remembered. */
+	bool (*changed)(void *arg, const struct result *r, char *what,
+			size_t whatlen);
+	void *changed_arg;
 };
 
 /* Decide every result's verdict: each one's evidence, read together with

@@ -33,6 +33,9 @@ struct verdict_context {
 	bool proxy_headers_only_here;
 	/* The canary address answered on this channel's port. */
 	bool canary_answered;
+	/* The target presents another certificate, STARTTLS answer or
+	 * greeting than the one remembered (trust on first use). */
+	bool remembered_changed;
 };
 
 /* CTX may be NULL: no interception knowledge at all. */

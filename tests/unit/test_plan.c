@@ -123,6 +123,23 @@ START_TEST(plan_only_names_channels_and_explains_other_roles)
 }
 END_TEST
 
+START_TEST(plan_optional_channels_in_use_are_probed)
+{
+	const char *in_use[] = {"ntp"};
+	struct plan_map m;
+	char err[256];
+	ck_assert_int_eq(plan_parse_map("internet=192.0.2.1", &m, err, sizeof err), 0);
+	struct plan_options o = {.role = "appliance", .maps = &m, .nmaps = 1,
+				 .optional_in_use = in_use,
+				 .noptional_in_use = 1};
+	struct plan p;
+	ck_assert_int_eq(plan_build(cat, &o, &p, err, sizeof err), 0);
+	ck_assert_ptr_nonnull(strstr(describe(&p), "ntp:probe:192.0.2.1"));
+	plan_free(&p);
+	plan_map_free(&m);
+}
+END_TEST
+
 START_TEST(plan_refuses_unknown_names)
 {
 	struct plan p;
@@ -174,6 +191,7 @@ int main(void)
 	tcase_add_test(tc, plan_without_map_uses_vendor_hosts_and_skips_the_rest);
 	tcase_add_test(tc, plan_map_precedence_channel_then_row_host_then_role);
 	tcase_add_test(tc, plan_only_names_channels_and_explains_other_roles);
+	tcase_add_test(tc, plan_optional_channels_in_use_are_probed);
 	tcase_add_test(tc, plan_refuses_unknown_names);
 	tcase_add_test(tc, plan_parse_map_refuses_malformed);
 	suite_add_tcase(s, tc);

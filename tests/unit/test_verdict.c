@@ -303,6 +303,7 @@ static void ctx_offered_elsewhere(struct verdict_context *c)
 	c->starttls_offered_elsewhere = true;
 }
 static void ctx_canary(struct verdict_context *c) { c->canary_answered = true; }
+static void ctx_remembered(struct verdict_context *c) { c->remembered_changed = true; }
 static void ctx_headers_here(struct verdict_context *c)
 {
 	c->proxy_headers_only_here = true;
@@ -363,6 +364,10 @@ static const struct irow {
 	I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK),
 	I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED),
 	I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
+	I(TCP_PLAIN, tls_ok, ctx_remembered, INTERCEPTED, PIN_MISMATCH),
+	I(TCP_BANNER, starttls_not_offered, ctx_remembered, INTERCEPTED, PIN_MISMATCH),
+	I(TCP_PLAIN, tls_expired, ctx_remembered, TLS_ERROR, CERT_EXPIRED),
+	I(TCP_PLAIN, resigned, ctx_remembered, INTERCEPTED, UNTRUSTED_ISSUER),
 	I(UDP_REPLY, udp_answer, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
 	I(TCP_PLAIN, timed_out, ctx_canary, FILTERED, NO_RESPONSE),
 	I(TCP_BANNER, http_407, ctx_none, INTERCEPTED, HEADER_INJECTED),
