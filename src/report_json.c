@@ -13,6 +13,17 @@ static json_t *str_or_null(const char *s)
 	return s != NULL && *s != '\0' ? json_string(s) : json_null();
 }
 
+static json_t *time_or_null(time_t t)
+{
+	if (t == 0)
+		return json_null();
+	char buf[32];
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
 /* The TLS facts of DESIGN.md's "tls" object, and the rest of what the
  * handshake showed (names, validity, SPKI pin, chain). */
 static json_t *tls_json(const struct evidence *ev)
@@ -59,6 +70,14 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	json_object_set_new(o, "latency_ms",
 			    r->ev.latency_ms >= 0 ? json_real(r->ev.latency_ms)
 						  : json_null());
+	/* The daemon's history (DESIGN.md: the status socket adds since and
+	 * changed per result). */
+	if (r->since != 0) {
+		json_object_set_new(o, "since", time_or_null(r->since));
+		json_object_set_new(o, "changed", time_or_null(r->changed));
+		json_object_set_new(o, "failures", json_integer(r->failures));
+		json_object_set_new(o, "last_ok", time_or_null(r->last_ok));
+	}
 	if (r->ev.tls_attempted)
 		json_object_set_new(o, "tls", tls_json(&r->ev));
 	if (r->ev.starttls_checked)
@@ -87,10 +106,7 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 
 int report_json(FILE *out, const struct results *r)
 {
-	char started[32];
-	struct tm tm;
-	gmtime_r(&r->started, &tm);
-	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *started = time_or_null(r->started);
 	json_t *results = json_array();
 	for (size_t i = 0; i < r->nitems; i++)
 		json_array_append_new(results, result_json(r, &r->items[i]));
@@ -117,7 +133,7 @@ int report_json(FILE *out, const struct results *r)
 				  c->ev.connected || c->ev.udp_reply,
 				  "evidence", ev));
 	}
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:i}", "profile",
+	json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:i}", "profile",
 				r->catalog->profile, "role", r->role, "started",
 				started, "duration_ms",
 				(json_int_t)(r->duration_ms + 0.5), "results",

@@ -30,9 +30,19 @@ struct host_state {
 };
 
 struct sweep {
-	uv_loop_t loop;
-	const struct plan *plan;
+	uv_loop_t *loop;
+	const struct catalog *catalog;
+	const char *role;
+	struct plan work; /* the plan and the canary probes */
+	size_t nplanned;  /* items of the caller's plan, before the canaries */
+	struct sweep_options opt_copy;
 	const struct sweep_options *opt;
+	struct tlsio_ctx *tls_ctx;
+	time_t started;
+	uint64_t t0;
+	sweep_done_cb done;
+	void *done_arg;
+	const struct plan *plan;
 	struct item_state *items;
 	struct host_state *hosts;
 	size_t nhosts;
@@ -44,12 +54,14 @@ struct sweep {
 	bool over;
 };
 
+static void sweep_finish(uv_handle_t *h);
+
 static void sweep_on_over(uv_timer_t *t)
 {
 	struct sweep *s = t->data;
 	resolve_close(s->resolver);
 	s->resolver = NULL;
-	uv_close((uv_handle_t *)&s->deadline, NULL);
+	uv_close((uv_handle_t *)&s->deadline, sweep_finish);
 }
 
 /* Everything answered: close the resolver on the next loop turn, since
@@ -230,37 +242,73 @@ static struct plan with_canaries(const struct plan *plan, const char *canary)
 	return work;
 }
 
-int sweep_run(const struct catalog *cat, const char *role,
-	      const struct plan *plan, const struct sweep_options *o,
-	      struct results *out, char *err, size_t errlen)
+/* The last handle of the sweep closed: the results are final. */
+static void sweep_finish(uv_handle_t *h)
 {
-	memset(out, 0, sizeof *out);
+	struct sweep *s = h->data;
+	struct results *out = xcalloc(1, sizeof *out);
+	out->started = s->started;
+	out->duration_ms = (double)(uv_hrtime() - s->t0) / 1e6;
+	probe_engine_free(s->engine);
+	tlsio_ctx_free(s->tls_ctx);
+	out->catalog = s->catalog;
+	out->role = s->role;
+	out->items = sweep_collect(s, 0, s->nplanned, &out->nitems);
+	out->canaries = sweep_collect(s, s->nplanned, s->work.nitems,
+				      &out->ncanaries);
+	struct results_policy policy = {
+		.ca_file = s->opt->ca_file,
+		.interceptors = s->opt->interceptors,
+		.canaries = out->canaries,
+		.ncanaries = out->ncanaries,
+		.changed = s->opt->changed,
+		.changed_arg = s->opt->changed_arg,
+	};
+	results_decide(out, &policy);
+	sweep_done_cb done = s->done;
+	void *arg = s->done_arg;
+	free(s->hosts);
+	free(s->items);
+	plan_free(&s->work);
+	free(s);
+	done(out, arg);
+}
+
+int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
+		const struct plan *plan, const struct sweep_options *o,
+		sweep_done_cb done, void *arg, struct sweep **out, char *err,
+		size_t errlen)
+{
+	*out = NULL;
 	struct tlsio_ctx *tls_ctx;
 	int rc = tlsio_ctx_new(&tls_ctx, o->ca_file, err, errlen);
 	if (rc < 0)
 		return rc;
-	struct probe_options popt = o->probe;
-	popt.tls_ctx = tls_ctx;
-	struct plan work = with_canaries(plan, o->canary);
 	struct sweep *s = xcalloc(1, sizeof *s);
-	s->plan = &work;
-	s->opt = o;
-	s->items = xcalloc(work.nitems ? work.nitems : 1, sizeof *s->items);
-	uv_loop_init(&s->loop);
-	rc = resolve_init(&s->resolver, &s->loop, o->probe.timeout_ms, err,
-			  errlen);
+	s->loop = loop;
+	s->catalog = cat;
+	s->role = role;
+	s->opt_copy = *o;
+	s->opt = &s->opt_copy;
+	s->tls_ctx = tls_ctx;
+	s->done = done;
+	s->done_arg = arg;
+	s->work = with_canaries(plan, o->canary);
+	s->nplanned = plan->nitems;
+	s->plan = &s->work;
+	s->items = xcalloc(s->work.nitems ? s->work.nitems : 1, sizeof *s->items);
+	rc = resolve_init(&s->resolver, loop, o->probe.timeout_ms, err, errlen);
 	if (rc < 0) {
-		uv_loop_close(&s->loop);
 		tlsio_ctx_free(tls_ctx);
 		free(s->items);
+		plan_free(&s->work);
 		free(s);
-		plan_free(&work);
 		return rc;
 	}
-	out->started = time(NULL);
-	uint64_t t0 = uv_hrtime();
-	for (size_t i = 0; i < work.nitems; i++) {
-		const struct plan_item *pi = &work.items[i];
+	s->started = time(NULL);
+	s->t0 = uv_hrtime();
+	for (size_t i = 0; i < s->work.nitems; i++) {
+		const struct plan_item *pi = &s->work.items[i];
 		struct item_state *is = &s->items[i];
 		if (pi->kind == PLAN_SKIP) {
 			evidence_init(&is->ev, pi->channel->transport,
@@ -271,35 +319,56 @@ int sweep_run(const struct catalog *cat, const char *role,
 			probe_listener(pi->channel, &is->ev);
 		}
 	}
-	s->engine = probe_engine_new(&s->loop, &popt, sweep_on_probe_done, s);
-	uv_timer_init(&s->loop, &s->deadline);
+	struct probe_options popt = o->probe;
+	popt.tls_ctx = tls_ctx;
+	s->engine = probe_engine_new(loop, &popt, sweep_on_probe_done, s);
+	uv_timer_init(loop, &s->deadline);
 	s->deadline.data = s;
 	unsigned deadline = o->deadline_ms ? o->deadline_ms
 					   : 2 * o->probe.timeout_ms + 1000;
 	uv_timer_start(&s->deadline, sweep_on_deadline, deadline, 0);
 	sweep_start_lookups(s);
 	sweep_maybe_end(s);
-	uv_run(&s->loop, UV_RUN_DEFAULT);
-	out->duration_ms = (double)(uv_hrtime() - t0) / 1e6;
-	if (uv_loop_close(&s->loop) != 0)
+	*out = s;
+	return 0;
+}
+
+void sweep_cancel(struct sweep *s)
+{
+	if (s->over)
+		return;
+	resolve_close(s->resolver);
+	s->resolver = NULL;
+	probe_cancel_all(s->engine);
+}
+
+struct run_state {
+	struct results *results;
+};
+
+static void sweep_run_on_done(struct results *r, void *arg)
+{
+	((struct run_state *)arg)->results = r;
+}
+
+int sweep_run(const struct catalog *cat, const char *role,
+	      const struct plan *plan, const struct sweep_options *o,
+	      struct results *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct run_state st = {0};
+	struct sweep *s;
+	int rc = sweep_start(&loop, cat, role, plan, o, sweep_run_on_done, &st,
+			     &s, err, errlen);
+	if (rc == 0)
+		uv_run(&loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&loop) != 0)
 		fatalx("sweep loop closed with handles open");
-	probe_engine_free(s->engine);
-	tlsio_ctx_free(tls_ctx);
-	out->catalog = cat;
-	out->role = role;
-	out->items = sweep_collect(s, 0, plan->nitems, &out->nitems);
-	out->canaries = sweep_collect(s, plan->nitems, work.nitems,
-				      &out->ncanaries);
-	struct results_policy policy = {
-		.ca_file = o->ca_file,
-		.interceptors = o->interceptors,
-		.canaries = out->canaries,
-		.ncanaries = out->ncanaries,
-	};
-	results_decide(out, &policy);
-	free(s->hosts);
-	free(s->items);
-	free(s);
-	plan_free(&work);
+	if (rc < 0)
+		return rc;
+	*out = *st.results;
+	free(st.results);
 	return 0;
 }

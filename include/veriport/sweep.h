@@ -20,7 +20,27 @@ struct sweep_options {
 	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;
+	/* Remembered facts (the daemon's state), or NULL: see results.h. */
+	bool (*changed)(void *arg, const struct result *r, char *what,
+			size_t whatlen);
+	void *changed_arg;
 };
+
+struct sweep;
+
+/* The sweep is over: R (malloc'd; free with results_free and free) has
+ * every result, verdicts decided. Runs on the loop, once. */
+typedef void (*sweep_done_cb)(struct results *r, void *arg);
+
+/* Start a sweep on LOOP. CAT, ROLE, PLAN and O's pointed-to data must
+ * outlive it (until DONE runs). Returns 0, or a negative errno with ERR
+ * filled in (the CA file cannot be read, the resolver cannot start). */
+int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
+		const struct plan *plan, const struct sweep_options *o,
+		sweep_done_cb done, void *arg, struct sweep **out, char *err,
+		size_t errlen);
+/* End it now, as if the deadline had passed; DONE still runs. */
+void sweep_cancel(struct sweep *s);
 
 /* Run a sweep on a loop of its own until it is over. Fills OUT (results
  * in plan order, each probe's addresses in DNS order). Returns 0 or a
