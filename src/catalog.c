@@ -150,7 +150,7 @@ fail(struct parser *p, unsigned line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static bool valid_id(const char *s)
+bool catalog_id_valid(const char *s)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > CATALOG_ID_MAX || !islower((unsigned char)s[0]))
@@ -162,15 +162,15 @@ static bool valid_id(const char *s)
 	return true;
 }
 
-/* Host names and address literals: RFC 1123 labels, or an IPv6 literal. */
-static bool valid_host(const char *s)
+/* Host names (RFC 1123 labels, with '_' as some internal zones use it)
+ * and address literals. */
+bool catalog_host_valid(const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	if (n == 0 || n > 253)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '.' && s[i] != ':')
+		    s[i] != '.' && s[i] != ':' && s[i] != '_')
 			return false;
 	return true;
 }
@@ -234,7 +234,7 @@ static int check_id(struct parser *p, const char *what, const char *id)
 {
 	if (id == NULL)
 		return fail(p, p->line, "expected a %s id", what);
-	if (!valid_id(id))
+	if (!catalog_id_valid(id))
 		return fail(p, p->line,
 			    "bad %s id '%s': expected lower-case letters, "
 			    "digits and '-', starting with a letter, at most "
@@ -389,7 +389,7 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 	}
 	if (strcmp(key, "host") == 0) {
 		int rc = set_once(p, &r->host, &r->host_line, key, text);
-		if (rc == 0 && !valid_host(text))
+		if (rc == 0 && !catalog_host_valid(text, strlen(text)))
 			return fail(p, p->line, "bad host name '%s'", text);
 		return rc;
 	}
@@ -422,7 +422,7 @@ static int role_attribute(struct parser *p, const char *key, char *args)
 			    role->id);
 	char *host;
 	while ((host = next_word(&args)) != NULL) {
-		if (!valid_host(host))
+		if (!catalog_host_valid(host, strlen(host)))
 			return fail(p, p->line, "bad host name '%s'", host);
 		if (role->ndefaults == ROLE_DEFAULTS_MAX)
 			return fail(p, p->line, "more than %d default hosts",
@@ -797,7 +797,7 @@ int catalog_load_profile(const char *dir, const char *profile,
 {
 	memset(err, 0, sizeof *err);
 	*out = NULL;
-	if (!valid_id(profile)) {
+	if (!catalog_id_valid(profile)) {
 		snprintf(err->msg, sizeof err->msg,
 			 "bad profile name '%s': expected a catalog name such "
 			 "as 'seppmail'",

@@ -128,6 +128,12 @@ const struct catalog_role *catalog_role_find(const struct catalog *cat,
 struct catalog_channel *catalog_channel_find(struct catalog *cat,
 					     const char *id);
 
+/* An id as catalogs spell them: lower-case letters, digits, '-'. */
+bool catalog_id_valid(const char *s);
+/* A host name (RFC 1123 labels, '_' allowed as some internal zones use
+ * it) or an address literal: N bytes of S. */
+bool catalog_host_valid(const char *s, size_t n);
+
 const char *catalog_check_name(enum catalog_check check);
 /* Returns the check, or -1 for an unknown name. */
 int catalog_check_from_name(const char *name);
