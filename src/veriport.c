@@ -4,15 +4,20 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "veriport/catalog.h"
+#include "veriport/config.h"
 #include "veriport/intercept.h"
 #include "veriport/plan.h"
 #include "veriport/report.h"
@@ -56,6 +61,7 @@ static const char help_text[] =
 	"\n"
 	"commands:\n"
 	"  check                 probe every channel of PROFILE that ROLE takes part in\n"
+	"  status                the results veriportd serves on its status socket\n"
 	"  catalog list          the product profiles veriport knows\n"
 	"  catalog show NAME     one profile's roles and channels\n"
 	"\n"
@@ -453,6 +459,168 @@ out_maps:
 	return status;
 }
 
+/* `status`: how long the client waits for the daemon, well inside the
+ * timeout Nagios gives a plugin; and the largest answer it takes, far
+ * above the JSON of any catalog, so a confused peer costs bounded memory. */
+#define ASK_TIMEOUT_S 10
+#define ASK_ANSWER_MAX (64u << 20)
+
+/* The status socket command behind each --format. */
+static const char *const format_commands[] = {
+	[REPORT_TABLE] = "table",
+	[REPORT_JSON] = "status",
+	[REPORT_NAGIOS] = "nagios",
+	[REPORT_PROMETHEUS] = "metrics",
+};
+
+/* Send COMMAND on the status socket at PATH and read the answer until the
+ * daemon closes. Returns 0 with *ANSWER (malloc'd, NUL-terminated), or -1
+ * with ERR saying why, PATH first. */
+static int ask_status_socket(const char *path, const char *command,
+			     char **answer, size_t *len, char *err,
+			     size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: socket: %s", path, strerror(errno));
+		return -1;
+	}
+	/* SO_SNDTIMEO bounds connect() too, when the daemon's backlog is
+	 * full: it then fails with EINPROGRESS (socket(7)). */
+	struct timeval tv = {.tv_sec = ASK_TIMEOUT_S};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	char *line = xasprintf("%s\n", command);
+	size_t sent = 0, n = strlen(line), cap = 0;
+	char *buf = NULL;
+	*len = 0;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
+		goto fail;
+	while (sent < n) {
+		ssize_t w = send(fd, line + sent, n - sent, MSG_NOSIGNAL);
+		if (w < 0 && errno != EINTR)
+			goto fail;
+		sent += w > 0 ? (size_t)w : 0;
+	}
+	for (;;) {
+		if (cap - *len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		ssize_t r = recv(fd, buf + *len, cap - *len - 1, 0);
+		if (r == 0)
+			break;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		*len += (size_t)r;
+		if (*len > ASK_ANSWER_MAX) {
+			snprintf(err, errlen, "%s: an answer longer than %u "
+					      "bytes",
+				 path, ASK_ANSWER_MAX);
+			goto out;
+		}
+	}
+	buf[*len] = '\0';
+	close(fd);
+	free(line);
+	*answer = buf;
+	return 0;
+fail:
+	if (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINPROGRESS)
+		snprintf(err, errlen, "%s: no answer within %d s", path,
+			 ASK_TIMEOUT_S);
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+out:
+	close(fd);
+	free(line);
+	free(buf);
+	return -1;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	enum { OPT_SOCKET = 256, OPT_FORMAT };
+	static const struct option longopts[] = {
+		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = CONFIG_SOCKET_DEFAULT;
+	int format = REPORT_TABLE, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET:
+			path = optarg;
+			break;
+		case OPT_FORMAT:
+			format = report_format_from_name(optarg);
+			if (format < 0)
+				return usage_error(
+					"--format %s: expected table, json, "
+					"nagios or prometheus",
+					optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			return usage_error("unknown or incomplete option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	char *answer, err[512];
+	size_t len;
+	if (ask_status_socket(path, format_commands[format], &answer, &len,
+			      err, sizeof err) < 0) {
+		fprintf(stderr, "veriport: %s\n", err);
+		/* Nagios shows a plugin's stdout, not its stderr. */
+		if (format == REPORT_NAGIOS)
+			printf("VERIPORT UNKNOWN - %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (strncmp(answer, "error: ", 7) == 0) {
+		fprintf(stderr, "veriport: %s: %s", path, answer + 7);
+		if (format == REPORT_NAGIOS)
+			printf("VERIPORT UNKNOWN - %s", answer + 7);
+		free(answer);
+		return EXIT_USAGE;
+	}
+	int status = 0;
+	if (format == REPORT_NAGIOS) {
+		/* The plugin's exit code comes on the last line, exit=N. */
+		char *last = len >= 2 ? memrchr(answer, '\n', len - 1) : NULL;
+		last = last != NULL ? last + 1 : answer;
+		if (strncmp(last, "exit=", 5) == 0 && last[5] >= '0' &&
+		    last[5] <= '3' && strcmp(last + 6, "\n") == 0) {
+			status = last[5] - '0';
+			len = (size_t)(last - answer);
+		} else {
+			fprintf(stderr, "veriport: %s: an answer without its "
+					"exit=N line\n",
+				path);
+			status = EXIT_USAGE;
+		}
+	}
+	fwrite(answer, 1, len, stdout);
+	free(answer);
+	return status;
+}
+
 static int cmd_catalog(int argc, char **argv)
 {
 	if (argc < 2)
@@ -466,6 +634,9 @@ static int cmd_catalog(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* libuv writes with write(2): a probed server that resets in the
+	 * middle of a dialogue must cost an EPIPE, not the program. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)
 		return usage_error("%s", "expected a command");
 	const char *cmd = argv[1];
@@ -484,6 +655,8 @@ int main(int argc, char **argv)
 		status = cmd_check(argc - 1, argv + 1);
 	else if (strcmp(cmd, "catalog") == 0)
 		status = cmd_catalog(argc - 1, argv + 1);
+	else if (strcmp(cmd, "status") == 0)
+		status = cmd_status(argc - 1, argv + 1);
 	else if (cmd[0] == '-')
 		status = usage_error("unknown option '%s'", cmd);
 	else

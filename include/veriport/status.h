@@ -1,0 +1,69 @@
+/* The status socket (DESIGN.md contract): a Unix stream socket, and an
+ * optional TCP listener that also speaks just enough HTTP for
+ * `GET /metrics` and `GET /status`. A client writes one command line; the
+ * daemon answers and closes. Bounded: a connection limit, a read deadline,
+ * a command length limit; bad commands get one error line. */
+#ifndef VERIPORT_STATUS_H
+#define VERIPORT_STATUS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "veriport/results.h"
+
+/* Longest command line a client may send ("show " + a channel id). */
+#define STATUS_COMMAND_MAX 256
+/* Longest HTTP request head we read on the TCP listener. */
+#define STATUS_HTTP_HEAD_MAX 4096
+#define STATUS_CLIENTS_MAX 64
+#define STATUS_READ_TIMEOUT_MS 5000
+
+/* What the daemon lends the status server. */
+struct status_source {
+	/* The latest results, or NULL before the first sweep ended. */
+	const struct results *(*results)(void *arg);
+	/* Run a sweep now, of CHANNEL only or of all when NULL. Returns 0,
+	 * -EBUSY while one runs, -ENOENT for an unknown channel. */
+	int (*probe)(void *arg, const char *channel);
+	/* Accept what the targets present now as what they should present
+	 * (trust on first use, like ssh's known_hosts), for CHANNEL or all
+	 * when NULL. Returns the number of entries accepted, or -ENOENT. */
+	int (*accept)(void *arg, const char *channel);
+	void *arg;
+};
+
+struct status_options {
+	const char *socket_path;
+	mode_t socket_mode;
+	const char *listen; /* "ADDRESS:PORT", or NULL for no TCP listener */
+};
+
+struct status_server;
+
+/* Bind and listen. Returns 0, or a negative errno with ERR naming the
+ * path or address. A stale socket file left by a dead daemon is
+ * replaced; one a live daemon answers on is not. */
+int status_start(uv_loop_t *loop, const struct status_options *o,
+		 const struct status_source *src, struct status_server **out,
+		 char *err, size_t errlen);
+/* The port the TCP listener is bound to (useful when `listen` asked for
+ * port 0), or -1 when there is none. */
+int status_tcp_port(const struct status_server *s);
+/* Close the listeners and every client, unlink the socket file; CLOSED
+ * runs (on the loop) when every handle has closed and S is freed. */
+void status_stop(struct status_server *s, void (*closed)(void *arg),
+		 void *arg);
+
+/* The answer to one command line, exactly as the socket sends it
+ * (malloc'd, *LEN bytes). Commands: status, metrics, nagios, table,
+ * show CHANNEL, probe [CHANNEL], accept [CHANNEL], help. No I/O: the
+ * unit tests call it directly. */
+char *status_answer(const struct status_source *src, const char *line,
+		    size_t *len);
+/* A malloc'd printf, its length in *LEN: the answers' text, for both
+ * halves of the module. */
+char *status_text(size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
