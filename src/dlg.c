@@ -4,23 +4,41 @@
  * engine owns every socket. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dlg_impl.h"
 #include "veriport/xalloc.h"
 
-/* d->state once the exchange ended; protocols use states >= 0. */
+/* d->state once the exchange ended, or while the engine runs the TLS
+ * handshake after DLG_STARTTLS; protocols use states >= 0. */
 #define STATE_DONE (-1)
 #define STATE_FAIL (-2)
+#define STATE_TLS (-3)
 
 static const struct dlg_stream_ops *const streams[CATALOG_CHECK_COUNT] = {
     [CATALOG_CHECK_SSH] = &dlg_ssh_ops,
     [CATALOG_CHECK_RSYNC] = &dlg_rsync_ops,
     [CATALOG_CHECK_RAZOR] = &dlg_razor_ops,
     [CATALOG_CHECK_DNS] = &dlg_dns_tcp_ops,
+    [CATALOG_CHECK_SMTP_STARTTLS] = &dlg_smtp_ops,
+    [CATALOG_CHECK_SMTPS] = &dlg_smtp_ops,
+    [CATALOG_CHECK_IMAP_STARTTLS] = &dlg_imap_ops,
+    [CATALOG_CHECK_IMAPS] = &dlg_imap_ops,
+    [CATALOG_CHECK_POP3_STARTTLS] = &dlg_pop3_ops,
+    [CATALOG_CHECK_POP3S] = &dlg_pop3_ops,
+    [CATALOG_CHECK_LDAP_STARTTLS] = &dlg_ldap_ops,
+    [CATALOG_CHECK_LDAPS] = &dlg_ldap_ops,
+    [CATALOG_CHECK_HTTP] = &dlg_http_ops,
+    [CATALOG_CHECK_HTTPS] = &dlg_http_ops,
+    [CATALOG_CHECK_PGSQL] = &dlg_pgsql_ops,
+    [CATALOG_CHECK_TDS] = &dlg_tds_ops,
+    /* CATALOG_CHECK_TLS: the handshake is the whole check. */
 };
 
 static const struct dlg_udp_ops *const datagrams[CATALOG_CHECK_COUNT] = {
@@ -70,10 +88,27 @@ int dlg_start(struct dlg *d, enum catalog_check check,
 	memset(d, 0, sizeof *d);
 	d->check = check;
 	set_params(&d->params, params);
+	/* smtps, imaps, ...: TLS comes first whatever the caller said, so
+	 * the dialogue never asks for an upgrade on them. */
+	if (catalog_check_is_implicit_tls(check))
+		d->params.implicit_tls = true;
 	const struct dlg_stream_ops *ops = stream_ops(check);
 	if (!ops)
 		return -ENOTSUP;
-	return ops->start ? ops->start(d) : 0;
+	int rc = 0;
+	if (d->params.implicit_tls && !ops->tls_first)
+		rc = -EINVAL;
+	else if (ops->start)
+		rc = ops->start(d);
+	if (rc < 0) {
+		/* A caller that goes on anyway gets a failed exchange, not
+		 * a protocol run on parameters it refused. */
+		snprintf(d->detail, sizeof d->detail,
+		         "dialogue not started: %s", strerror(-rc));
+		d->state = STATE_FAIL;
+		d->failure = DLG_FAIL_UNEXPECTED;
+	}
+	return rc;
 }
 
 static enum dlg_step ended(const struct dlg *d)
@@ -98,9 +133,30 @@ static const struct dlg_stream_ops *started(const struct dlg *d)
 	return ops;
 }
 
+/* The protocol said DLG_STARTTLS. The server sends nothing between its
+ * go-ahead and our ClientHello, so plaintext already here (IN's LEFT bytes
+ * not yet taken, or left in d->in) was injected by something in the path;
+ * taking it as the server's would let that something answer for the
+ * server inside TLS ("NO STARTTLS", USENIX Security 2021; libpq's
+ * CVE-2021-23222). */
+static enum dlg_step upgrade(struct dlg *d, const uint8_t *in, size_t left)
+{
+	if (d->inlen > 0 || left > 0) {
+		const uint8_t *p = d->inlen > 0 ? d->in : in;
+		size_t n = d->inlen > 0 ? d->inlen : left;
+		return dlg_fail_text(d, DLG_FAIL_UNEXPECTED,
+		                     "plaintext after the go-ahead for TLS: ",
+		                     p, n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
+	}
+	d->state = STATE_TLS;
+	return DLG_STARTTLS;
+}
+
 enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
 {
 	const struct dlg_stream_ops *ops = started(d);
+	if (d->state == STATE_TLS)
+		fatalx("%s: plaintext fed while TLS starts", __func__);
 	if (d->state < 0)
 		return ended(d);
 	/* Take the input in pieces that fit, so a peer that sends more than
@@ -113,10 +169,13 @@ enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
 		if (n > 0) {
 			memcpy(d->in + d->inlen, in, n);
 			d->inlen += n;
+			d->received += n;
 			in += n;
 			len -= n;
 		}
 		enum dlg_step step = ops->input(d);
+		if (step == DLG_STARTTLS)
+			return latch(d, upgrade(d, in, len));
 		if (step == DLG_DONE || step == DLG_FAIL)
 			return latch(d, step);
 		if (d->inlen == DLG_IN_MAX) {
@@ -126,8 +185,14 @@ enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
 			         DLG_IN_MAX);
 			return latch(d, dlg_fail(d, DLG_FAIL_TOO_LONG));
 		}
-		if (step != DLG_MORE || len == 0)
-			return step;
+		if (ops->received_max > 0 && d->received > ops->received_max) {
+			snprintf(
+			    d->detail, sizeof d->detail,
+			    "over %zu bytes from the peer and the exchange "
+			    "not over",
+			    ops->received_max);
+			return latch(d, dlg_fail(d, DLG_FAIL_TOO_LONG));
+		}
 	} while (len > 0);
 	return DLG_MORE;
 }
@@ -135,6 +200,11 @@ enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
 enum dlg_step dlg_eof(struct dlg *d)
 {
 	const struct dlg_stream_ops *ops = started(d);
+	if (d->state == STATE_TLS) {
+		snprintf(d->detail, sizeof d->detail,
+		         "closed before the TLS handshake");
+		return latch(d, dlg_fail(d, DLG_FAIL_CLOSED_EARLY));
+	}
 	if (d->state < 0)
 		return ended(d);
 	enum dlg_step step = ops->eof ? ops->eof(d) : DLG_FAIL;
@@ -150,15 +220,13 @@ enum dlg_step dlg_eof(struct dlg *d)
 enum dlg_step dlg_tls_started(struct dlg *d)
 {
 	const struct dlg_stream_ops *ops = started(d);
-	if (d->state < 0)
-		return ended(d);
-	if (ops->tls_started == NULL)
-		fatalx("check %d has no STARTTLS step", (int)d->check);
-	/* Bytes read before the upgrade belong to the cleartext part
-	 * (RFC 3207 §5: nothing the server sent before TLS counts). */
-	d->inlen = 0;
+	if (d->state != STATE_TLS || !ops->tls_started)
+		fatalx("%s: no DLG_STARTTLS before", __func__);
+	d->state = 0;
 	enum dlg_step step = ops->tls_started(d);
-	return step == DLG_DONE || step == DLG_FAIL ? latch(d, step) : step;
+	if (step == DLG_STARTTLS)
+		fatalx("%s: a second upgrade", __func__);
+	return latch(d, step);
 }
 
 size_t dlg_output(const struct dlg *d, const uint8_t **out)
@@ -248,6 +316,45 @@ enum dlg_step dlg_fail(struct dlg *d, enum dlg_failure why)
 {
 	d->failure = why;
 	return DLG_FAIL;
+}
+
+enum dlg_step dlg_fail_text(struct dlg *d, enum dlg_failure why,
+                            const char *prefix, const void *p, size_t n)
+{
+	snprintf(d->detail, sizeof d->detail, "%s", prefix);
+	dlg_text_append(d->detail, sizeof d->detail, p, n);
+	return dlg_fail(d, why);
+}
+
+enum dlg_step dlg_fail_too_long(struct dlg *d, size_t max)
+{
+	char prefix[48];
+	snprintf(prefix, sizeof prefix, "no line end in %zu bytes: ", max);
+	return dlg_fail_text(d, DLG_FAIL_TOO_LONG, prefix, d->in,
+	                     d->inlen < DLG_QUOTE_MAX ? d->inlen
+	                                              : DLG_QUOTE_MAX);
+}
+
+enum dlg_host_kind dlg_host_kind(const char *host)
+{
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return DLG_HOST_IPV4;
+	if (inet_pton(AF_INET6, host, addr) == 1)
+		return DLG_HOST_IPV6;
+	size_t n = strlen(host);
+	if (n == 0 || n > DLG_HOST_MAX)
+		return DLG_HOST_BAD;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)host[i]) && host[i] != '-' &&
+		    host[i] != '.' && host[i] != '_')
+			return DLG_HOST_BAD;
+	return DLG_HOST_NAME;
+}
+
+bool dlg_word_is(const char *p, size_t n, const char *word)
+{
+	return strlen(word) == n && strncasecmp(p, word, n) == 0;
 }
 
 bool dlg_has_control(const void *p, size_t n)

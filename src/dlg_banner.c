@@ -22,30 +22,18 @@
 /* Razor2 clients read the greeting with Perl's unbounded readline; real
  * greetings ("sn=C&srl=...&ep4=7542-10&a=l") are under 100 bytes. */
 #define RAZOR_LINE_MAX 1024
-/* Bytes of a line quoted in the evidence when it is over-long. */
-#define QUOTE_MAX 64
 
 static enum dlg_step fail_line(struct dlg *d, enum dlg_failure why,
                                const char *line, size_t len)
 {
-	d->detail[0] = '\0';
-	dlg_text_append(d->detail, sizeof d->detail, line, len);
-	return dlg_fail(d, why);
-}
-
-static enum dlg_step too_long(struct dlg *d, size_t max)
-{
-	snprintf(d->detail, sizeof d->detail,
-	         "no line end in %zu bytes: ", max);
-	dlg_text_append(d->detail, sizeof d->detail, d->in,
-	                d->inlen < QUOTE_MAX ? d->inlen : QUOTE_MAX);
-	return dlg_fail(d, DLG_FAIL_TOO_LONG);
+	return dlg_fail_text(d, why, "", line, len);
 }
 
 static enum dlg_step done_line(struct dlg *d, const char *line, size_t len)
 {
 	d->detail[0] = '\0';
 	dlg_text_append(d->detail, sizeof d->detail, line, len);
+	memcpy(d->greeting, d->detail, sizeof d->greeting);
 	return DLG_DONE;
 }
 
@@ -123,7 +111,7 @@ static bool ssh_binary(struct dlg *d)
 		return false;
 	snprintf(d->detail, sizeof d->detail, "binary data: ");
 	dlg_text_append(d->detail, sizeof d->detail, d->in,
-	                n < QUOTE_MAX ? n : QUOTE_MAX);
+	                n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
 	return true;
 }
 
@@ -138,7 +126,7 @@ static enum dlg_step ssh_input(struct dlg *d)
 		case DLG_LINE_PARTIAL:
 			return DLG_MORE;
 		case DLG_LINE_TOO_LONG:
-			return too_long(d, SSH_LINE_MAX);
+			return dlg_fail_too_long(d, SSH_LINE_MAX);
 		case DLG_LINE_OK:
 			break;
 		}
@@ -187,7 +175,7 @@ static enum dlg_step rsync_input(struct dlg *d)
 			                 (const char *)d->in, d->inlen);
 		return DLG_MORE;
 	case DLG_LINE_TOO_LONG:
-		return too_long(d, RSYNC_LINE_MAX);
+		return dlg_fail_too_long(d, RSYNC_LINE_MAX);
 	case DLG_LINE_OK:
 		break;
 	}
@@ -226,7 +214,7 @@ static enum dlg_step razor_input(struct dlg *d)
 			                 (const char *)d->in, d->inlen);
 		return DLG_MORE;
 	case DLG_LINE_TOO_LONG:
-		return too_long(d, RAZOR_LINE_MAX);
+		return dlg_fail_too_long(d, RAZOR_LINE_MAX);
 	case DLG_LINE_OK:
 		break;
 	}

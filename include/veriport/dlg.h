@@ -19,13 +19,20 @@
 #define DLG_IN_MAX 4096
 /* Evidence text a dialogue leaves: the banner, the answer summary. */
 #define DLG_DETAIL_MAX 256
+/* Room for the state a protocol keeps between feeds besides `state` (the
+ * HTTP response parser, the header being read). */
+#define DLG_PRIV_MAX 192
 
 /* Parameters a dialogue may use; zeroed fields take the defaults. */
 struct dlg_params {
 	const char *snmp_community; /* default "public" */
 	const char *dns_qname;      /* name a dns check asks for; default "." */
 	uint16_t id;                /* random transaction id (DNS, SNMP, CLDAP) */
-	const char *host;           /* target name: HTTP Host, EHLO peer name */
+	const char *host;           /* target name: HTTP Host */
+	uint16_t port;              /* target port: HTTP Host when not 80/443 */
+	/* Our own name for EHLO (RFC 5321 §4.1.1.1: the client's name,
+	 * never the server's); NULL: veriport.invalid. */
+	const char *helo;
 	/* The engine runs TLS first (smtps, imaps, pop3s, ldaps, https): the
 	 * dialogue starts on the decrypted stream and never asks for
 	 * STARTTLS. */
@@ -70,10 +77,21 @@ struct dlg {
 	 * StartTLS success, PostgreSQL 'S'): set before DLG_STARTTLS, or
 	 * left false when the dialogue ends without one. */
 	bool starttls_offered;
+	/* The server advertised STARTTLS, then refused it (SMTP 454, ...):
+	 * its own failure, not a middlebox's removal. */
+	bool starttls_refused;
 	/* The first line the server sent (SMTP/POP3/IMAP greeting, SSH
 	 * banner), printable, for interception evidence. */
 	char greeting[DLG_DETAIL_MAX];
 	struct dlg_http http; /* http and https checks */
+	/* Bytes the peer sent so far, held to the protocol's total bound: a
+	 * peer sending endless short lines never fills `in`. */
+	size_t received;
+	/* Private to the dialogue modules. */
+	union {
+		max_align_t align;
+		unsigned char bytes[DLG_PRIV_MAX];
+	} priv;
 };
 
 /* True when CHECK has a stream dialogue (after a TCP connect). */

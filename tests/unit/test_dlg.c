@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../src/dlg_impl.h"
+#include "dlg_replay.h"
 #include "veriport/ber.h"
 #include "veriport/catalog.h"
 #include "veriport/dlg.h"
@@ -20,33 +21,6 @@
 #define TEXT(s) (const uint8_t *)(s), sizeof(s) - 1
 #define BYTES(a) a, sizeof(a)
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Evidence text must be printable ASCII, NUL-terminated in its buffer.
- * One assertion per call: Check reports every passing assertion to its
- * parent process, which loops of them make slow. */
-static void assert_ascii(const char *detail)
-{
-	size_t n = strnlen(detail, DLG_DETAIL_MAX), bad = n;
-	for (size_t i = 0; i < n && bad == n; i++)
-		if (detail[i] < 0x20 || detail[i] >= 0x7f)
-			bad = i;
-	ck_assert_msg(n < DLG_DETAIL_MAX && bad == n,
-	              "detail not printable ASCII at %zu: \"%.*s\"", bad,
-	              (int)n, detail);
-}
-
-/* EXPECT is the whole detail, or its start when it ends in '*'. */
-static void assert_detail(const char *detail, const char *expect)
-{
-	assert_ascii(detail);
-	size_t n = strlen(expect);
-	if (n > 0 && expect[n - 1] == '*')
-		ck_assert_msg(strncmp(detail, expect, n - 1) == 0,
-		              "detail \"%s\" does not start with \"%.*s\"",
-		              detail, (int)(n - 1), expect);
-	else
-		ck_assert_str_eq(detail, expect);
-}
 
 /* Real server transcripts and replies. Each was captured on Debian 12 over
  * 127.0.0.1 with python3 sending the exact request bytes this module
@@ -590,44 +564,19 @@ static void check_end(const struct dlg *d, enum dlg_step step,
 	ck_assert_uint_le(d->inlen, DLG_IN_MAX);
 }
 
-static void start_stream(struct dlg *d, const struct stream_case *c)
-{
-	struct dlg_params p = {.id = c->id, .dns_qname = c->qname};
-	ck_assert_int_eq(dlg_start(d, c->check, &p), 0);
-	const uint8_t *out;
-	if (dlg_output(d, &out) > 0)
-		dlg_sent(d);
-	ck_assert_uint_eq(dlg_output(d, &out), 0);
-}
-
-/* Feed BYTES[from, to) as one read from a buffer of exactly that size. */
-static enum dlg_step feed_piece(struct dlg *d, const uint8_t *bytes,
-                                size_t from, size_t to)
-{
-	size_t n = to - from;
-	uint8_t *piece = malloc(n ? n : 1);
-	memcpy(piece, bytes + from, n);
-	enum dlg_step step = dlg_feed(d, piece, n);
-	free(piece);
-	return step;
-}
-
 /* Replay C cut after every byte position CUTS[i]; the peer closes after the
  * last piece when C says so. */
 static enum dlg_step replay(struct dlg *d, const struct stream_case *c,
                             const size_t *cuts, size_t ncuts)
 {
-	start_stream(d, c);
-	enum dlg_step step = dlg_feed(d, NULL, 0);
-	size_t from = 0;
-	for (size_t i = 0; i <= ncuts && step == DLG_MORE; i++) {
-		size_t to = i < ncuts ? cuts[i] : c->len;
-		step = feed_piece(d, c->bytes, from, to);
-		from = to;
-	}
-	if (c->eof && step == DLG_MORE)
-		step = dlg_eof(d);
-	return step;
+	struct transcript t = {
+	    .check = c->check,
+	    .params = {.id = c->id, .dns_qname = c->qname},
+	    .clear = c->bytes,
+	    .clear_len = c->len,
+	    .eof = c->eof,
+	};
+	return replay_transcript(d, &t, cuts, ncuts, NULL);
 }
 
 START_TEST(stream_transcripts_split_at_every_byte)
