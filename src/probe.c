@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "veriport/dlg.h"
 #include "veriport/probe.h"
@@ -54,6 +55,7 @@ struct probe_engine {
 	unsigned inflight;
 	struct probe_state **active;
 	size_t nactive, active_cap;
+	char helo[256]; /* this host's name, for EHLO */
 };
 
 static void probe_start_next(struct probe_engine *e);
@@ -300,10 +302,9 @@ static void probe_dialogue_end(struct probe_state *s, enum dlg_step step)
 		catalog_check_is_starttls(s->job->channel->check) &&
 		(step == DLG_DONE || ev->tls_attempted);
 	ev->starttls_offered = s->dlg.starttls_offered;
+	ev->starttls_refused = s->dlg.starttls_refused;
 	memcpy(ev->greeting, s->dlg.greeting, sizeof ev->greeting);
 	ev->http = s->dlg.http;
-	if (ev->starttls_checked && !ev->starttls_offered)
-		evidence_add(ev, "STARTTLS not offered by the server");
 	if (s->dlg.detail[0] != '\0')
 		evidence_add(ev, "%s", s->dlg.detail);
 	probe_finish(s);
@@ -394,6 +395,8 @@ static void probe_tls_handshake(struct probe_state *s)
 		struct dlg_params params = {
 			.id = random_id(job),
 			.host = job->host,
+			.port = job->channel->port,
+			.helo = s->engine->helo,
 			.implicit_tls = true,
 		};
 		dlg_start(&s->dlg, job->channel->check, &params);
@@ -501,7 +504,9 @@ static int probe_start_tcp(struct probe_state *s)
 	if (dlg_has_stream(job->channel->check) &&
 	    !catalog_check_is_implicit_tls(job->channel->check)) {
 		struct dlg_params params = {.id = random_id(job),
-					    .host = job->host};
+					    .host = job->host,
+					    .port = job->channel->port,
+					    .helo = s->engine->helo};
 		if (dlg_start(&s->dlg, job->channel->check, &params) == 0)
 			job->ev.dialogue = true;
 	}
@@ -694,6 +699,11 @@ struct probe_engine *probe_engine_new(uv_loop_t *loop,
 		e->opt.udp_tries = 1;
 	e->done = done;
 	e->arg = arg;
+	/* EHLO names the client (RFC 5321 §4.1.1.1); without a name of our
+	 * own the dialogue says veriport.invalid. */
+	if (gethostname(e->helo, sizeof e->helo - 1) != 0 ||
+	    strchr(e->helo, '.') == NULL)
+		e->helo[0] = '\0';
 	return e;
 }
 

@@ -133,6 +133,9 @@ static struct verdict_result dialogue(const struct evidence *ev)
 static struct verdict_result path(const struct evidence *ev,
 				  const struct verdict_context *ctx)
 {
+	/* Offered, then refused (SMTP 454): the server's own TLS failure. */
+	if (ev->starttls_refused)
+		return result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
 	if (ev->starttls_checked && !ev->starttls_offered &&
 	    (ctx->starttls == CATALOG_STARTTLS_REQUIRED ||
 	     ctx->starttls_offered_elsewhere))

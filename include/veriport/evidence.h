@@ -150,6 +150,7 @@ struct evidence {
 	/* What the dialogue saw, copied when it ended. */
 	bool starttls_checked; /* a STARTTLS kind whose dialogue got that far */
 	bool starttls_offered;
+	bool starttls_refused;
 	char greeting[DLG_DETAIL_MAX];
 	struct dlg_http http;
 

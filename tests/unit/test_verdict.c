@@ -64,6 +64,11 @@ static void starttls_not_offered(struct evidence *ev)
 	ev->dlg_step = DLG_DONE;
 	ev->starttls_checked = true;
 }
+static void starttls_refused(struct evidence *ev)
+{
+	starttls_not_offered(ev);
+	ev->starttls_refused = true;
+}
 static void tls_then_dialogue_fails(struct evidence *ev)
 {
 	tls_ok(ev);
@@ -210,6 +215,7 @@ static const struct row {
 	R(TCP_BANNER, starttls_ok, OK, HANDSHAKE_OK),
 	R(TCP_BANNER, starttls_not_offered, OK, ANSWERED),
 	R(TCP_BANNER, tls_then_dialogue_fails, PROTOCOL_ERROR, CLOSED_EARLY),
+	R(TCP_BANNER, starttls_refused, TLS_ERROR, HANDSHAKE_FAILED),
 	R(TCP_PLAIN, tls_handshake_fails, TLS_ERROR, HANDSHAKE_FAILED),
 	R(TCP_PLAIN, tls_old_version, TLS_ERROR, PROTOCOL_VERSION),
 	R(TCP_PLAIN, tls_untrusted, TLS_ERROR, UNTRUSTED_ISSUER),
