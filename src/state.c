@@ -1,0 +1,958 @@
+/* The daemon's remembered state (trust on first use, like ssh's
+ * known_hosts): per (channel, host, address) the certificate, the STARTTLS
+ * offer and the greeting first seen, kept in a JSON file written
+ * atomically. No probing and no logging here: callers log what ERR says. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "veriport/state.h"
+#include "veriport/xalloc.h"
+
+#define STATE_VERSION 1
+/* "2026-11-20T10:00:00Z" and its NUL. */
+#define STATE_TIME_LEN 21
+/* Old and new values are quoted in one evidence line (EVIDENCE_LINE_LEN
+ * is 200), each cut to half the room left; never shorter than this. */
+#define STATE_QUOTE_MIN 12
+/* Hex digits of an SPKI hash shown in the evidence; enough to tell two
+ * keys apart at a glance, the full hash is in the JSON report. */
+#define STATE_SPKI_SHOWN 12
+/* Bounds of one greeting's signature: the words compared. */
+#define STATE_SIGNATURE_MAX DLG_DETAIL_MAX
+
+struct state_entry {
+	char *channel;
+	char *host;
+	char address[46]; /* as struct result */
+	time_t first_seen;
+	time_t accepted; /* 0: never accepted */
+
+	/* Each fact is remembered from the first result that had it, so
+	 * each has its own date. */
+	bool has_tls;
+	char spki_sha256[65];
+	char issuer[TLSIO_NAME_MAX];
+	time_t tls_since;
+
+	bool has_starttls;
+	bool starttls_offered;
+	time_t starttls_since;
+
+	bool has_greeting;
+	char greeting[DLG_DETAIL_MAX];
+	time_t greeting_since;
+};
+
+/* Entries sorted by (channel, host, address): lookups bisect and the file
+ * comes out in a stable order. */
+struct state {
+	struct state_entry *entries;
+	size_t nentries;
+	size_t cap;
+};
+
+struct state *state_new(void)
+{
+	return xcalloc(1, sizeof(struct state));
+}
+
+static void entry_clear(struct state_entry *e)
+{
+	free(e->channel);
+	free(e->host);
+}
+
+void state_free(struct state *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->nentries; i++)
+		entry_clear(&st->entries[i]);
+	free(st->entries);
+	free(st);
+}
+
+/* Keys ---------------------------------------------------------------- */
+
+static int key_cmp(const char *channel, const char *host, const char *address,
+                   const struct state_entry *e)
+{
+	int c = strcmp(channel, e->channel);
+	if (c == 0)
+		c = strcmp(host, e->host);
+	if (c == 0)
+		c = strcmp(address, e->address);
+	return c;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct state_entry *x = a;
+	return key_cmp(x->channel, x->host, x->address, b);
+}
+
+/* Index of the entry for the key, or where it would go (*FOUND false). */
+static size_t find(const struct state *st, const char *channel,
+                   const char *host, const char *address, bool *found)
+{
+	size_t lo = 0, hi = st->nentries;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(channel, host, address, &st->entries[mid]);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*found = false;
+	return lo;
+}
+
+/* A result that names a target the daemon can remember: it was probed at
+ * an address (skipped channels and local listener checks were not). */
+static bool keyable(const struct result *r)
+{
+	return r->channel != NULL && r->channel->id != NULL &&
+	       r->host != NULL && r->address[0] != '\0' && !r->ev.skipped &&
+	       !r->ev.listener_check;
+}
+
+static bool result_has_tls(const struct result *r)
+{
+	return r->ev.tls_done && r->ev.tls.spki_sha256[0] != '\0';
+}
+
+static bool result_has_greeting(const struct result *r)
+{
+	return r->ev.greeting[0] != '\0';
+}
+
+static bool result_has_facts(const struct result *r)
+{
+	return result_has_tls(r) || r->ev.starttls_checked ||
+	       result_has_greeting(r);
+}
+
+static const struct state_entry *lookup(const struct state *st,
+                                        const struct result *r)
+{
+	bool found;
+	size_t i = find(st, r->channel->id, r->host, r->address, &found);
+	return found ? &st->entries[i] : NULL;
+}
+
+/* Insert a new entry for R at its place; NULL when the state is full. */
+static struct state_entry *insert(struct state *st, const struct result *r,
+                                  time_t now)
+{
+	bool found;
+	size_t at = find(st, r->channel->id, r->host, r->address, &found);
+	if (found)
+		return &st->entries[at];
+	if (st->nentries >= STATE_ENTRIES_MAX)
+		return NULL;
+	if (st->nentries == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 16;
+		st->entries =
+		    xreallocarray(st->entries, st->cap, sizeof *st->entries);
+	}
+	memmove(&st->entries[at + 1], &st->entries[at],
+	        (st->nentries - at) * sizeof *st->entries);
+	st->nentries++;
+	struct state_entry *e = &st->entries[at];
+	memset(e, 0, sizeof *e);
+	e->channel = xstrdup(r->channel->id);
+	e->host = xstrdup(r->host);
+	snprintf(e->address, sizeof e->address, "%s", r->address);
+	e->first_seen = now;
+	return e;
+}
+
+/* Greetings ------------------------------------------------------------ */
+
+static bool has_digit(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isdigit((unsigned char)w[i]))
+			return true;
+	return false;
+}
+
+/* A weekday or month name, as dates in greetings start (RFC 5322 §3.3
+ * date-time, which Sendmail, Exim and Exchange put there). */
+static bool is_date_word(const char *w, size_t n)
+{
+	static const char *const names[] = {
+	    "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+	    "jan", "feb", "mar", "apr", "may", "jun", "jul",
+	    "aug", "sep", "oct", "nov", "dec",
+	};
+	while (n > 0 && ispunct((unsigned char)w[n - 1]))
+		n--;
+	if (n != 3)
+		return false;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strncasecmp(w, names[i], 3) == 0)
+			return true;
+	return false;
+}
+
+/* An SMTP reply code on its own ("220", "220-"): the host name follows. */
+static bool is_reply_code(const char *w, size_t n)
+{
+	if (n == 4 && w[3] == '-')
+		n = 3;
+	return n == 3 && isdigit((unsigned char)w[0]) &&
+	       isdigit((unsigned char)w[1]) && isdigit((unsigned char)w[2]);
+}
+
+static void append_word(char *out, size_t outlen, size_t *at, const char *w,
+                        size_t n, bool mask_digits)
+{
+	if (*at > 0 && *at + 1 < outlen)
+		out[(*at)++] = ' ';
+	for (size_t i = 0; i < n && *at + 1 < outlen; i++) {
+		if (mask_digits && isdigit((unsigned char)w[i])) {
+			while (i + 1 < n && isdigit((unsigned char)w[i + 1]))
+				i++;
+			out[(*at)++] = '#';
+		} else {
+			out[(*at)++] = w[i];
+		}
+	}
+	out[*at] = '\0';
+}
+
+/* The part of a greeting that says who answers, without what changes
+ * from one connection or one upgrade to the next:
+ *   - a bracketed section ("[CAPABILITY ...]" in IMAP, Exchange's encoded
+ *     server name) is left out: STARTTLS is compared on its own;
+ *   - the first word is kept with its digits masked ("220", "+OK", "*",
+ *     "SSH-2.0-OpenSSH_9.2p1" -> "SSH-#.#-OpenSSH_#.#p#");
+ *   - after an SMTP reply code, the host name is kept, digits masked (mx1
+ *     and mx2 behind one address);
+ *   - the words after that are kept up to the first that holds a digit or
+ *     names a weekday or month: there start versions, dates, session ids.
+ * So "220 mx ESMTP Sendmail 8.15.2; Mon, 23 Nov 2026 10:00:00 +0100" is
+ * "220 mx ESMTP Sendmail" on any day, and a product change still shows. */
+static void greeting_signature(const char *g, char *out, size_t outlen)
+{
+	size_t at = 0, kept = 0;
+	bool host_next = false, in_bracket = false;
+	out[0] = '\0';
+	for (const char *p = g; *p != '\0';) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, " \t");
+		const char *w = p;
+		p += n;
+		if (in_bracket || w[0] == '[') {
+			in_bracket = w[n - 1] != ']';
+			continue;
+		}
+		if (kept == 0) {
+			append_word(out, outlen, &at, w, n, true);
+			host_next = is_reply_code(w, n);
+		} else if (kept == 1 && host_next) {
+			append_word(out, outlen, &at, w, n, true);
+		} else if (has_digit(w, n) || is_date_word(w, n)) {
+			break;
+		} else {
+			append_word(out, outlen, &at, w, n, false);
+		}
+		kept++;
+	}
+}
+
+static bool greeting_differs(const char *old, const char *now)
+{
+	char a[STATE_SIGNATURE_MAX], b[STATE_SIGNATURE_MAX];
+	greeting_signature(old, a, sizeof a);
+	greeting_signature(now, b, sizeof b);
+	return strcmp(a, b) != 0;
+}
+
+/* Changes -------------------------------------------------------------- */
+
+static bool tls_differs(const struct state_entry *e, const struct result *r)
+{
+	return strcmp(e->spki_sha256, r->ev.tls.spki_sha256) != 0 ||
+	       strcmp(e->issuer, r->ev.tls.issuer) != 0;
+}
+
+static void format_time(time_t t, char buf[STATE_TIME_LEN])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, STATE_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* S cut to MAX characters, saying so with "...". */
+static void quote(const char *s, size_t max, char *buf, size_t len)
+{
+	if (max < STATE_QUOTE_MIN)
+		max = STATE_QUOTE_MIN;
+	if (strlen(s) <= max)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "%.*s...", (int)(max - 3), s);
+}
+
+/* Room for two quoted values A and B in a line that is FIXED characters
+ * without them and must fit WHATLEN: a short value is kept whole and the
+ * other takes what it leaves; two long ones get half each. */
+static void value_room(size_t whatlen, int fixed, const char *a, const char *b,
+                       size_t *room_a, size_t *room_b)
+{
+	size_t room = fixed >= 0 && whatlen > (size_t)fixed + 1
+	                  ? whatlen - 1 - (size_t)fixed
+	                  : 0;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la + lb <= room) {
+		*room_a = la;
+		*room_b = lb;
+	} else if (la <= room / 2) {
+		*room_a = la;
+		*room_b = room - la;
+	} else if (lb <= room / 2) {
+		*room_a = room - lb;
+		*room_b = lb;
+	} else {
+		*room_a = room / 2;
+		*room_b = room - room / 2;
+	}
+}
+
+/* Both values are cut to what the line has room for, so the sentence
+ * ends with the new value, not halfway through the old one. */
+static void what_tls(const struct state_entry *e, const struct result *r,
+                     const char *also, char *what, size_t whatlen)
+{
+	static const char fmt[] = "certificate changed since %s%s: was SPKI "
+	                          "%.*s... issuer %s, now SPKI %.*s... "
+	                          "issuer %s";
+	char since[STATE_TIME_LEN], was[TLSIO_NAME_MAX], now[TLSIO_NAME_MAX];
+	format_time(e->tls_since, since);
+	size_t room_was, room_now;
+	value_room(whatlen,
+	           snprintf(NULL, 0, fmt, since, also, STATE_SPKI_SHOWN,
+	                    e->spki_sha256, "", STATE_SPKI_SHOWN,
+	                    r->ev.tls.spki_sha256, ""),
+	           e->issuer, r->ev.tls.issuer, &room_was, &room_now);
+	quote(e->issuer, room_was, was, sizeof was);
+	quote(r->ev.tls.issuer, room_now, now, sizeof now);
+	snprintf(what, whatlen, fmt, since, also, STATE_SPKI_SHOWN,
+	         e->spki_sha256, was, STATE_SPKI_SHOWN, r->ev.tls.spki_sha256,
+	         now);
+}
+
+static void what_starttls(const struct state_entry *e, const char *also,
+                          char *what, size_t whatlen)
+{
+	char since[STATE_TIME_LEN];
+	format_time(e->starttls_since, since);
+	snprintf(what, whatlen,
+	         "STARTTLS offer changed since %s%s: was %s, now %s", since,
+	         also, e->starttls_offered ? "offered" : "not offered",
+	         e->starttls_offered ? "not offered" : "offered");
+}
+
+static void what_greeting(const struct state_entry *e, const struct result *r,
+                          char *what, size_t whatlen)
+{
+	static const char fmt[] = "greeting changed since %s: was \"%s\", "
+	                          "now \"%s\"";
+	char since[STATE_TIME_LEN], was[DLG_DETAIL_MAX], now[DLG_DETAIL_MAX];
+	format_time(e->greeting_since, since);
+	size_t room_was, room_now;
+	value_room(whatlen, snprintf(NULL, 0, fmt, since, "", ""), e->greeting,
+	           r->ev.greeting, &room_was, &room_now);
+	quote(e->greeting, room_was, was, sizeof was);
+	quote(r->ev.greeting, room_now, now, sizeof now);
+	snprintf(what, whatlen, fmt, since, was, now);
+}
+
+bool state_changed(const struct state *st, const struct result *r, char *what,
+                   size_t whatlen)
+{
+	if (st == NULL || !keyable(r))
+		return false;
+	const struct state_entry *e = lookup(st, r);
+	if (e == NULL)
+		return false;
+	/* A fact this result lacks (the handshake failed this time) is not
+	 * a change: that failure is a verdict of its own. */
+	bool tls = e->has_tls && result_has_tls(r) && tls_differs(e, r);
+	bool starttls = e->has_starttls && r->ev.starttls_checked &&
+	                e->starttls_offered != r->ev.starttls_offered;
+	bool greeting = e->has_greeting && result_has_greeting(r) &&
+	                greeting_differs(e->greeting, r->ev.greeting);
+	if (!tls && !starttls && !greeting)
+		return false;
+	if (what == NULL || whatlen == 0)
+		return true;
+	/* One sentence: the weightiest change in detail, the others named
+	 * up front where a cut line keeps them. */
+	if (tls)
+		what_tls(e, r,
+		         starttls && greeting ? " (STARTTLS offer and greeting "
+		                                "too)"
+		         : starttls           ? " (STARTTLS offer too)"
+		         : greeting           ? " (greeting too)"
+		                              : "",
+		         what, whatlen);
+	else if (starttls)
+		what_starttls(e, greeting ? " (greeting too)" : "", what,
+		              whatlen);
+	else
+		what_greeting(e, r, what, whatlen);
+	return true;
+}
+
+/* Learning and accepting ----------------------------------------------- */
+
+static void set_tls(struct state_entry *e, const struct result *r, time_t now)
+{
+	e->has_tls = true;
+	snprintf(e->spki_sha256, sizeof e->spki_sha256, "%s",
+	         r->ev.tls.spki_sha256);
+	snprintf(e->issuer, sizeof e->issuer, "%s", r->ev.tls.issuer);
+	e->tls_since = now;
+}
+
+static void set_starttls(struct state_entry *e, const struct result *r,
+                         time_t now)
+{
+	e->has_starttls = true;
+	e->starttls_offered = r->ev.starttls_offered;
+	e->starttls_since = now;
+}
+
+static void set_greeting(struct state_entry *e, const struct result *r,
+                         time_t now)
+{
+	e->has_greeting = true;
+	snprintf(e->greeting, sizeof e->greeting, "%s", r->ev.greeting);
+	e->greeting_since = now;
+}
+
+/* First use: a new target, or a fact not seen before (a handshake that
+ * failed the first time). What is remembered is never overwritten. */
+size_t state_learn(struct state *st, const struct results *r, time_t now)
+{
+	size_t added = 0;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct result *x = &r->items[i];
+		if (!keyable(x) || !result_has_facts(x))
+			continue;
+		struct state_entry *e = insert(st, x, now);
+		if (e == NULL)
+			break;
+		bool grew = false;
+		if (!e->has_tls && result_has_tls(x)) {
+			set_tls(e, x, now);
+			grew = true;
+		}
+		if (!e->has_starttls && x->ev.starttls_checked) {
+			set_starttls(e, x, now);
+			grew = true;
+		}
+		if (!e->has_greeting && result_has_greeting(x)) {
+			set_greeting(e, x, now);
+			grew = true;
+		}
+		if (grew)
+			added++;
+	}
+	return added;
+}
+
+/* The admin's word: what the target presents now is what it should
+ * present. A fact this result lacks keeps its remembered value, so a
+ * failed handshake never clears a pin. */
+size_t state_accept(struct state *st, const struct results *r,
+                    const char *channel, time_t now)
+{
+	size_t changed = 0;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct result *x = &r->items[i];
+		if (!keyable(x) || !result_has_facts(x))
+			continue;
+		if (channel != NULL && strcmp(channel, x->channel->id) != 0)
+			continue;
+		struct state_entry *e = insert(st, x, now);
+		if (e == NULL)
+			break;
+		bool differs = false;
+		if (result_has_tls(x) && (!e->has_tls || tls_differs(e, x))) {
+			set_tls(e, x, now);
+			differs = true;
+		}
+		if (x->ev.starttls_checked &&
+		    (!e->has_starttls ||
+		     e->starttls_offered != x->ev.starttls_offered)) {
+			set_starttls(e, x, now);
+			differs = true;
+		}
+		if (result_has_greeting(x) &&
+		    (!e->has_greeting ||
+		     greeting_differs(e->greeting, x->ev.greeting))) {
+			set_greeting(e, x, now);
+			differs = true;
+		}
+		if (differs) {
+			e->accepted = now;
+			changed++;
+		}
+	}
+	return changed;
+}
+
+/* The file: reading -------------------------------------------------- */
+
+static bool parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return false;
+	*out = timegm(&tm);
+	return true;
+}
+
+static bool is_hex64(const char *s)
+{
+	size_t n = 0;
+	for (; s[n] != '\0'; n++)
+		if (!isxdigit((unsigned char)s[n]))
+			return false;
+	return n == 64;
+}
+
+/* Copy S into DST of SIZE bytes; false when it does not fit. */
+static bool copy_field(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= size)
+		return false;
+	memcpy(dst, s, n + 1);
+	return true;
+}
+
+/* One entry of the file into E; false with WHY set. */
+static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
+                            size_t whylen)
+{
+	const char *channel, *host, *address, *first_seen;
+	json_t *accepted = NULL, *tls = NULL, *starttls = NULL,
+	       *greeting = NULL;
+	json_error_t jerr;
+	if (json_unpack_ex(
+	        o, &jerr, 0, "{s:s, s:s, s:s, s:s, s?o, s?o, s?o, s?o}",
+	        "channel", &channel, "host", &host, "address", &address,
+	        "first_seen", &first_seen, "accepted", &accepted, "tls", &tls,
+	        "starttls", &starttls, "greeting", &greeting) != 0) {
+		snprintf(why, whylen, "%s", jerr.text);
+		return false;
+	}
+	if (*channel == '\0' || *host == '\0' ||
+	    !copy_field(e->address, sizeof e->address, address) ||
+	    *address == '\0') {
+		snprintf(why, whylen, "empty or overlong key");
+		return false;
+	}
+	if (!parse_time(first_seen, &e->first_seen)) {
+		snprintf(why, whylen, "first_seen \"%s\" is not a UTC time",
+		         first_seen);
+		return false;
+	}
+	if (accepted != NULL && !json_is_null(accepted) &&
+	    (!json_is_string(accepted) ||
+	     !parse_time(json_string_value(accepted), &e->accepted))) {
+		snprintf(why, whylen, "accepted is not a UTC time or null");
+		return false;
+	}
+	const char *since, *spki, *issuer, *text;
+	int offered;
+	if (tls != NULL) {
+		if (json_unpack_ex(tls, &jerr, 0, "{s:s, s:s, s:s}",
+		                   "spki_sha256", &spki, "issuer", &issuer,
+		                   "since", &since) != 0) {
+			snprintf(why, whylen, "tls: %s", jerr.text);
+			return false;
+		}
+		if (!is_hex64(spki) ||
+		    !copy_field(e->spki_sha256, sizeof e->spki_sha256, spki) ||
+		    !copy_field(e->issuer, sizeof e->issuer, issuer) ||
+		    !parse_time(since, &e->tls_since)) {
+			snprintf(why, whylen,
+			         "tls: bad spki_sha256, issuer "
+			         "or since");
+			return false;
+		}
+		e->has_tls = true;
+	}
+	if (starttls != NULL) {
+		if (json_unpack_ex(starttls, &jerr, 0, "{s:b, s:s}", "offered",
+		                   &offered, "since", &since) != 0) {
+			snprintf(why, whylen, "starttls: %s", jerr.text);
+			return false;
+		}
+		if (!parse_time(since, &e->starttls_since)) {
+			snprintf(why, whylen, "starttls: bad since");
+			return false;
+		}
+		e->has_starttls = true;
+		e->starttls_offered = offered != 0;
+	}
+	if (greeting != NULL) {
+		if (json_unpack_ex(greeting, &jerr, 0, "{s:s, s:s}", "text",
+		                   &text, "since", &since) != 0) {
+			snprintf(why, whylen, "greeting: %s", jerr.text);
+			return false;
+		}
+		if (*text == '\0' ||
+		    !copy_field(e->greeting, sizeof e->greeting, text) ||
+		    !parse_time(since, &e->greeting_since)) {
+			snprintf(why, whylen, "greeting: bad text or since");
+			return false;
+		}
+		e->has_greeting = true;
+	}
+	e->channel = xstrdup(channel);
+	e->host = xstrdup(host);
+	return true;
+}
+
+static int state_from_json(json_t *doc, const char *path, struct state *st,
+                           char *err, size_t errlen)
+{
+	json_t *entries;
+	json_int_t version;
+	json_error_t jerr;
+	if (json_unpack_ex(doc, &jerr, 0, "{s:I, s:o}", "version", &version,
+	                   "entries", &entries) != 0) {
+		snprintf(err, errlen, "%s: %s", path, jerr.text);
+		return -EINVAL;
+	}
+	if (version != STATE_VERSION) {
+		snprintf(err, errlen,
+		         "%s: version %lld, this veriportd reads "
+		         "version %d",
+		         path, (long long)version, STATE_VERSION);
+		return -EINVAL;
+	}
+	if (!json_is_array(entries)) {
+		snprintf(err, errlen, "%s: \"entries\" is not an array", path);
+		return -EINVAL;
+	}
+	size_t n = json_array_size(entries);
+	if (n > STATE_ENTRIES_MAX) {
+		snprintf(err, errlen, "%s: %zu entries, more than %d", path, n,
+		         STATE_ENTRIES_MAX);
+		return -EINVAL;
+	}
+	st->entries = xcalloc(n ? n : 1, sizeof *st->entries);
+	st->cap = n ? n : 1;
+	for (size_t i = 0; i < n; i++) {
+		char why[JSON_ERROR_TEXT_LENGTH + 32];
+		if (!entry_from_json(json_array_get(entries, i),
+		                     &st->entries[i], why, sizeof why)) {
+			snprintf(err, errlen, "%s: entry %zu: %s", path, i + 1,
+			         why);
+			return -EINVAL;
+		}
+		st->nentries++;
+	}
+	qsort(st->entries, st->nentries, sizeof *st->entries, entry_cmp);
+	for (size_t i = 1; i < st->nentries; i++) {
+		const struct state_entry *e = &st->entries[i];
+		if (entry_cmp(e - 1, e) == 0) {
+			snprintf(err, errlen, "%s: %s %s %s is there twice",
+			         path, e->channel, e->host, e->address);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Read PATH into a buffer, refusing more than STATE_FILE_MAX bytes.
+ * -ENOENT for a missing file, else -EINVAL with ERR set. */
+static int read_file(const char *path, char **buf, size_t *len, char *err,
+                     size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -EINVAL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	/* One byte more than allowed tells a file that grew past it. */
+	char *b = xmalloc(STATE_FILE_MAX + 1);
+	size_t n = 0;
+	while (n <= STATE_FILE_MAX) {
+		ssize_t got = read(fd, b + n, STATE_FILE_MAX + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(b);
+			close(fd);
+			return -EINVAL;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (n > STATE_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		         STATE_FILE_MAX);
+		free(b);
+		return -EINVAL;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int state_load(const char *path, struct state **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	char *buf;
+	size_t len;
+	int rc = read_file(path, &buf, &len, err, errlen);
+	if (rc == -ENOENT) {
+		*out = state_new();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	json_error_t jerr;
+	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(buf);
+	if (doc == NULL) {
+		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
+		         jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	struct state *st = state_new();
+	rc = state_from_json(doc, path, st, err, errlen);
+	json_decref(doc);
+	if (rc < 0) {
+		state_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+int state_set_aside(const char *path, time_t now, char *err, size_t errlen)
+{
+	char stamp[32];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	/* Two corrupt files within one second keep both: the second gets a
+	 * number. */
+	char *aside = xasprintf("%s.corrupt-%s", path, stamp);
+	for (int n = 1; access(aside, F_OK) == 0 && n < 100; n++) {
+		free(aside);
+		aside = xasprintf("%s.corrupt-%s-%d", path, stamp, n);
+	}
+	int rc = 0;
+	if (rename(path, aside) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot set %s aside as %s: %s", path,
+		         aside, strerror(errno));
+	} else {
+		snprintf(err, errlen, "%s set aside as %s", path, aside);
+	}
+	free(aside);
+	return rc;
+}
+
+/* The file: writing -------------------------------------------------- */
+
+static json_t *time_json(time_t t)
+{
+	char buf[STATE_TIME_LEN];
+	format_time(t, buf);
+	return json_string(buf);
+}
+
+static json_t *entry_json(const struct state_entry *e)
+{
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o}", "channel", e->channel, "host", e->host,
+	    "address", e->address, "first_seen", time_json(e->first_seen),
+	    "accepted", e->accepted ? time_json(e->accepted) : json_null());
+	if (o == NULL)
+		return NULL;
+	json_t *f;
+	if (e->has_tls) {
+		f = json_pack("{s:s, s:s, s:o}", "spki_sha256", e->spki_sha256,
+		              "issuer", e->issuer, "since",
+		              time_json(e->tls_since));
+		if (f == NULL || json_object_set_new(o, "tls", f) != 0)
+			goto fail;
+	}
+	if (e->has_starttls) {
+		f = json_pack("{s:b, s:o}", "offered", e->starttls_offered,
+		              "since", time_json(e->starttls_since));
+		if (f == NULL || json_object_set_new(o, "starttls", f) != 0)
+			goto fail;
+	}
+	if (e->has_greeting) {
+		f = json_pack("{s:s, s:o}", "text", e->greeting, "since",
+		              time_json(e->greeting_since));
+		if (f == NULL || json_object_set_new(o, "greeting", f) != 0)
+			goto fail;
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The folder PATH is in, so its rename can be made durable. */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static int write_tmp(const char *tmp, const char *text, size_t len, char *err,
+                     size_t errlen)
+{
+	if (unlink(tmp) != 0 && errno != ENOENT) {
+		int rc = -errno;
+		snprintf(err, errlen, "cannot remove stale %s: %s", tmp,
+		         strerror(errno));
+		return rc;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	              0600);
+	if (fd < 0) {
+		int rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", tmp,
+		         strerror(errno));
+		return rc;
+	}
+	int rc = write_all(fd, text, len);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		         strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+int state_save(const struct state *st, const char *path, char *err,
+               size_t errlen)
+{
+	json_t *entries = json_array();
+	for (size_t i = 0; i < st->nentries; i++) {
+		json_t *e = entry_json(&st->entries[i]);
+		if (e == NULL) {
+			/* Jansson refuses strings that are not UTF-8; the
+			 * dialogues and tlsio escape what they copy, so
+			 * this is a value from elsewhere. */
+			snprintf(err, errlen, "%s: cannot encode %s %s %s",
+			         path, st->entries[i].channel,
+			         st->entries[i].host, st->entries[i].address);
+			json_decref(entries);
+			return -EINVAL;
+		}
+		json_array_append_new(entries, e);
+	}
+	json_t *doc = json_pack("{s:i, s:o}", "version", STATE_VERSION,
+	                        "entries", entries);
+	char *text = json_dumps(doc, JSON_INDENT(1));
+	json_decref(doc);
+	if (text == NULL)
+		fatalx("cannot serialise the state");
+	size_t len = strlen(text);
+	if (len + 1 > STATE_FILE_MAX) {
+		/* state_load would refuse what was written. */
+		snprintf(err, errlen, "%s: %zu bytes, more than %d", path,
+		         len + 1, STATE_FILE_MAX);
+		free(text);
+		return -EFBIG;
+	}
+	text[len++] = '\n';
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = write_tmp(tmp, text, len, err, errlen);
+	free(text);
+	if (rc == 0 && rename(tmp, path) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
+		         strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	if (rc < 0)
+		return rc;
+	/* The rename is durable once the folder's entry is on disk. */
+	char *dir = folder_of(path);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot sync folder %s: %s", dir,
+		         strerror(errno));
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return rc;
+}
