@@ -33,7 +33,7 @@ vpt_init() {
 	VPT_NAMESPACES=()
 	VPT_PIDS=()
 	VPT_MADE_ETC_NETNS=
-	VPT_MADE_RUN_SSHD=
+	VPT_USES_RUN_SSHD=
 	VPT_NET4=${VPT_NET4:-}
 	VPT_NET6=${VPT_NET6:-}
 	local here
@@ -200,12 +200,254 @@ vpt_wait_listen() {
 }
 
 # vpt_privsep_dir: OpenSSH's sshd refuses to start without its privilege
-# separation folder; make it when missing and remove it again at the end.
+# separation folder, and needs it for every connection; make it when
+# missing and remove it again at the end. Tests running side by side
+# (make -j check) share it: each registers as a user, and the last one out
+# removes it if a test made it.
 vpt_privsep_dir() {
+	: >"/run/vpt-sshd-user.$$" || vpt_error "cannot write /run/vpt-sshd-user.$$"
+	VPT_USES_RUN_SSHD=1
 	if [ ! -d /run/sshd ]; then
 		mkdir -p -m 0755 /run/sshd || vpt_error "cannot create /run/sshd"
-		VPT_MADE_RUN_SSHD=1
+		: >/run/vpt-sshd-made
 	fi
+}
+
+# Servers ---------------------------------------------------------------------
+# Real servers from Debian's packages, each with a private configuration in
+# a folder of the test (DIR) and its log in DIR.log, started in the
+# foreground of a namespace with vpt_spawn, so the teardown stops them by
+# pid. They only start: a test waits for their ports (vpt_wait_listen), all
+# at once after starting everything, since they come up side by side.
+
+# vpt_bracket ADDR: ADDR, in brackets when it is IPv6 ([fd00::1]), as
+# servers take it beside a port or in a list.
+vpt_bracket() {
+	case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac
+}
+
+# vpt_unbound VAR NS DIR ADDR... <ZONE: unbound on port 53 (UDP and TCP) of
+# ADDR..., answering VPT_NET4/VPT_NET6. Authoritative for everything
+# (local-zone "." static), so it answers the test names, says NXDOMAIN for
+# the rest and never recurses. ZONE, on standard input, is unbound server:
+# lines (local-data: "...", local-data-ptr: "...").
+vpt_unbound() {
+	local var=$1 ns=$2 dir=$3 a
+	shift 3
+	mkdir -p "$dir" || vpt_error "cannot create $dir"
+	{
+		cat <<EOF
+server:
+	verbosity: 1
+	use-syslog: no
+	logfile: ""
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$dir"
+	pidfile: ""
+	num-threads: 1
+EOF
+		for a in "$@"; do printf '\tinterface: %s\n' "$a"; done
+		cat <<EOF
+	port: 53
+	do-ip4: yes
+	do-ip6: yes
+	do-udp: yes
+	do-tcp: yes
+	access-control: $VPT_NET4 allow
+	access-control: $VPT_NET6 allow
+	module-config: "iterator"
+	local-zone: "." static
+EOF
+		sed 's/^[[:space:]]*/\t/'
+		printf 'remote-control:\n\tcontrol-enable: no\n'
+	} >"$dir/unbound.conf"
+	unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf.out" 2>&1 ||
+		vpt_error "unbound-checkconf: $(cat "$dir/checkconf.out")"
+	vpt_spawn "$var" "$ns" "$dir.log" unbound -d -c "$dir/unbound.conf"
+}
+
+# vpt_postfix VAR NS DIR HOSTNAME KEY CHAIN ADDR...: postfix on ADDR..., a
+# configuration folder of its own, nothing chrooted, three smtpd listeners
+# (25 and 587 offer STARTTLS, 587 requires it; 465 is TLS from the first
+# byte, RFC 8314) with the certificate CHAIN (leaf first) and its KEY,
+# greeting "220 HOSTNAME ESMTP veriport test"; master in the foreground,
+# logging to stdout. The queue is in DIR; postfix creates its layout.
+vpt_postfix() {
+	local var=$1 ns=$2 dir=$3 name=$4 key=$5 chain=$6 a listen=
+	shift 6
+	for a in "$@"; do listen="${listen:+$listen, }$(vpt_bracket "$a")"; done
+	mkdir -p "$dir/etc" "$dir/spool" "$dir/data" && chown postfix "$dir/data" ||
+		vpt_error "cannot create $dir"
+	cat >"$dir/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = $name
+mydomain = ${name#*.}
+myorigin = \$myhostname
+mydestination =
+relay_domains =
+mynetworks = 127.0.0.0/8
+inet_interfaces = $listen
+inet_protocols = all
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+maillog_file = /dev/stdout
+smtpd_banner = \$myhostname ESMTP veriport test
+smtpd_tls_chain_files = $key, $chain
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+EOF
+	cat >"$dir/etc/master.cf" <<EOF
+25         inet       n - n - - smtpd
+587        inet       n - n - - smtpd -o smtpd_tls_security_level=encrypt
+465        inet       n - n - - smtpd -o smtpd_tls_wrappermode=yes
+pickup     unix       n - n 60 1 pickup
+cleanup    unix       n - n - 0 cleanup
+qmgr       unix       n - n 300 1 qmgr
+tlsmgr     unix       - - n 1000? 1 tlsmgr
+rewrite    unix       - - n - - trivial-rewrite
+bounce     unix       - - n - 0 bounce
+defer      unix       - - n - 0 bounce
+trace      unix       - - n - 0 bounce
+verify     unix       - - n - 1 verify
+flush      unix       n - n 1000? 0 flush
+proxymap   unix       - - n - - proxymap
+showq      unix       n - n - - showq
+error      unix       - - n - - error
+retry      unix       - - n - - error
+discard    unix       - - n - - discard
+anvil      unix       - - n - 1 anvil
+scache     unix       - - n - 1 scache
+postlog    unix-dgram n - n - 1 postlogd
+EOF
+	vpt_spawn "$var" "$ns" "$dir.log" postfix -c "$dir/etc" start-fg
+}
+
+# vpt_nginx VAR NS DIR <SERVERS: nginx with one worker, in the foreground,
+# logging to stderr; SERVERS, on standard input, is what goes inside its
+# http { } block (server blocks). Checked with nginx -t first.
+vpt_nginx() {
+	local var=$1 ns=$2 dir=$3
+	mkdir -p "$dir/tmp" || vpt_error "cannot create $dir"
+	{
+		cat <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log stderr notice;
+events {
+	worker_connections 64;
+}
+http {
+	access_log off;
+	client_body_temp_path $dir/tmp/body;
+	proxy_temp_path $dir/tmp/proxy;
+	fastcgi_temp_path $dir/tmp/fastcgi;
+	uwsgi_temp_path $dir/tmp/uwsgi;
+	scgi_temp_path $dir/tmp/scgi;
+EOF
+		cat
+		echo "}"
+	} >"$dir/nginx.conf"
+	vpt_in "$ns" nginx -t -p "$dir" -c "$dir/nginx.conf" -e stderr >"$dir/nginx-t.out" 2>&1 ||
+		vpt_error "nginx -t: $(cat "$dir/nginx-t.out")"
+	vpt_spawn "$var" "$ns" "$dir.log" nginx -p "$dir" -c "$dir/nginx.conf" -e stderr
+}
+
+# Certificates ----------------------------------------------------------------
+# A test CA made at run time (P-256, quick to generate) and leaf
+# certificates signed by it. `openssl ca` rather than `openssl x509 -req`,
+# because only `ca` sets arbitrary validity dates on OpenSSL 3.0, and an
+# expired certificate is one of the things tests need.
+
+# vpt_tls_ca DIR COMMON-NAME: DIR/ca.pem and DIR/ca.key, and the small
+# database `openssl ca` keeps in DIR.
+vpt_tls_ca() {
+	local dir=$1 cn=$2
+	mkdir -p "$dir" || vpt_error "cannot create $dir"
+	: >"$dir/index.txt"
+	cat >"$dir/ca.cnf" <<EOF
+[ca]
+default_ca = vpt
+[vpt]
+database = $dir/index.txt
+new_certs_dir = $dir
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+rand_serial = yes
+default_md = sha256
+policy = vpt_policy
+unique_subject = no
+[vpt_policy]
+commonName = supplied
+[vpt_leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = \$ENV::VPT_SAN
+EOF
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 30 \
+		-subj "/CN=$cn" \
+		-addext "basicConstraints = critical, CA:TRUE" \
+		-addext "keyUsage = critical, keyCertSign, cRLSign" \
+		>"$dir/ca.log" 2>&1 || vpt_error "openssl req (CA): $(cat "$dir/ca.log")"
+}
+
+# vpt_tls_cert DIR NAME SAN [START END]: DIR/NAME.pem and DIR/NAME.key for
+# the subjectAltName SAN ("DNS:a.test,IP:10.0.0.1"; the first DNS name is
+# also the CN), signed by DIR's CA, valid from START to END
+# (YYYYMMDDHHMMSSZ; default: from an hour ago for 30 days).
+vpt_tls_cert() {
+	local dir=$1 name=$2 san=$3 start=${4:-} end=${5:-} cn
+	cn=${san%%,*}
+	cn=${cn#*:}
+	[ -n "$start" ] || start=$(date -u -d '-1 hour' +%Y%m%d%H%M%SZ)
+	[ -n "$end" ] || end=$(date -u -d '+30 days' +%Y%m%d%H%M%SZ)
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$dir/$name.key" -out "$dir/$name.csr" -subj "/CN=$cn" \
+		>"$dir/$name.log" 2>&1 &&
+		VPT_SAN=$san openssl ca -batch -notext -config "$dir/ca.cnf" \
+			-extensions vpt_leaf -startdate "$start" -enddate "$end" \
+			-in "$dir/$name.csr" -out "$dir/$name.pem" >>"$dir/$name.log" 2>&1 ||
+		vpt_error "openssl (certificate $name): $(cat "$dir/$name.log")"
+}
+
+# vpt_tls_sha256 PEM: lower-case hex SHA-256 of the certificate (DER).
+vpt_tls_sha256() {
+	openssl x509 -in "$1" -outform DER | sha256sum | awk '{ print $1 }'
+}
+
+# vpt_tls_spki_sha256 PEM: lower-case hex SHA-256 of its
+# SubjectPublicKeyInfo (DER), the value an HPKP-style pin is made of.
+vpt_tls_spki_sha256() {
+	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+		sha256sum | awk '{ print $1 }'
+}
+
+# vpt_tls_not_after PEM: the end of validity as ISO 8601 UTC.
+vpt_tls_not_after() {
+	date -u -d "$(openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//')" \
+		+%Y-%m-%dT%H:%M:%SZ
+}
+
+# JSON ----------------------------------------------------------------------
+
+# vpt_result FILE CHANNEL ADDRESS JQ: JQ applied to the one result of
+# CHANNEL at ADDRESS ("-" for a null address) in veriport's JSON, or
+# "N results" when there is not exactly one.
+vpt_result() {
+	jq -r --arg c "$2" --arg a "$3" "
+		[.results[]? | select(.channel == \$c and (.address // \"-\") == \$a)]
+		| if length == 1 then .[0] | $4 else \"\\(length) results\" end" "$1"
 }
 
 # Assertions ----------------------------------------------------------------
@@ -291,7 +533,14 @@ vpt_teardown() {
 		rm -rf "/etc/netns/$ns"
 	done
 	[ -n "$VPT_MADE_ETC_NETNS" ] && rmdir /etc/netns 2>/dev/null
-	[ -n "$VPT_MADE_RUN_SSHD" ] && rmdir /run/sshd 2>/dev/null
+	if [ -n "$VPT_USES_RUN_SSHD" ]; then
+		rm -f "/run/vpt-sshd-user.$$"
+		if ! compgen -G '/run/vpt-sshd-user.*' >/dev/null &&
+			[ -e /run/vpt-sshd-made ]; then
+			rmdir /run/sshd 2>/dev/null
+			rm -f /run/vpt-sshd-made
+		fi
+	fi
 	# VPT_KEEP=DIR keeps the test's files (configurations, logs, what
 	# veriport printed) for a post-mortem.
 	if [ -n "${VPT_KEEP:-}" ]; then

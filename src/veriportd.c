@@ -1,0 +1,545 @@
+/* veriportd: the daemon. Reads the site configuration, sweeps on an
+ * interval (with jitter, never two at once) on one libuv loop, keeps each
+ * result's history, logs changes only, remembers what targets presented
+ * (trust on first use) and serves it all on the status socket. SIGHUP
+ * reloads (a bad configuration is refused and the old one keeps running),
+ * SIGTERM stops cleanly. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "veriport/config.h"
+#include "veriport/intercept.h"
+#include "veriport/state.h"
+#include "veriport/status.h"
+#include "veriport/sweep.h"
+#include "veriport/xalloc.h"
+
+/* Probes in flight per sweep, as for `veriport check`. */
+#define DAEMON_INFLIGHT 256
+#define DAEMON_UDP_TRIES 3
+
+/* One loaded configuration and everything derived from it. A reload
+ * builds a new one and swaps only when all of it is valid; the old one
+ * lives until the sweep that uses it has ended. */
+struct generation {
+	struct config *cfg;
+	struct catalog *cat;
+	struct plan plan;
+	const char **optional; /* channel ids, pointing into cfg */
+	struct intercept_list *known;
+	struct sweep_options so;
+	unsigned users; /* the daemon, and a running sweep */
+};
+
+struct daemon {
+	uv_loop_t *loop;
+	const char *config_path;
+	bool foreground;
+	struct generation *gen;
+	struct sweep *running;
+	struct generation *running_gen;
+	const char *probe_only; /* channel of an on-demand sweep, or NULL */
+	char probe_only_buf[CATALOG_ID_MAX + 1];
+	struct results *current;
+	struct generation *current_gen; /* the catalog current points into */
+	struct state *state;
+	char *state_path;
+	struct status_server *status;
+	uv_timer_t interval;
+	uv_timer_t watchdog;
+	uv_signal_t sighup, sigterm, sigint;
+	bool stopping;
+	bool ready_sent;
+	uint64_t watchdog_usec;
+};
+
+static bool to_syslog;
+
+__attribute__((format(printf, 2, 3))) static void log_line(int priority,
+							 const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (to_syslog) {
+		vsyslog(priority, fmt, ap);
+	} else {
+		/* sd-daemon(3) prefixes: journald reads the priority. */
+		fprintf(stderr, "<%d>", priority);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static void generation_release(struct generation *g)
+{
+	if (g == NULL || --g->users > 0)
+		return;
+	plan_free(&g->plan);
+	free(g->optional);
+	intercept_free(g->known);
+	catalog_free(g->cat);
+	config_free(g->cfg);
+	free(g);
+}
+
+static bool daemon_changed(void *arg, const struct result *r, char *what,
+			   size_t whatlen)
+{
+	struct daemon *d = arg;
+	return d->state != NULL && state_changed(d->state, r, what, whatlen);
+}
+
+/* Load PATH and everything it implies; on error ERR says FILE:LINE. */
+static struct generation *generation_load(struct daemon *d, const char *path,
+					  char *err, size_t errlen)
+{
+	struct generation *g = xcalloc(1, sizeof *g);
+	g->users = 1;
+	if (config_load(path, &g->cfg, err, errlen) < 0)
+		goto fail;
+	struct config *c = g->cfg;
+	struct catalog_error cerr;
+	if (catalog_load_profile(catalog_dir(c->catalog_dir), c->profile.value,
+				 &g->cat, &cerr) < 0) {
+		snprintf(err, errlen, "%s:%u: profile %s: %.300s", path,
+			 c->profile.line, c->profile.value, cerr.msg);
+		goto fail;
+	}
+	if (config_apply(c, g->cat, err, errlen) < 0)
+		goto fail;
+	g->optional = xcalloc(c->noptional + 1, sizeof *g->optional);
+	for (size_t i = 0; i < c->noptional; i++)
+		g->optional[i] = c->optional[i].value;
+	struct plan_options po = {
+		.role = c->role.value,
+		.maps = c->maps,
+		.nmaps = c->nmaps,
+		.optional = c->optional_all,
+		.optional_in_use = g->optional,
+		.noptional_in_use = c->noptional,
+	};
+	if (plan_build(g->cat, &po, &g->plan, err, errlen) < 0)
+		goto fail;
+	char *list = c->interceptors
+			     ? xstrdup(c->interceptors)
+			     : xasprintf("%s/interceptors.list",
+					 catalog_dir(c->catalog_dir));
+	int rc = 0;
+	if (c->interceptors != NULL || access(list, F_OK) == 0)
+		rc = intercept_load(list, &g->known, err, errlen);
+	free(list);
+	if (rc < 0)
+		goto fail;
+	g->so = (struct sweep_options){
+		.probe =
+			{
+				.timeout_ms = (unsigned)(c->timeout_s * 1000),
+				.max_inflight = DAEMON_INFLIGHT,
+				.udp_tries = DAEMON_UDP_TRIES,
+				.snmp_community = c->snmp_community,
+			},
+		.ca_file = c->ca_file,
+		.canary = c->canary,
+		.interceptors = g->known,
+		.changed = daemon_changed,
+		.changed_arg = d,
+	};
+	return g;
+fail:
+	generation_release(g);
+	return NULL;
+}
+
+static const struct result *previous(const struct results *old,
+				     const struct result *r)
+{
+	for (size_t i = 0; old != NULL && i < old->nitems; i++) {
+		const struct result *o = &old->items[i];
+		if (strcmp(o->channel->id, r->channel->id) == 0 &&
+		    strcmp(o->address, r->address) == 0 &&
+		    (o->host == r->host ||
+		     (o->host && r->host && strcmp(o->host, r->host) == 0)))
+			return o;
+	}
+	return NULL;
+}
+
+/* The funnel: carry each result's history over from the last sweep and
+ * log the verdicts that changed — one line per change, never per sweep. */
+static void record(struct daemon *d, struct results *r, const char *only)
+{
+	time_t now = time(NULL);
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct result *x = &r->items[i];
+		const struct result *o = previous(d->current, x);
+		bool ok = x->verdict.verdict == VERDICT_OK;
+		bool failing = !ok && x->verdict.verdict != VERDICT_SKIPPED &&
+			       x->verdict.verdict != VERDICT_UNVERIFIED;
+		x->failures = failing ? (o ? o->failures : 0) + 1 : 0;
+		x->last_ok = ok ? now : (o ? o->last_ok : 0);
+		if (o != NULL && o->verdict.verdict == x->verdict.verdict &&
+		    o->verdict.reason == x->verdict.reason) {
+			x->since = o->since;
+			x->changed = o->changed;
+			continue;
+		}
+		x->since = x->changed = now;
+		if (o == NULL && !failing && x->verdict.verdict != VERDICT_INTERCEPTED)
+			continue; /* first sight of a healthy channel */
+		log_line(failing || x->verdict.verdict == VERDICT_INTERCEPTED
+				 ? LOG_WARNING
+				 : LOG_NOTICE,
+			 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
+			 catalog_transport_name(x->channel->transport),
+			 x->channel->port, x->host ? x->host : "-",
+			 x->address[0] ? x->address : "-",
+			 o ? verdict_word(o->verdict.verdict) : "",
+			 o ? " -> " : "", verdict_word(x->verdict.verdict),
+			 reason_word(x->verdict.reason),
+			 x->ev.nlines ? ": " : "",
+			 x->ev.nlines ? x->ev.lines[x->ev.nlines - 1] : "");
+	}
+	/* An on-demand sweep of one channel updates that channel only. */
+	if (only != NULL && d->current != NULL) {
+		for (size_t i = 0; i < d->current->nitems; i++) {
+			const struct result *o = &d->current->items[i];
+			if (strcmp(o->channel->id, only) == 0)
+				continue;
+			r->items = xreallocarray(r->items, r->nitems + 1,
+						 sizeof *r->items);
+			r->items[r->nitems++] = *o;
+		}
+	}
+}
+
+static void daemon_on_interval(uv_timer_t *t);
+
+static void schedule_next(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	const struct config *c = d->gen->cfg;
+	uint64_t ms = (uint64_t)c->interval_s * 1000;
+	/* Spread a fleet: +-jitter% around the interval. */
+	uint64_t span = ms * c->jitter_pct / 100;
+	uint32_t rnd = 0;
+	if (span > 0 && uv_random(NULL, NULL, &rnd, sizeof rnd, 0, NULL) == 0)
+		ms = ms - span + (uint64_t)rnd % (2 * span + 1);
+	uv_timer_start(&d->interval, daemon_on_interval, ms, 0);
+}
+
+static void current_free(struct daemon *d)
+{
+	if (d->current != NULL) {
+		results_free(d->current);
+		free(d->current);
+		d->current = NULL;
+	}
+	generation_release(d->current_gen);
+	d->current_gen = NULL;
+}
+
+static void daemon_on_sweep_done(struct results *r, void *arg)
+{
+	struct daemon *d = arg;
+	struct generation *g = d->running_gen;
+	d->running = NULL;
+	d->running_gen = NULL;
+	if (g == d->gen) {
+		record(d, r, d->probe_only);
+		current_free(d);
+		d->current = r;
+		d->current_gen = g;
+		g->users++;
+		size_t learnt = d->state ? state_learn(d->state, r, time(NULL)) : 0;
+		char err[512];
+		if (learnt > 0 && state_save(d->state, d->state_path, err,
+					     sizeof err) < 0)
+			log_line(LOG_ERR, "%s", err);
+	} else {
+		/* Swept with a configuration since replaced: its results
+		 * describe channels that may no longer exist. */
+		results_free(r);
+		free(r);
+	}
+	d->probe_only = NULL;
+	generation_release(g);
+	schedule_next(d);
+}
+
+static int daemon_sweep(struct daemon *d, const char *only)
+{
+	if (d->running != NULL)
+		return -EBUSY;
+	struct generation *g = d->gen;
+	struct plan one = {0};
+	const struct plan *plan = &g->plan;
+	if (only != NULL) {
+		one.items = xcalloc(g->plan.nitems + 1, sizeof *one.items);
+		for (size_t i = 0; i < g->plan.nitems; i++)
+			if (strcmp(g->plan.items[i].channel->id, only) == 0)
+				one.items[one.nitems++] = g->plan.items[i];
+		if (one.nitems == 0) {
+			plan_free(&one);
+			return -ENOENT;
+		}
+		plan = &one;
+		snprintf(d->probe_only_buf, sizeof d->probe_only_buf, "%s", only);
+		d->probe_only = d->probe_only_buf;
+	}
+	char err[512];
+	uv_timer_stop(&d->interval);
+	int rc = sweep_start(d->loop, g->cat, g->cfg->role.value, plan, &g->so,
+			     daemon_on_sweep_done, d, &d->running, err,
+			     sizeof err);
+	/* sweep_start copies the plan's items it needs. */
+	plan_free(&one);
+	if (rc < 0) {
+		log_line(LOG_ERR, "sweep not started: %s", err);
+		d->probe_only = NULL;
+		schedule_next(d);
+		return rc;
+	}
+	g->users++;
+	d->running_gen = g;
+	return 0;
+}
+
+static void daemon_on_interval(uv_timer_t *t)
+{
+	daemon_sweep(t->data, NULL);
+}
+
+static const struct results *daemon_results(void *arg)
+{
+	return ((struct daemon *)arg)->current;
+}
+
+static int daemon_probe(void *arg, const char *channel)
+{
+	return daemon_sweep(arg, channel);
+}
+
+static int daemon_accept(void *arg, const char *channel)
+{
+	struct daemon *d = arg;
+	if (d->current == NULL || d->state == NULL)
+		return 0;
+	size_t n = state_accept(d->state, d->current, channel, time(NULL));
+	char err[512];
+	if (n > 0 && state_save(d->state, d->state_path, err, sizeof err) < 0)
+		log_line(LOG_ERR, "%s", err);
+	if (n > 0)
+		log_line(LOG_NOTICE, "accepted the current state of %zu target%s",
+			 n, n == 1 ? "" : "s");
+	return (int)n;
+}
+
+static void daemon_on_sighup(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	struct daemon *d = h->data;
+	char err[512];
+	struct generation *g = generation_load(d, d->config_path, err, sizeof err);
+	if (g == NULL) {
+		log_line(LOG_ERR, "reload refused, the running configuration "
+				  "stays: %s",
+			 err);
+		return;
+	}
+	const struct config *old = d->gen->cfg, *c = g->cfg;
+	if (strcmp(old->socket_path, c->socket_path) != 0 ||
+	    (old->listen == NULL) != (c->listen == NULL) ||
+	    (old->listen && strcmp(old->listen, c->listen) != 0) ||
+	    strcmp(old->state_dir, c->state_dir) != 0)
+		log_line(LOG_WARNING, "reload: the [status] settings take "
+				      "effect at the next restart");
+	/* The old results stay served, and keep the old catalog alive,
+	 * until the first sweep of the new configuration replaces them; it
+	 * carries their history over by channel id, target and address. */
+	generation_release(d->gen);
+	d->gen = g;
+	log_line(LOG_NOTICE, "reloaded %s: profile %s, role %s, %zu planned",
+		 d->config_path, c->profile.value, c->role.value, g->plan.nitems);
+	if (d->running == NULL)
+		daemon_sweep(d, NULL);
+}
+
+static void daemon_on_status_closed(void *arg)
+{
+	(void)arg;
+}
+
+static void daemon_on_sigterm(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	log_line(LOG_NOTICE, "signal %d: stopping", signum);
+	d->stopping = true;
+	sd_notify(0, "STOPPING=1");
+	if (d->running != NULL)
+		sweep_cancel(d->running);
+	uv_timer_stop(&d->interval);
+	uv_close((uv_handle_t *)&d->interval, NULL);
+	uv_timer_stop(&d->watchdog);
+	uv_close((uv_handle_t *)&d->watchdog, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	status_stop(d->status, daemon_on_status_closed, d);
+	d->status = NULL;
+}
+
+static void daemon_on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static const char usage[] =
+	"usage: veriportd [-c FILE] [--foreground]\n"
+	"       veriportd --check-config [-c FILE]\n"
+	"       veriportd --help | --version\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"check-config", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct daemon d = {.config_path = CONFIG_PATH_DEFAULT};
+	bool check_only = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'f':
+			d.foreground = true;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("veriportd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "veriportd: unknown or incomplete option '%s'\n%s",
+				argv[optind - 1], usage);
+			return 3;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "veriportd: unexpected argument '%s'\n%s",
+			argv[optind], usage);
+		return 3;
+	}
+	/* libuv writes with write(2): a peer that hangs up must cost an
+	 * EPIPE, not the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	char err[512];
+	d.loop = uv_default_loop();
+	d.gen = generation_load(&d, d.config_path, err, sizeof err);
+	if (d.gen == NULL) {
+		fprintf(stderr, "veriportd: %s\n", err);
+		return 3;
+	}
+	const struct config *cfg = d.gen->cfg;
+	if (check_only) {
+		printf("%s: ok (profile %s, role %s, %zu planned)\n",
+		       d.config_path, cfg->profile.value, cfg->role.value,
+		       d.gen->plan.nitems);
+		generation_release(d.gen);
+		return 0;
+	}
+	d.state_path = xasprintf("%s/state.json", cfg->state_dir);
+	if (state_load(d.state_path, &d.state, err, sizeof err) < 0) {
+		fprintf(stderr, "veriportd: %s: set aside, starting afresh\n", err);
+		if (state_set_aside(d.state_path, time(NULL), err, sizeof err) < 0)
+			fprintf(stderr, "veriportd: %s\n", err);
+		d.state = state_new();
+	}
+	struct status_source src = {
+		.results = daemon_results,
+		.probe = daemon_probe,
+		.accept = daemon_accept,
+		.arg = &d,
+	};
+	struct status_options so = {
+		.socket_path = cfg->socket_path,
+		.socket_mode = cfg->socket_mode,
+		.listen = cfg->listen,
+	};
+	if (status_start(d.loop, &so, &src, &d.status, err, sizeof err) < 0) {
+		fprintf(stderr, "veriportd: %s\n", err);
+		return 3;
+	}
+	if (!d.foreground) {
+		/* Errors so far went to the terminal; from here on to syslog. */
+		if (daemon(0, 0) < 0) {
+			fprintf(stderr, "veriportd: daemon: %s\n", strerror(errno));
+			return 3;
+		}
+		if (uv_loop_fork(d.loop) != 0)
+			return 3;
+		openlog("veriportd", LOG_PID, LOG_DAEMON);
+		to_syslog = true;
+	}
+	uv_timer_init(d.loop, &d.interval);
+	d.interval.data = &d;
+	uv_timer_init(d.loop, &d.watchdog);
+	d.watchdog.data = &d;
+	uv_signal_init(d.loop, &d.sighup);
+	d.sighup.data = &d;
+	uv_signal_start(&d.sighup, daemon_on_sighup, SIGHUP);
+	uv_signal_init(d.loop, &d.sigterm);
+	d.sigterm.data = &d;
+	uv_signal_start(&d.sigterm, daemon_on_sigterm, SIGTERM);
+	uv_signal_init(d.loop, &d.sigint);
+	d.sigint.data = &d;
+	uv_signal_start(&d.sigint, daemon_on_sigterm, SIGINT);
+	/* Keep-alives from the loop itself, twice per watchdog period: a
+	 * stuck loop stops them and systemd restarts us. */
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
+		uv_timer_start(&d.watchdog, daemon_on_watchdog,
+			       d.watchdog_usec / 2000, d.watchdog_usec / 2000);
+	log_line(LOG_NOTICE, "started: %s, profile %s, role %s, %zu planned, "
+			     "every %u s",
+		 d.config_path, cfg->profile.value, cfg->role.value,
+		 d.gen->plan.nitems, cfg->interval_s);
+	daemon_sweep(&d, NULL);
+	sd_notify(0, "READY=1");
+	uv_run(d.loop, UV_RUN_DEFAULT);
+	current_free(&d);
+	generation_release(d.gen);
+	state_free(d.state);
+	free(d.state_path);
+	int rc = uv_loop_close(d.loop) == 0 ? 0 : 1;
+	if (rc != 0)
+		log_line(LOG_ERR, "stopped with handles still open");
+	return rc;
+}
