@@ -720,7 +720,7 @@ int status_start(uv_loop_t *loop, const struct status_options *o,
 {
 	/* Every step that can fail is done on plain descriptors first, so
 	 * a failure leaves no libuv handle behind for the caller's loop. */
-	int ufd, tfd = -1, port = -1;
+	int ufd = -1, tfd = -1, port = -1;
 	int rc = unix_listen(o->socket_path, o->socket_mode, &ufd, err, errlen);
 	if (rc < 0)
 		return rc;
