@@ -119,6 +119,22 @@ void report_table(FILE *out, const struct results *r,
 	enum results_status st = results_status(r);
 	fprintf(out, " in %.1f s: %s (exit %d)\n", r->duration_ms / 1000.0,
 		status_word(st), (int)st);
+	/* The canary says nothing when it is silent; say when it could not
+	 * even be asked. */
+	size_t canary_answers = 0, canary_unasked = 0;
+	for (size_t i = 0; i < r->ncanaries; i++) {
+		const struct evidence *ev = &r->canaries[i].ev;
+		canary_answers += ev->connected || ev->udp_reply;
+		canary_unasked += ev->dns != EVIDENCE_DNS_OK;
+	}
+	if (r->ncanaries > 0 && canary_unasked > 0)
+		fprintf(out, "canary %s: %s, so the canary check is off\n",
+			r->canaries[0].host,
+			r->canaries[0].ev.nlines ? r->canaries[0].ev.lines[0]
+						 : "did not resolve");
+	else if (r->ncanaries > 0)
+		fprintf(out, "canary %s: answered on %zu of %zu ports probed\n",
+			r->canaries[0].host, canary_answers, r->ncanaries);
 	if (no_target)
 		fprintf(out, "no-target: name the hosts of those roles with "
 			     "--map ROLE=HOST to probe them\n");

@@ -396,8 +396,12 @@ static int cmd_check(int argc, char **argv)
 				  ? xstrdup(o.interceptors)
 				  : xasprintf("%s/interceptors.list",
 					      catalog_dir(o.dir));
-	if ((o.interceptors != NULL || access(list_path, F_OK) == 0) &&
-	    intercept_load(list_path, &known, err, sizeof err) < 0) {
+	if (o.interceptors == NULL && access(list_path, F_OK) != 0)
+		fprintf(stderr,
+			"veriport: note: no %s: known interception products "
+			"and greetings are not checked (--interceptors FILE)\n",
+			list_path);
+	else if (intercept_load(list_path, &known, err, sizeof err) < 0) {
 		fprintf(stderr, "veriport: %s\n", err);
 		free(list_path);
 		goto out_plan;
