@@ -109,7 +109,7 @@ void ber_put_int(struct ber_writer *w, uint8_t tag, int64_t v)
 		be[i] = (uint8_t)(u & 0xff);
 	size_t skip = 0;
 	while (skip < 7 && ((be[skip] == 0x00 && !(be[skip + 1] & 0x80)) ||
-	                    (be[skip] == 0xff && (be[skip + 1] & 0x80))))
+			    (be[skip] == 0xff && (be[skip + 1] & 0x80))))
 		skip++;
 	ber_put_bytes(w, tag, be + skip, 8 - skip);
 }

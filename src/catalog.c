@@ -34,7 +34,7 @@ static const struct {
 } checks[CATALOG_CHECK_COUNT] = {
 #define CATALOG_CHECK_ROW(id, name, transports, tls)                           \
 	[CATALOG_CHECK_##id] = {name, transports, tls},
-	CATALOG_CHECKS(CATALOG_CHECK_ROW)
+    CATALOG_CHECKS(CATALOG_CHECK_ROW)
 #undef CATALOG_CHECK_ROW
 };
 
@@ -64,7 +64,8 @@ bool catalog_check_is_implicit_tls(enum catalog_check check)
 bool catalog_check_allows(enum catalog_check check,
 			  enum catalog_transport transport)
 {
-	return (checks[check].transports & (transport == CATALOG_TCP ? 1u : 2u)) != 0;
+	return (checks[check].transports &
+		(transport == CATALOG_TCP ? 1u : 2u)) != 0;
 }
 
 const char *catalog_transport_name(enum catalog_transport transport)
@@ -138,8 +139,8 @@ struct parser {
 __attribute__((format(printf, 3, 4))) static int
 fail(struct parser *p, unsigned line, const char *fmt, ...)
 {
-	int n = snprintf(p->err->msg, sizeof p->err->msg, "%s:%u: ", p->name,
-			 line);
+	int n =
+	    snprintf(p->err->msg, sizeof p->err->msg, "%s:%u: ", p->name, line);
 	if (n < 0 || (size_t)n >= sizeof p->err->msg)
 		n = 0;
 	va_list ap;
@@ -324,8 +325,9 @@ static int row_port(struct parser *p, char *args)
 	}
 	if (next_word(&args) != NULL) {
 		free(pl.id);
-		return fail(p, p->line,
-			    "expected 'port TRANSPORT/PORT CHECK [CHANNEL-ID]'");
+		return fail(
+		    p, p->line,
+		    "expected 'port TRANSPORT/PORT CHECK [CHANNEL-ID]'");
 	}
 	if (r->nports == ROW_PORTS_MAX) {
 		free(pl.id);
@@ -342,14 +344,16 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 	char *text = rest_of_line(args);
 	if (strcmp(key, "vendor") == 0 || strcmp(key, "purpose") == 0) {
 		if (*text == '\0')
-			return fail(p, p->line, "expected text after '%s'", key);
+			return fail(p, p->line, "expected text after '%s'",
+				    key);
 		append_text(key[0] == 'v' ? &r->vendor : &r->purpose, text);
 		return 0;
 	}
 	if (strcmp(key, "from") == 0 || strcmp(key, "to") == 0) {
 		bool from = key[0] == 'f';
-		int rc = set_once(p, from ? &r->from : &r->to,
-				  from ? &r->from_line : &r->to_line, key, text);
+		int rc =
+		    set_once(p, from ? &r->from : &r->to,
+			     from ? &r->from_line : &r->to_line, key, text);
 		if (rc == 0 && strchr(text, ' ') != NULL)
 			return fail(p, p->line,
 				    "expected one role id after '%s' (a vendor "
@@ -429,7 +433,7 @@ static int role_attribute(struct parser *p, const char *key, char *args)
 				    ROLE_DEFAULTS_MAX);
 		if (role->defaults == NULL)
 			role->defaults =
-				xcalloc(ROLE_DEFAULTS_MAX, sizeof(char *));
+			    xcalloc(ROLE_DEFAULTS_MAX, sizeof(char *));
 		role->defaults[role->ndefaults++] = xstrdup(host);
 	}
 	if (role->ndefaults == 0)
@@ -453,12 +457,12 @@ static int channel_id_taken(struct parser *p, const char *id)
 static int row_finish(struct parser *p)
 {
 	struct row *r = &p->row;
-	const char *missing = r->vendor == NULL  ? "vendor"
-			      : r->from == NULL  ? "from"
-			      : r->to == NULL    ? "to"
-			      : r->nports == 0   ? "port"
+	const char *missing = r->vendor == NULL    ? "vendor"
+			      : r->from == NULL    ? "from"
+			      : r->to == NULL      ? "to"
+			      : r->nports == 0     ? "port"
 			      : r->purpose == NULL ? "purpose"
-						 : NULL;
+						   : NULL;
 	if (missing != NULL)
 		return fail(p, r->line, "row '%s' has no '%s'", r->id, missing);
 	bool any_starttls = false;
@@ -494,33 +498,33 @@ static int row_finish(struct parser *p)
 		if (cat->nchannels == p->chan_cap) {
 			p->chan_cap = p->chan_cap ? 2 * p->chan_cap : 32;
 			cat->channels = xreallocarray(
-				cat->channels, p->chan_cap, sizeof *cat->channels);
+			    cat->channels, p->chan_cap, sizeof *cat->channels);
 			p->pending = xreallocarray(p->pending, p->chan_cap,
 						   sizeof *p->pending);
 		}
 		struct catalog_channel *ch = &cat->channels[cat->nchannels];
 		*ch = (struct catalog_channel){
-			.id = xstrdup(id),
-			.row = xstrdup(r->id),
-			.vendor = xstrdup(r->vendor),
-			.transport = pl->transport,
-			.port = pl->port,
-			.vendor_port = pl->port,
-			.check = pl->check,
-			.starttls = catalog_check_is_starttls(pl->check)
-					    ? r->starttls
-					    : CATALOG_STARTTLS_NONE,
-			.optional = r->optional,
-			.condition = r->condition ? xstrdup(r->condition) : NULL,
-			.host = r->host ? xstrdup(r->host) : NULL,
-			.purpose = xstrdup(r->purpose),
-			.line = pl->line,
+		    .id = xstrdup(id),
+		    .row = xstrdup(r->id),
+		    .vendor = xstrdup(r->vendor),
+		    .transport = pl->transport,
+		    .port = pl->port,
+		    .vendor_port = pl->port,
+		    .check = pl->check,
+		    .starttls = catalog_check_is_starttls(pl->check)
+				    ? r->starttls
+				    : CATALOG_STARTTLS_NONE,
+		    .optional = r->optional,
+		    .condition = r->condition ? xstrdup(r->condition) : NULL,
+		    .host = r->host ? xstrdup(r->host) : NULL,
+		    .purpose = xstrdup(r->purpose),
+		    .line = pl->line,
 		};
 		p->pending[cat->nchannels] = (struct pending){
-			.from = xstrdup(r->from),
-			.to = xstrdup(r->to),
-			.from_line = r->from_line,
-			.to_line = r->to_line,
+		    .from = xstrdup(r->from),
+		    .to = xstrdup(r->to),
+		    .from_line = r->from_line,
+		    .to_line = r->to_line,
 		};
 		cat->nchannels++;
 	}
@@ -545,20 +549,21 @@ static int top_role(struct parser *p, char *args)
 		return rc;
 	const struct catalog_role *dup = catalog_role_find(p->cat, id);
 	if (dup != NULL)
-		return fail(p, p->line, "duplicate role id '%s' (first at line %u)",
-			    id, dup->line);
+		return fail(p, p->line,
+			    "duplicate role id '%s' (first at line %u)", id,
+			    dup->line);
 	char *name = rest_of_line(args);
 	if (*name == '\0')
-		return fail(p, p->line, "expected a display name after role '%s'",
-			    id);
+		return fail(p, p->line,
+			    "expected a display name after role '%s'", id);
 	struct catalog *cat = p->cat;
 	if (cat->nroles == p->role_cap) {
 		p->role_cap = p->role_cap ? 2 * p->role_cap : 16;
-		cat->roles = xreallocarray(cat->roles, p->role_cap,
-					   sizeof *cat->roles);
+		cat->roles =
+		    xreallocarray(cat->roles, p->role_cap, sizeof *cat->roles);
 	}
 	cat->roles[cat->nroles++] = (struct catalog_role){
-		.id = xstrdup(id), .name = xstrdup(name), .line = p->line};
+	    .id = xstrdup(id), .name = xstrdup(name), .line = p->line};
 	p->block = IN_ROLE;
 	return 0;
 }
@@ -654,8 +659,8 @@ static int finish(struct parser *p)
 	if (rc < 0)
 		return rc;
 	struct catalog *cat = p->cat;
-	const char *missing = cat->profile == NULL ? "profile"
-			      : cat->title == NULL ? "title"
+	const char *missing = cat->profile == NULL  ? "profile"
+			      : cat->title == NULL  ? "title"
 			      : cat->source == NULL ? "source"
 						    : NULL;
 	if (missing != NULL)
@@ -677,9 +682,10 @@ static int finish(struct parser *p)
 		for (int end = 0; end < 2; end++) {
 			const char *id = end ? pd->to : pd->from;
 			const struct catalog_role *role =
-				catalog_role_find(cat, id);
+			    catalog_role_find(cat, id);
 			if (role == NULL)
-				return fail(p, end ? pd->to_line : pd->from_line,
+				return fail(p,
+					    end ? pd->to_line : pd->from_line,
 					    "unknown role '%s': declare it "
 					    "with 'role %s NAME'",
 					    id, id);
@@ -764,7 +770,8 @@ int catalog_load_file(const char *path, struct catalog **out,
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		snprintf(err->msg, sizeof err->msg, "%s: %s", path, strerror(e));
+		snprintf(err->msg, sizeof err->msg, "%s: %s", path,
+			 strerror(e));
 		return -e;
 	}
 	/* Read one byte past the limit so an oversized file is refused by

@@ -46,10 +46,10 @@ enum section {
 };
 
 static const char *const section_names[] = {
-	[SECTION_VERIPORT] = "veriport",
-	[SECTION_MAP] = "map",
-	[SECTION_PORTS] = "ports",
-	[SECTION_STATUS] = "status",
+    [SECTION_VERIPORT] = "veriport",
+    [SECTION_MAP] = "map",
+    [SECTION_PORTS] = "ports",
+    [SECTION_STATUS] = "status",
 };
 
 /* How the value of a fixed key is checked and stored. */
@@ -76,37 +76,36 @@ static const struct key {
 	unsigned min, max;
 	const char *expect; /* KIND_UINT: what a bad number is told */
 } keys[] = {
-	{SECTION_VERIPORT, "profile", KIND_ID, offsetof(struct config, profile),
-	 0, 0, NULL},
-	{SECTION_VERIPORT, "role", KIND_ID, offsetof(struct config, role), 0, 0,
-	 NULL},
-	{SECTION_VERIPORT, "catalog-dir", KIND_PATH,
-	 offsetof(struct config, catalog_dir), 0, 0, NULL},
-	{SECTION_VERIPORT, "interceptors", KIND_PATH,
-	 offsetof(struct config, interceptors), 0, 0, NULL},
-	{SECTION_VERIPORT, "optional", KIND_OPTIONAL, 0, 0, 0, NULL},
-	{SECTION_VERIPORT, "interval", KIND_UINT,
-	 offsetof(struct config, interval_s), CONFIG_INTERVAL_MIN,
-	 CONFIG_INTERVAL_MAX, "whole seconds from 10 to 86400"},
-	{SECTION_VERIPORT, "jitter", KIND_UINT,
-	 offsetof(struct config, jitter_pct), 0, CONFIG_JITTER_MAX,
-	 "a whole percentage from 0 to 50"},
-	{SECTION_VERIPORT, "timeout", KIND_SECONDS,
-	 offsetof(struct config, timeout_s), 0, 0, NULL},
-	{SECTION_VERIPORT, "ca-file", KIND_PATH,
-	 offsetof(struct config, ca_file), 0, 0, NULL},
-	{SECTION_VERIPORT, "canary", KIND_HOST, offsetof(struct config, canary),
-	 0, 0, NULL},
-	{SECTION_VERIPORT, "snmp-community", KIND_TEXT,
-	 offsetof(struct config, snmp_community), 0, 0, NULL},
-	{SECTION_STATUS, "socket", KIND_SOCKET,
-	 offsetof(struct config, socket_path), 0, 0, NULL},
-	{SECTION_STATUS, "mode", KIND_MODE, offsetof(struct config, socket_mode),
-	 0, 0, NULL},
-	{SECTION_STATUS, "listen", KIND_LISTEN, offsetof(struct config, listen),
-	 0, 0, NULL},
-	{SECTION_STATUS, "state-dir", KIND_PATH,
-	 offsetof(struct config, state_dir), 0, 0, NULL},
+    {SECTION_VERIPORT, "profile", KIND_ID, offsetof(struct config, profile), 0,
+     0, NULL},
+    {SECTION_VERIPORT, "role", KIND_ID, offsetof(struct config, role), 0, 0,
+     NULL},
+    {SECTION_VERIPORT, "catalog-dir", KIND_PATH,
+     offsetof(struct config, catalog_dir), 0, 0, NULL},
+    {SECTION_VERIPORT, "interceptors", KIND_PATH,
+     offsetof(struct config, interceptors), 0, 0, NULL},
+    {SECTION_VERIPORT, "optional", KIND_OPTIONAL, 0, 0, 0, NULL},
+    {SECTION_VERIPORT, "interval", KIND_UINT,
+     offsetof(struct config, interval_s), CONFIG_INTERVAL_MIN,
+     CONFIG_INTERVAL_MAX, "whole seconds from 10 to 86400"},
+    {SECTION_VERIPORT, "jitter", KIND_UINT, offsetof(struct config, jitter_pct),
+     0, CONFIG_JITTER_MAX, "a whole percentage from 0 to 50"},
+    {SECTION_VERIPORT, "timeout", KIND_SECONDS,
+     offsetof(struct config, timeout_s), 0, 0, NULL},
+    {SECTION_VERIPORT, "ca-file", KIND_PATH, offsetof(struct config, ca_file),
+     0, 0, NULL},
+    {SECTION_VERIPORT, "canary", KIND_HOST, offsetof(struct config, canary), 0,
+     0, NULL},
+    {SECTION_VERIPORT, "snmp-community", KIND_TEXT,
+     offsetof(struct config, snmp_community), 0, 0, NULL},
+    {SECTION_STATUS, "socket", KIND_SOCKET,
+     offsetof(struct config, socket_path), 0, 0, NULL},
+    {SECTION_STATUS, "mode", KIND_MODE, offsetof(struct config, socket_mode), 0,
+     0, NULL},
+    {SECTION_STATUS, "listen", KIND_LISTEN, offsetof(struct config, listen), 0,
+     0, NULL},
+    {SECTION_STATUS, "state-dir", KIND_PATH, offsetof(struct config, state_dir),
+     0, 0, NULL},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -299,8 +298,8 @@ struct map_hosts {
 	size_t len, count;
 };
 
-static int map_item(struct parser *p, const char *key, const char *s,
-		    size_t n, void *arg)
+static int map_item(struct parser *p, const char *key, const char *s, size_t n,
+		    void *arg)
 {
 	struct map_hosts *h = arg;
 	if (!catalog_host_valid(s, n))
@@ -376,24 +375,22 @@ static int ports_entry(struct parser *p, const char *key, const char *value)
 			    value, key);
 	if (c->nports == p->port_cap) {
 		p->port_cap = p->port_cap ? 2 * p->port_cap : 8;
-		c->ports = xreallocarray(c->ports, p->port_cap,
-					 sizeof *c->ports);
+		c->ports =
+		    xreallocarray(c->ports, p->port_cap, sizeof *c->ports);
 	}
 	c->ports[c->nports++] =
-		(struct config_port){xstrdup(key), port, p->line};
+	    (struct config_port){xstrdup(key), port, p->line};
 	return 0;
 }
 
-static void set_string(struct parser *p, const struct key *k,
-		       const char *value)
+static void set_string(struct parser *p, const struct key *k, const char *value)
 {
 	char **field = (char **)((char *)p->c + k->field);
 	free(*field); /* the default, if any */
 	*field = xstrdup(value);
 }
 
-static int fixed_entry(struct parser *p, const struct key *k,
-		       const char *value)
+static int fixed_entry(struct parser *p, const struct key *k, const char *value)
 {
 	void *field = (char *)p->c + k->field;
 	const char *name = k->name;
@@ -406,7 +403,7 @@ static int fixed_entry(struct parser *p, const struct key *k,
 				    "digits and '-', starting with a letter",
 				    name, value);
 		*(struct config_ref *)field =
-			(struct config_ref){xstrdup(value), p->line};
+		    (struct config_ref){xstrdup(value), p->line};
 		return 0;
 	case KIND_SOCKET:
 		if (strlen(value) >= sizeof((struct sockaddr_un *)0)->sun_path)
@@ -415,7 +412,7 @@ static int fixed_entry(struct parser *p, const struct key *k,
 				    "may be (%zu bytes)",
 				    name,
 				    sizeof((struct sockaddr_un *)0)->sun_path -
-					    1);
+					1);
 		/* fall through */
 	case KIND_PATH:
 		if (value[0] != '/')
@@ -480,8 +477,9 @@ static int unknown_key(struct parser *p, const char *key)
 	char list[256] = "";
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].section == p->section)
-			snprintf(list + strlen(list), sizeof list - strlen(list),
-				 "%s%s", list[0] ? ", " : "", keys[i].name);
+			snprintf(list + strlen(list),
+				 sizeof list - strlen(list), "%s%s",
+				 list[0] ? ", " : "", keys[i].name);
 	return fail(p, p->line, "unknown key '%s' in [%s]: expected %s", key,
 		    section_names[p->section], list);
 }
@@ -625,12 +623,15 @@ int config_parse(const char *name, const char *text, size_t len,
 	*out = NULL;
 	if (errlen > 0)
 		err[0] = '\0';
-	struct parser p = {
-		.name = name, .text = text, .len = len, .err = err,
-		.errlen = errlen};
+	struct parser p = {.name = name,
+			   .text = text,
+			   .len = len,
+			   .err = err,
+			   .errlen = errlen};
 	p.c = config_new(name);
 	if (len > CONFIG_FILE_MAX) {
-		fail(&p, 0, "larger than %d bytes: not a veriport configuration",
+		fail(&p, 0,
+		     "larger than %d bytes: not a veriport configuration",
 		     CONFIG_FILE_MAX);
 		goto out;
 	}
@@ -653,11 +654,13 @@ int config_parse(const char *name, const char *text, size_t len,
 	if (p.failed)
 		goto out;
 	if (p.c->profile.value == NULL)
-		fail(&p, 0, "no 'profile' in [veriport]: expected 'profile = "
-			    "NAME', a catalog such as seppmail");
+		fail(&p, 0,
+		     "no 'profile' in [veriport]: expected 'profile = "
+		     "NAME', a catalog such as seppmail");
 	else if (p.c->role.value == NULL)
-		fail(&p, 0, "no 'role' in [veriport]: expected 'role = ROLE', "
-			    "the role this host plays");
+		fail(&p, 0,
+		     "no 'role' in [veriport]: expected 'role = ROLE', "
+		     "the role this host plays");
 out:
 	if (p.failed) {
 		config_free(p.c);
@@ -667,8 +670,7 @@ out:
 	return 0;
 }
 
-int config_load(const char *path, struct config **out, char *err,
-		size_t errlen)
+int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -742,7 +744,7 @@ int config_apply(const struct config *c, struct catalog *cat, char *err,
 	for (size_t i = 0; i < c->noptional; i++) {
 		const struct config_ref *o = &c->optional[i];
 		const struct catalog_channel *ch =
-			catalog_channel_find(cat, o->value);
+		    catalog_channel_find(cat, o->value);
 		if (ch == NULL)
 			return apply_fail(c, o->line, err, errlen,
 					  "optional: no channel '%s' in "
@@ -768,7 +770,7 @@ int config_apply(const struct config *c, struct catalog *cat, char *err,
 	 * configuration leaves it as it was. */
 	for (size_t i = 0; i < c->nports; i++)
 		catalog_channel_find(cat, c->ports[i].channel)->port =
-			c->ports[i].port;
+		    c->ports[i].port;
 	return 0;
 }
 

@@ -83,7 +83,7 @@ bool dlg_has_stream(enum catalog_check check)
 }
 
 int dlg_start(struct dlg *d, enum catalog_check check,
-              const struct dlg_params *params)
+	      const struct dlg_params *params)
 {
 	memset(d, 0, sizeof *d);
 	d->check = check;
@@ -104,7 +104,7 @@ int dlg_start(struct dlg *d, enum catalog_check check,
 		/* A caller that goes on anyway gets a failed exchange, not
 		 * a protocol run on parameters it refused. */
 		snprintf(d->detail, sizeof d->detail,
-		         "dialogue not started: %s", strerror(-rc));
+			 "dialogue not started: %s", strerror(-rc));
 		d->state = STATE_FAIL;
 		d->failure = DLG_FAIL_UNEXPECTED;
 	}
@@ -145,8 +145,8 @@ static enum dlg_step upgrade(struct dlg *d, const uint8_t *in, size_t left)
 		const uint8_t *p = d->inlen > 0 ? d->in : in;
 		size_t n = d->inlen > 0 ? d->inlen : left;
 		return dlg_fail_text(d, DLG_FAIL_UNEXPECTED,
-		                     "plaintext after the go-ahead for TLS: ",
-		                     p, n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
+				     "plaintext after the go-ahead for TLS: ",
+				     p, n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
 	}
 	d->state = STATE_TLS;
 	return DLG_STARTTLS;
@@ -180,9 +180,9 @@ enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
 			return latch(d, step);
 		if (d->inlen == DLG_IN_MAX) {
 			snprintf(d->detail, sizeof d->detail,
-			         "%d bytes from the peer and still no complete "
-			         "message",
-			         DLG_IN_MAX);
+				 "%d bytes from the peer and still no complete "
+				 "message",
+				 DLG_IN_MAX);
 			return latch(d, dlg_fail(d, DLG_FAIL_TOO_LONG));
 		}
 		if (ops->received_max > 0 && d->received > ops->received_max) {
@@ -202,7 +202,7 @@ enum dlg_step dlg_eof(struct dlg *d)
 	const struct dlg_stream_ops *ops = started(d);
 	if (d->state == STATE_TLS) {
 		snprintf(d->detail, sizeof d->detail,
-		         "closed before the TLS handshake");
+			 "closed before the TLS handshake");
 		return latch(d, dlg_fail(d, DLG_FAIL_CLOSED_EARLY));
 	}
 	if (d->state < 0)
@@ -254,7 +254,7 @@ bool dlg_udp_expects_reply(enum catalog_check check)
 }
 
 int dlg_udp_start(struct dlg_udp *d, enum catalog_check check,
-                  const struct dlg_params *params)
+		  const struct dlg_params *params)
 {
 	memset(d, 0, sizeof *d);
 	d->check = check;
@@ -266,7 +266,7 @@ int dlg_udp_start(struct dlg_udp *d, enum catalog_check check,
 }
 
 enum dlg_udp_match dlg_udp_reply(struct dlg_udp *d, const uint8_t *buf,
-                                 size_t len)
+				 size_t len)
 {
 	const struct dlg_udp_ops *ops = udp_ops(d->check);
 	if (!ops)
@@ -319,7 +319,7 @@ enum dlg_step dlg_fail(struct dlg *d, enum dlg_failure why)
 }
 
 enum dlg_step dlg_fail_text(struct dlg *d, enum dlg_failure why,
-                            const char *prefix, const void *p, size_t n)
+			    const char *prefix, const void *p, size_t n)
 {
 	snprintf(d->detail, sizeof d->detail, "%s", prefix);
 	dlg_text_append(d->detail, sizeof d->detail, p, n);
@@ -331,8 +331,8 @@ enum dlg_step dlg_fail_too_long(struct dlg *d, size_t max)
 	char prefix[48];
 	snprintf(prefix, sizeof prefix, "no line end in %zu bytes: ", max);
 	return dlg_fail_text(d, DLG_FAIL_TOO_LONG, prefix, d->in,
-	                     d->inlen < DLG_QUOTE_MAX ? d->inlen
-	                                              : DLG_QUOTE_MAX);
+			     d->inlen < DLG_QUOTE_MAX ? d->inlen
+						      : DLG_QUOTE_MAX);
 }
 
 enum dlg_host_kind dlg_host_kind(const char *host)

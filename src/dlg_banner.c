@@ -24,7 +24,7 @@
 #define RAZOR_LINE_MAX 1024
 
 static enum dlg_step fail_line(struct dlg *d, enum dlg_failure why,
-                               const char *line, size_t len)
+			       const char *line, size_t len)
 {
 	return dlg_fail_text(d, why, "", line, len);
 }
@@ -51,7 +51,7 @@ static enum dlg_step closed(struct dlg *d)
 		dlg_appendf(d->detail, sizeof d->detail, "%s", seen);
 	} else {
 		snprintf(d->detail, sizeof d->detail,
-		         "closed before sending a greeting");
+			 "closed before sending a greeting");
 	}
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
@@ -111,7 +111,7 @@ static bool ssh_binary(struct dlg *d)
 		return false;
 	snprintf(d->detail, sizeof d->detail, "binary data: ");
 	dlg_text_append(d->detail, sizeof d->detail, d->in,
-	                n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
+			n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
 	return true;
 }
 
@@ -133,7 +133,7 @@ static enum dlg_step ssh_input(struct dlg *d)
 		if (len >= 4 && memcmp(line, "SSH-", 4) == 0) {
 			if (!ssh_identification(line, len))
 				return fail_line(d, DLG_FAIL_UNEXPECTED, line,
-				                 len);
+						 len);
 			return done_line(d, line, len);
 		}
 		if (other_greeting(line))
@@ -146,8 +146,8 @@ static enum dlg_step ssh_input(struct dlg *d)
 		}
 		if (d->state > SSH_PRE_LINES_MAX) {
 			snprintf(d->detail, sizeof d->detail,
-			         "%d lines and no SSH identification",
-			         SSH_PRE_LINES_MAX);
+				 "%d lines and no SSH identification",
+				 SSH_PRE_LINES_MAX);
 			return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 		}
 	}
@@ -172,7 +172,7 @@ static enum dlg_step rsync_input(struct dlg *d)
 		if (!dlg_may_start(d->in, d->inlen, "@RSYNCD: ") &&
 		    !dlg_may_start(d->in, d->inlen, "@ERROR"))
 			return fail_line(d, DLG_FAIL_UNEXPECTED,
-			                 (const char *)d->in, d->inlen);
+					 (const char *)d->in, d->inlen);
 		return DLG_MORE;
 	case DLG_LINE_TOO_LONG:
 		return dlg_fail_too_long(d, RSYNC_LINE_MAX);
@@ -211,7 +211,7 @@ static enum dlg_step razor_input(struct dlg *d)
 	case DLG_LINE_PARTIAL:
 		if (!dlg_may_start(d->in, d->inlen, "sn="))
 			return fail_line(d, DLG_FAIL_UNEXPECTED,
-			                 (const char *)d->in, d->inlen);
+					 (const char *)d->in, d->inlen);
 		return DLG_MORE;
 	case DLG_LINE_TOO_LONG:
 		return dlg_fail_too_long(d, RAZOR_LINE_MAX);

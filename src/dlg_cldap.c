@@ -40,12 +40,12 @@ static int search_result(struct dlg_udp *d, const struct ber_tlv *op)
 		return dlg_ldap_entry_text(op, d->detail, sizeof d->detail);
 	if (op->tag == DLG_LDAP_SEARCH_DONE)
 		return dlg_ldap_result_text(op, &code, d->detail,
-		                            sizeof d->detail);
+					    sizeof d->detail);
 	return -1;
 }
 
 static enum dlg_udp_match cldap_reply(struct dlg_udp *d, const uint8_t *buf,
-                                      size_t len)
+				      size_t len)
 {
 	struct ber_reader r, msg, list;
 	struct ber_tlv t, id, op;
@@ -72,7 +72,7 @@ static enum dlg_udp_match cldap_reply(struct dlg_udp *d, const uint8_t *buf,
 			int64_t code;
 			d->detail[0] = '\0';
 			if (dlg_ldap_result_text(&op, &code, d->detail,
-			                         sizeof d->detail) != 0)
+						 sizeof d->detail) != 0)
 				return bad(d, "unsolicited notification");
 			return DLG_UDP_MATCH;
 		}
@@ -80,9 +80,9 @@ static enum dlg_udp_match cldap_reply(struct dlg_udp *d, const uint8_t *buf,
 			if (n > 0)
 				return bad(d, "messageIDs differ");
 			snprintf(d->detail, sizeof d->detail,
-			         "LDAP messageID %lld, expected %lld",
-			         (long long)v,
-			         (long long)dlg_ldap_message_id(d->params.id));
+				 "LDAP messageID %lld, expected %lld",
+				 (long long)v,
+				 (long long)dlg_ldap_message_id(d->params.id));
 			return DLG_UDP_FOREIGN;
 		}
 		if (op.tag == BER_SEQUENCE) {
@@ -97,9 +97,9 @@ static enum dlg_udp_match cldap_reply(struct dlg_udp *d, const uint8_t *buf,
 			if (op.tag != DLG_LDAP_SEARCH_ENTRY &&
 			    op.tag != DLG_LDAP_SEARCH_DONE) {
 				snprintf(d->detail, sizeof d->detail,
-				         "LDAP operation 0x%02x, not a search "
-				         "result",
-				         op.tag);
+					 "LDAP operation 0x%02x, not a search "
+					 "result",
+					 op.tag);
 				return DLG_UDP_BAD;
 			}
 			return bad(d, "search result");

@@ -53,17 +53,17 @@ static int dcc_start(struct dlg_udp *d)
 }
 
 static enum dlg_udp_match dcc_reply(struct dlg_udp *d, const uint8_t *buf,
-                                    size_t len)
+				    size_t len)
 {
 	if (len < DCC_NOP_LEN || dlg_get16(buf) != len ||
 	    buf[2] < DCC_PKT_VERS_MIN || buf[2] > DCC_PKT_VERS_MAX) {
 		snprintf(d->detail, sizeof d->detail,
-		         "not a DCC packet (%zu bytes)", len);
+			 "not a DCC packet (%zu bytes)", len);
 		return DLG_UDP_BAD;
 	}
 	if (memcmp(buf + DCC_OP_NUMS, d->req + DCC_OP_NUMS, 16) != 0) {
 		snprintf(d->detail, sizeof d->detail,
-		         "DCC transaction numbers are not ours");
+			 "DCC transaction numbers are not ours");
 		return DLG_UDP_FOREIGN;
 	}
 	uint32_t server = dlg_get32(buf + 4);
@@ -75,8 +75,8 @@ static enum dlg_udp_match dcc_reply(struct dlg_udp *d, const uint8_t *buf,
 		while (n < DCC_BRAND_LEN && brand[n] != 0)
 			n++;
 		snprintf(d->detail, sizeof d->detail,
-		         "DCC OK from server-ID %u, version %u, brand ", server,
-		         body[0]);
+			 "DCC OK from server-ID %u, version %u, brand ", server,
+			 body[0]);
 		dlg_text_append(d->detail, sizeof d->detail, brand, n);
 		return DLG_UDP_MATCH;
 	}
@@ -87,13 +87,13 @@ static enum dlg_udp_match dcc_reply(struct dlg_udp *d, const uint8_t *buf,
 		while (n < blen && body[n] != 0)
 			n++;
 		snprintf(d->detail, sizeof d->detail,
-		         "DCC error from server-ID %u: ", server);
+			 "DCC error from server-ID %u: ", server);
 		dlg_text_append(d->detail, sizeof d->detail, body, n);
 		return DLG_UDP_MATCH;
 	}
 	snprintf(d->detail, sizeof d->detail,
-	         "DCC operation %u (%zu bytes) in answer to a NOP%s", buf[3],
-	         len, buf[3] == DCC_OP_NOP ? ": our own NOP echoed" : "");
+		 "DCC operation %u (%zu bytes) in answer to a NOP%s", buf[3],
+		 len, buf[3] == DCC_OP_NOP ? ": our own NOP echoed" : "");
 	return DLG_UDP_BAD;
 }
 

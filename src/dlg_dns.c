@@ -72,7 +72,7 @@ static uint8_t lower(uint8_t c)
  * pointer names a prior occurrence, so each must point before the labels
  * it ends; that also makes every walk end. */
 static int walk_name(const uint8_t *msg, size_t len, size_t *off, uint8_t *out,
-                     size_t *outlen)
+		     size_t *outlen)
 {
 	size_t pos = *off;
 	size_t limit = pos; /* a pointer must point before this */
@@ -116,7 +116,7 @@ static int walk_name(const uint8_t *msg, size_t len, size_t *off, uint8_t *out,
 
 /* Our query: header and one question (RFC 1035 §4.1.1, §4.1.2). */
 static int build_query(uint8_t *out, size_t cap, const struct dlg_params *p,
-                       size_t *len)
+		       size_t *len)
 {
 	uint8_t name[DNS_NAME_MAX];
 	size_t nlen;
@@ -148,20 +148,20 @@ static const char *rcode_name(unsigned rcode)
 
 /* Judge MSG as the answer to QUERY (our own, well-formed, QLEN bytes). */
 static enum dlg_udp_match judge(const uint8_t *query, size_t qlen,
-                                const uint8_t *msg, size_t len, char *detail,
-                                size_t size)
+				const uint8_t *msg, size_t len, char *detail,
+				size_t size)
 {
 	uint16_t want = dlg_get16(query);
 	if (len < DNS_HEADER_LEN) {
 		snprintf(detail, size, "%zu bytes, shorter than a DNS header",
-		         len);
+			 len);
 		return DLG_UDP_BAD;
 	}
 	uint16_t id = dlg_get16(msg);
 	uint16_t flags = dlg_get16(msg + 2);
 	if (id != want) {
 		snprintf(detail, size, "DNS id 0x%04x, expected 0x%04x", id,
-		         want);
+			 want);
 		return DLG_UDP_FOREIGN;
 	}
 	if (!(flags & DNS_FLAG_QR)) {
@@ -170,7 +170,7 @@ static enum dlg_udp_match judge(const uint8_t *query, size_t qlen,
 	}
 	if (DNS_OPCODE(flags) != 0) {
 		snprintf(detail, size, "DNS opcode %u in the answer",
-		         DNS_OPCODE(flags));
+			 DNS_OPCODE(flags));
 		return DLG_UDP_BAD;
 	}
 	unsigned qd = dlg_get16(msg + 4), an = dlg_get16(msg + 6);
@@ -211,10 +211,10 @@ static enum dlg_udp_match judge(const uint8_t *query, size_t qlen,
 			if (walk_name(msg, len, &off, NULL, &nlen) != 0 ||
 			    len - off < DNS_RR_FIXED ||
 			    dlg_get16(msg + off + 8) >
-			        len - off - DNS_RR_FIXED) {
+				len - off - DNS_RR_FIXED) {
 				snprintf(detail, size,
-				         "malformed record %u of %u", i + 1,
-				         records);
+					 "malformed record %u of %u", i + 1,
+					 records);
 				return DLG_UDP_BAD;
 			}
 			off += DNS_RR_FIXED + dlg_get16(msg + off + 8);
@@ -227,7 +227,7 @@ static enum dlg_udp_match judge(const uint8_t *query, size_t qlen,
 		snprintf(detail, size, "rcode %u", rcode);
 	if (rcode == 0)
 		dlg_appendf(detail, size, ", %u answer%s", an,
-		            an == 1 ? "" : "s");
+			    an == 1 ? "" : "s");
 	if (flags & DNS_FLAG_TC)
 		dlg_appendf(detail, size, ", truncated");
 	return DLG_UDP_MATCH;
@@ -241,7 +241,7 @@ static int dns_udp_start(struct dlg_udp *d)
 }
 
 static enum dlg_udp_match dns_udp_reply(struct dlg_udp *d, const uint8_t *buf,
-                                        size_t len)
+					size_t len)
 {
 	return judge(d->req, d->reqlen, buf, len, d->detail, sizeof d->detail);
 }
@@ -291,8 +291,8 @@ static enum dlg_step dns_tcp_input(struct dlg *d)
 	size_t mlen = dlg_get16(d->in);
 	if (mlen > DLG_IN_MAX - 2) {
 		snprintf(d->detail, sizeof d->detail,
-		         "a %zu-byte DNS answer, over our %d-byte bound", mlen,
-		         DLG_IN_MAX - 2);
+			 "a %zu-byte DNS answer, over our %d-byte bound", mlen,
+			 DLG_IN_MAX - 2);
 		return dlg_fail(d, DLG_FAIL_TOO_LONG);
 	}
 	if (d->inlen < 2 + mlen)
@@ -300,7 +300,7 @@ static enum dlg_step dns_tcp_input(struct dlg *d)
 	/* Over TCP nothing else shares the connection: an answer to
 	 * another question is as wrong as one that is not DNS. */
 	if (judge(query, dlg_get16(d->out), d->in + 2, mlen, d->detail,
-	          sizeof d->detail) != DLG_UDP_MATCH)
+		  sizeof d->detail) != DLG_UDP_MATCH)
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	return DLG_DONE;
 }
@@ -309,10 +309,10 @@ static enum dlg_step dns_tcp_eof(struct dlg *d)
 {
 	if (d->inlen == 0)
 		snprintf(d->detail, sizeof d->detail,
-		         "closed without answering");
+			 "closed without answering");
 	else
 		snprintf(d->detail, sizeof d->detail,
-		         "closed after %zu bytes of the answer", d->inlen);
+			 "closed after %zu bytes of the answer", d->inlen);
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
 

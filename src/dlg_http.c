@@ -44,7 +44,7 @@ struct http_state {
 };
 
 _Static_assert(sizeof(struct http_state) <= DLG_PRIV_MAX,
-               "struct http_state does not fit in dlg.priv");
+	       "struct http_state does not fit in dlg.priv");
 
 /* The parser's callbacks see this through parser.data. */
 struct http_ctx {
@@ -80,7 +80,7 @@ static void status_prefix(struct dlg *d, const http_parser *p)
 {
 	if (d->greeting[0] == '\0')
 		snprintf(d->greeting, sizeof d->greeting, "HTTP/%u.%u %u",
-		         p->http_major, p->http_minor, p->status_code);
+			 p->http_major, p->http_minor, p->status_code);
 }
 
 static int on_status(http_parser *p, const char *at, size_t len)
@@ -102,7 +102,7 @@ static void end_value(struct http_ctx *c)
 	if (st->in_value && st->header == HEADER_SERVER) {
 		c->d->http.server[0] = '\0';
 		dlg_text_append(c->d->http.server, sizeof c->d->http.server,
-		                st->server, st->server_len);
+				st->server, st->server_len);
 	}
 	st->in_value = false;
 }
@@ -213,12 +213,12 @@ static int http_start(struct dlg *d)
 		snprintf(port, sizeof port, ":%u", d->params.port);
 	char req[DLG_OUT_MAX];
 	int n = snprintf(req, sizeof req,
-	                 "HEAD / HTTP/1.1\r\n"
-	                 "Host: %s%s%s%s\r\n"
-	                 "User-Agent: veriport/" PACKAGE_VERSION "\r\n"
-	                 "Accept: */*\r\n"
-	                 "Connection: close\r\n\r\n",
-	                 open, host, close, port);
+			 "HEAD / HTTP/1.1\r\n"
+			 "Host: %s%s%s%s\r\n"
+			 "User-Agent: veriport/" PACKAGE_VERSION "\r\n"
+			 "Accept: */*\r\n"
+			 "Connection: close\r\n\r\n",
+			 open, host, close, port);
 	if (n < 0 || (size_t)n >= sizeof req)
 		return -EINVAL;
 	dlg_queue(d, req, (size_t)n);
@@ -241,7 +241,7 @@ static enum dlg_step http_input(struct dlg *d)
 	struct http_ctx c = {d, &st};
 	st.parser.data = &c;
 	size_t n = http_parser_execute(&st.parser, &settings,
-	                               (const char *)d->in, d->inlen);
+				       (const char *)d->in, d->inlen);
 	enum http_errno err = HTTP_PARSER_ERRNO(&st.parser);
 	st.parser.data = NULL;
 	memcpy(d->priv.bytes, &st, sizeof st);
@@ -249,16 +249,16 @@ static enum dlg_step http_input(struct dlg *d)
 		snprintf(d->detail, sizeof d->detail, "%s", d->greeting);
 		if (d->http.server[0] != '\0')
 			dlg_appendf(d->detail, sizeof d->detail, ", Server: %s",
-			            d->http.server);
+				    d->http.server);
 		return DLG_DONE;
 	}
 	if (err != HPE_OK) {
 		char prefix[64];
 		snprintf(prefix, sizeof prefix,
-		         "not an HTTP answer (%s): ", http_errno_name(err));
+			 "not an HTTP answer (%s): ", http_errno_name(err));
 		return dlg_fail_text(d, DLG_FAIL_UNEXPECTED, prefix, d->in,
-		                     d->inlen < DLG_QUOTE_MAX ? d->inlen
-		                                              : DLG_QUOTE_MAX);
+				     d->inlen < DLG_QUOTE_MAX ? d->inlen
+							      : DLG_QUOTE_MAX);
 	}
 	dlg_consume(d, n);
 	return DLG_MORE;
@@ -268,11 +268,11 @@ static enum dlg_step http_eof(struct dlg *d)
 {
 	if (d->received == 0)
 		snprintf(d->detail, sizeof d->detail,
-		         "closed without answering");
+			 "closed without answering");
 	else
 		snprintf(d->detail, sizeof d->detail,
-		         "closed after %zu bytes, before the headers ended",
-		         d->received);
+			 "closed after %zu bytes, before the headers ended",
+			 d->received);
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
 

@@ -56,14 +56,14 @@ static bool literal_at_end(const uint8_t *p, size_t n, size_t *size)
  * literal's bytes and the line that goes on after them, and so on. LINE
  * gets the text without the literals' contents, which no check needs. */
 static enum dlg_line imap_take(struct dlg *d, char *line, size_t max,
-                               size_t *len)
+			       size_t *len)
 {
 	size_t at = 0, out = 0;
 	for (;;) {
 		const uint8_t *lf = memchr(d->in + at, '\n', d->inlen - at);
 		if (!lf)
 			return d->inlen >= max ? DLG_LINE_TOO_LONG
-			                       : DLG_LINE_PARTIAL;
+					       : DLG_LINE_PARTIAL;
 		size_t end = (size_t)(lf - d->in);
 		if (end + 1 > max)
 			return DLG_LINE_TOO_LONG;
@@ -111,7 +111,7 @@ static const struct dlg_mail_proto imap;
 /* The N bytes at P start with WORD (any case, RFC 9051 §9) and a space
  * or the end; *REST gets what follows the space. */
 static bool starts_word(const char *p, size_t n, const char *word,
-                        const char **rest)
+			const char **rest)
 {
 	size_t k = strlen(word);
 	if (n < k || strncasecmp(p, word, k) != 0 || (n > k && p[k] != ' '))
@@ -149,7 +149,7 @@ static bool caps_code(struct dlg *d, const char *p, const char *end)
 }
 
 static enum dlg_mail_reply imap_reply(struct dlg *d, enum dlg_mail_phase phase,
-                                      const char *line, size_t len, int *mid)
+				      const char *line, size_t len, int *mid)
 {
 	(void)mid;
 	const char *end = line + len, *rest;
@@ -157,7 +157,7 @@ static enum dlg_mail_reply imap_reply(struct dlg *d, enum dlg_mail_phase phase,
 		/* RFC 9051 §7.1.1, §7.1.4, §7.1.5. */
 		if (starts_word(line, len, "* OK", &rest))
 			return caps_code(d, rest, end) ? DLG_MAIL_OK_CAPS
-			                               : DLG_MAIL_OK;
+						       : DLG_MAIL_OK;
 		if (starts_word(line, len, "* PREAUTH", &rest)) {
 			caps_code(d, rest, end);
 			return DLG_MAIL_PREAUTH;
@@ -169,7 +169,7 @@ static enum dlg_mail_reply imap_reply(struct dlg *d, enum dlg_mail_phase phase,
 	if (len >= 2 && line[0] == '*' && line[1] == ' ') {
 		if (starts_word(line, len, "* BYE", &rest))
 			return phase == DLG_MAIL_QUIT ? DLG_MAIL_MORE
-			                              : DLG_MAIL_BYE;
+						      : DLG_MAIL_BYE;
 		if (starts_word(line, len, "* CAPABILITY", &rest))
 			caps(d, rest, end);
 		else if (starts_word(line, len, "* OK", &rest))

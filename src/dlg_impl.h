@@ -40,7 +40,7 @@ struct dlg_udp_ops {
 	int (*start)(struct dlg_udp *d);
 	/* Judge one datagram; fill d->detail on MATCH and BAD. */
 	enum dlg_udp_match (*reply)(struct dlg_udp *d, const uint8_t *buf,
-	                            size_t len);
+				    size_t len);
 };
 
 extern const struct dlg_stream_ops dlg_ssh_ops;
@@ -85,7 +85,7 @@ void dlg_queue(struct dlg *d, const void *p, size_t n);
 enum dlg_step dlg_fail(struct dlg *d, enum dlg_failure why);
 /* Fail for WHY with PREFIX and the N bytes at P, escaped, as the detail. */
 enum dlg_step dlg_fail_text(struct dlg *d, enum dlg_failure why,
-                            const char *prefix, const void *p, size_t n);
+			    const char *prefix, const void *p, size_t n);
 /* Fail TOO_LONG: no line end in MAX bytes, quoting the start of them. */
 enum dlg_step dlg_fail_too_long(struct dlg *d, size_t max);
 
@@ -157,7 +157,7 @@ struct dlg_mail_proto {
 	bool starttls_without_caps;
 	/* Take the next reply line (IMAP: with its literals). */
 	enum dlg_line (*take)(struct dlg *d, char *line, size_t max,
-	                      size_t *len);
+			      size_t *len);
 	/* Whether N bytes of a greeting with no line end yet could still
 	 * be one: a peer that is clearly something else fails at once. */
 	bool (*may_start)(const char *p, size_t n);
@@ -168,17 +168,17 @@ struct dlg_mail_proto {
 	 * protocol's note on the reply in progress (0 at its start), kept
 	 * between lines and feeds. Capabilities go to dlg_mail_cap(). */
 	enum dlg_mail_reply (*reply)(struct dlg *d, enum dlg_mail_phase phase,
-	                             const char *line, size_t len, int *mid);
+				     const char *line, size_t len, int *mid);
 };
 
 enum dlg_step dlg_mail_input(struct dlg *d, const struct dlg_mail_proto *p);
 enum dlg_step dlg_mail_eof(struct dlg *d, const struct dlg_mail_proto *p);
 enum dlg_step dlg_mail_tls_started(struct dlg *d,
-                                   const struct dlg_mail_proto *p);
+				   const struct dlg_mail_proto *p);
 /* One capability the server listed (the N bytes at CAP): kept in the
  * evidence, and noted when it offers the upgrade. */
 void dlg_mail_cap(struct dlg *d, const struct dlg_mail_proto *p,
-                  const char *cap, size_t n);
+		  const char *cap, size_t n);
 /* Case-insensitive: the N bytes at P are WORD. */
 bool dlg_word_is(const char *p, size_t n, const char *word);
 
@@ -195,14 +195,14 @@ bool dlg_word_is(const char *p, size_t n, const char *word);
 int64_t dlg_ldap_message_id(uint16_t id);
 /* Write the rootDSE search (RFC 4512 §5.1) asking for NATTRS ATTRS. */
 void dlg_ldap_put_rootdse_search(struct ber_writer *w, int64_t id,
-                                 const char *const *attrs, size_t nattrs);
+				 const char *const *attrs, size_t nattrs);
 /* Append a SearchResultEntry's attributes ("type: v1 v2") to TEXT,
  * after "; " when it is not empty. 0, or -1 when malformed. */
 int dlg_ldap_entry_text(const struct ber_tlv *op, char *text, size_t size);
 /* Read the LDAPResult of OP (SearchResultDone, ExtendedResponse) into
  * *CODE and append "resultCode N name: message" likewise. */
 int dlg_ldap_result_text(const struct ber_tlv *op, int64_t *code, char *text,
-                         size_t size);
+			 size_t size);
 
 /* Big-endian fields of the binary protocols. */
 static inline uint16_t dlg_get16(const uint8_t *p)

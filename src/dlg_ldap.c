@@ -53,7 +53,7 @@ int64_t dlg_ldap_message_id(uint16_t id)
 }
 
 void dlg_ldap_put_rootdse_search(struct ber_writer *w, int64_t id,
-                                 const char *const *attrs, size_t nattrs)
+				 const char *const *attrs, size_t nattrs)
 {
 	/* RFC 4512 §5.1: the rootDSE is the entry with the empty name, read
 	 * with a base-scope search for (objectClass=*). */
@@ -146,7 +146,7 @@ int dlg_ldap_entry_text(const struct ber_tlv *op, char *text, size_t size)
 
 /* RFC 4511 §4.1.9: LDAPResult, in SearchResultDone and ExtendedResponse. */
 int dlg_ldap_result_text(const struct ber_tlv *op, int64_t *code, char *text,
-                         size_t size)
+			 size_t size)
 {
 	struct ber_reader r;
 	struct ber_tlv t, matched, message;
@@ -158,7 +158,7 @@ int dlg_ldap_result_text(const struct ber_tlv *op, int64_t *code, char *text,
 		return -1;
 	separate(text, size);
 	dlg_appendf(text, size, "resultCode %lld %s", (long long)*code,
-	            result_name(*code));
+		    result_name(*code));
 	if (message.len > 0) {
 		dlg_appendf(text, size, ": ");
 		dlg_text_append(text, size, message.val, message.len);
@@ -179,7 +179,7 @@ static int64_t search_id(const struct dlg *d)
 }
 
 static void queue_message(struct dlg *d, const struct ber_writer *w,
-                          const uint8_t *buf)
+			  const uint8_t *buf)
 {
 	size_t len;
 	if (ber_finish(w, &len) != 0)
@@ -193,8 +193,8 @@ static void queue_search(struct dlg *d)
 	struct ber_writer w;
 	ber_writer_init(&w, buf, sizeof buf);
 	dlg_ldap_put_rootdse_search(&w, search_id(d), rootdse_attrs,
-	                            sizeof rootdse_attrs /
-	                                sizeof rootdse_attrs[0]);
+				    sizeof rootdse_attrs /
+					sizeof rootdse_attrs[0]);
 	queue_message(d, &w, buf);
 }
 
@@ -247,7 +247,7 @@ static int message_size(const uint8_t *p, size_t n, size_t *size)
 static enum dlg_step not_ldap(struct dlg *d, const uint8_t *p, size_t n)
 {
 	return dlg_fail_text(d, DLG_FAIL_UNEXPECTED, "not an LDAP message: ", p,
-	                     n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
+			     n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
 }
 
 static enum dlg_step answer_starttls(struct dlg *d, const struct ber_tlv *op)
@@ -256,13 +256,13 @@ static enum dlg_step answer_starttls(struct dlg *d, const struct ber_tlv *op)
 	int64_t code;
 	if (op->tag != DLG_LDAP_EXTENDED_RESPONSE) {
 		snprintf(d->detail, sizeof d->detail,
-		         "LDAP operation 0x%02x in answer to StartTLS",
-		         op->tag);
+			 "LDAP operation 0x%02x in answer to StartTLS",
+			 op->tag);
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	if (dlg_ldap_result_text(op, &code, text, sizeof text) != 0) {
 		snprintf(d->detail, sizeof d->detail,
-		         "malformed ExtendedResponse to StartTLS");
+			 "malformed ExtendedResponse to StartTLS");
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	if (code == 0) {
@@ -284,7 +284,7 @@ static enum dlg_step answer_search(struct dlg *d, const struct ber_tlv *op)
 	case DLG_LDAP_SEARCH_ENTRY:
 		if (dlg_ldap_entry_text(op, d->detail, sizeof d->detail) != 0) {
 			snprintf(d->detail, sizeof d->detail,
-			         "malformed SearchResultEntry");
+				 "malformed SearchResultEntry");
 			return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 		}
 		return DLG_MORE;
@@ -295,7 +295,7 @@ static enum dlg_step answer_search(struct dlg *d, const struct ber_tlv *op)
 		int64_t code;
 		if (dlg_ldap_result_text(op, &code, text, sizeof text) != 0) {
 			snprintf(d->detail, sizeof d->detail,
-			         "malformed SearchResultDone");
+				 "malformed SearchResultDone");
 			return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 		}
 		/* A refused search (an ACL on the rootDSE) is still LDAP
@@ -308,8 +308,8 @@ static enum dlg_step answer_search(struct dlg *d, const struct ber_tlv *op)
 	}
 	default:
 		snprintf(d->detail, sizeof d->detail,
-		         "LDAP operation 0x%02x in answer to a search",
-		         op->tag);
+			 "LDAP operation 0x%02x in answer to a search",
+			 op->tag);
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 }
@@ -335,19 +335,19 @@ static enum dlg_step message(struct dlg *d, size_t size)
 		if (dlg_ldap_result_text(&op, &code, text, sizeof text) != 0)
 			return not_ldap(d, d->in, size);
 		snprintf(d->detail, sizeof d->detail,
-		         "unsolicited notification: %s", text);
+			 "unsolicited notification: %s", text);
 		return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 	}
 	int64_t want =
 	    d->state == LDAP_STARTTLS ? starttls_id(d) : search_id(d);
 	if (v != want) {
 		snprintf(d->detail, sizeof d->detail,
-		         "LDAP messageID %lld, expected %lld", (long long)v,
-		         (long long)want);
+			 "LDAP messageID %lld, expected %lld", (long long)v,
+			 (long long)want);
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	return d->state == LDAP_STARTTLS ? answer_starttls(d, &op)
-	                                 : answer_search(d, &op);
+					 : answer_search(d, &op);
 }
 
 static enum dlg_step ldap_input(struct dlg *d)
@@ -365,9 +365,9 @@ static enum dlg_step ldap_input(struct dlg *d)
 			return DLG_MORE;
 		if (size > DLG_IN_MAX) {
 			snprintf(d->detail, sizeof d->detail,
-			         "an LDAP message of %zu bytes, over our "
-			         "%d-byte bound",
-			         size, DLG_IN_MAX);
+				 "an LDAP message of %zu bytes, over our "
+				 "%d-byte bound",
+				 size, DLG_IN_MAX);
 			return dlg_fail(d, DLG_FAIL_TOO_LONG);
 		}
 		if (size > d->inlen)
@@ -391,13 +391,13 @@ static enum dlg_step ldap_eof(struct dlg *d)
 	    d->state == LDAP_STARTTLS ? "StartTLS" : "the rootDSE search";
 	if (d->inlen > 0)
 		dlg_appendf(d->detail, sizeof d->detail,
-		            "closed mid-message after %s", after);
+			    "closed mid-message after %s", after);
 	else if (d->state == LDAP_STARTTLS)
 		dlg_appendf(d->detail, sizeof d->detail,
-		            "closed without answering StartTLS");
+			    "closed without answering StartTLS");
 	else
 		dlg_appendf(d->detail, sizeof d->detail,
-		            "closed before the rootDSE search ended");
+			    "closed before the rootDSE search ended");
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
 

@@ -31,14 +31,14 @@ static void caps_label(struct dlg *d, const struct dlg_mail_proto *p)
 {
 	if (phase_of(d) == DLG_MAIL_CAPS_TLS)
 		snprintf(d->detail, sizeof d->detail,
-		         "%s after %s:", p->caps_cmd, p->starttls_cmd);
+			 "%s after %s:", p->caps_cmd, p->starttls_cmd);
 	else
 		snprintf(d->detail, sizeof d->detail, "%s:", p->caps_cmd);
 }
 
 /* Put the text PREFIX before the detail so far. */
 static void prepend(struct dlg *d, const char *prefix, const char *line,
-                    size_t len)
+		    size_t len)
 {
 	char old[DLG_DETAIL_MAX];
 	memcpy(old, d->detail, sizeof old);
@@ -49,7 +49,7 @@ static void prepend(struct dlg *d, const char *prefix, const char *line,
 }
 
 static void send_phase(struct dlg *d, const struct dlg_mail_proto *p,
-                       enum dlg_mail_phase phase)
+		       enum dlg_mail_phase phase)
 {
 	p->send(d, phase);
 	set_state(d, phase, 0);
@@ -69,7 +69,7 @@ static enum dlg_step quit(struct dlg *d, const struct dlg_mail_proto *p)
 
 /* The capability reply (or a greeting that carried one) ended. */
 static enum dlg_step decide(struct dlg *d, const struct dlg_mail_proto *p,
-                            bool ok, const char *line, size_t len)
+			    bool ok, const char *line, size_t len)
 {
 	char prefix[64];
 	if (ok && d->detail[0] == '\0') {
@@ -88,31 +88,31 @@ static enum dlg_step decide(struct dlg *d, const struct dlg_mail_proto *p,
 	}
 	if (ok) {
 		snprintf(prefix, sizeof prefix, "%s not offered",
-		         p->starttls_cmd);
+			 p->starttls_cmd);
 		prepend(d, prefix, "", 0);
 	}
 	return quit(d, p);
 }
 
 static enum dlg_step unexpected(struct dlg *d, const struct dlg_mail_proto *p,
-                                enum dlg_mail_phase phase, const char *line,
-                                size_t len)
+				enum dlg_mail_phase phase, const char *line,
+				size_t len)
 {
 	char prefix[64];
 	if (phase == DLG_MAIL_GREETING)
 		snprintf(prefix, sizeof prefix, "not %s: ", p->greeting);
 	else
 		snprintf(prefix, sizeof prefix, "unexpected reply to %s: ",
-		         phase == DLG_MAIL_STARTTLS ? p->starttls_cmd
-		                                    : p->caps_cmd);
+			 phase == DLG_MAIL_STARTTLS ? p->starttls_cmd
+						    : p->caps_cmd);
 	return dlg_fail_text(d, DLG_FAIL_UNEXPECTED, prefix, line,
-	                     len < DLG_QUOTE_MAX ? len : DLG_QUOTE_MAX);
+			     len < DLG_QUOTE_MAX ? len : DLG_QUOTE_MAX);
 }
 
 /* What comes after a line that REPLY judged in PHASE. */
 static enum dlg_step next(struct dlg *d, const struct dlg_mail_proto *p,
-                          enum dlg_mail_phase phase, enum dlg_mail_reply reply,
-                          const char *line, size_t len)
+			  enum dlg_mail_phase phase, enum dlg_mail_reply reply,
+			  const char *line, size_t len)
 {
 	if (reply == DLG_MAIL_MORE)
 		return DLG_MORE;
@@ -137,8 +137,8 @@ static enum dlg_step next(struct dlg *d, const struct dlg_mail_proto *p,
 			 * authenticated state only; a PREAUTH server in the
 			 * clear can never be upgraded. */
 			snprintf(d->detail, sizeof d->detail,
-			         "PREAUTH greeting: no %s once authenticated",
-			         p->starttls_cmd);
+				 "PREAUTH greeting: no %s once authenticated",
+				 p->starttls_cmd);
 			return quit(d, p);
 		}
 		send_phase(d, p, DLG_MAIL_CAPS);
@@ -150,7 +150,7 @@ static enum dlg_step next(struct dlg *d, const struct dlg_mail_proto *p,
 		if (reply == DLG_MAIL_NO) {
 			char prefix[64];
 			snprintf(prefix, sizeof prefix,
-			         "%s refused: ", p->starttls_cmd);
+				 "%s refused: ", p->starttls_cmd);
 			prepend(d, prefix, line, len);
 			d->starttls_refused = true;
 			return quit(d, p);
@@ -166,12 +166,12 @@ static enum dlg_step next(struct dlg *d, const struct dlg_mail_proto *p,
 /* A greeting line that is clearly not this protocol (an SSH banner, a TLS
  * record) fails at once, before its line end or our bound. */
 static bool foreign_greeting(const struct dlg *d,
-                             const struct dlg_mail_proto *p)
+			     const struct dlg_mail_proto *p)
 {
 	const uint8_t *lf = memchr(d->in, '\n', d->inlen);
 	size_t n = lf ? (size_t)(lf - d->in) : d->inlen;
 	return n > 0 && (dlg_has_control(d->in, n) ||
-	                 !p->may_start((const char *)d->in, n));
+			 !p->may_start((const char *)d->in, n));
 }
 
 static enum dlg_step input(struct dlg *d, const struct dlg_mail_proto *p)
@@ -183,7 +183,7 @@ static enum dlg_step input(struct dlg *d, const struct dlg_mail_proto *p)
 		enum dlg_mail_phase phase = phase_of(d);
 		if (phase == DLG_MAIL_GREETING && foreign_greeting(d, p))
 			return unexpected(d, p, phase, (const char *)d->in,
-			                  d->inlen);
+					  d->inlen);
 		switch (p->take(d, line, p->line_max, &len)) {
 		case DLG_LINE_PARTIAL:
 			return DLG_MORE;
@@ -199,7 +199,7 @@ static enum dlg_step input(struct dlg *d, const struct dlg_mail_proto *p)
 			return unexpected(d, p, phase, line, len);
 		if (phase == DLG_MAIL_GREETING && d->greeting[0] == '\0')
 			dlg_text_append(d->greeting, sizeof d->greeting, line,
-			                len);
+					len);
 		int mid = d->state / PHASES;
 		enum dlg_mail_reply reply = p->reply(d, phase, line, len, &mid);
 		set_state(d, phase, mid);
@@ -233,7 +233,7 @@ static enum dlg_step eof(struct dlg *d, const struct dlg_mail_proto *p)
 	if (phase == DLG_MAIL_GREETING && d->greeting[0] == '\0' &&
 	    d->inlen == 0) {
 		snprintf(d->detail, sizeof d->detail,
-		         "closed before sending a greeting");
+			 "closed before sending a greeting");
 		return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 	}
 	char what[64];
@@ -246,7 +246,7 @@ static enum dlg_step eof(struct dlg *d, const struct dlg_mail_proto *p)
 		break;
 	case DLG_MAIL_CAPS_TLS:
 		snprintf(what, sizeof what, "closed after %s over TLS",
-		         p->caps_cmd);
+			 p->caps_cmd);
 		break;
 	default:
 		snprintf(what, sizeof what, "closed after %s", p->caps_cmd);
@@ -255,8 +255,8 @@ static enum dlg_step eof(struct dlg *d, const struct dlg_mail_proto *p)
 	if (d->inlen > 0) {
 		dlg_appendf(what, sizeof what, ", mid-line: ");
 		return dlg_fail_text(d, DLG_FAIL_CLOSED_EARLY, what, d->in,
-		                     d->inlen < DLG_QUOTE_MAX ? d->inlen
-		                                              : DLG_QUOTE_MAX);
+				     d->inlen < DLG_QUOTE_MAX ? d->inlen
+							      : DLG_QUOTE_MAX);
 	}
 	snprintf(d->detail, sizeof d->detail, "%s", what);
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
@@ -268,7 +268,7 @@ enum dlg_step dlg_mail_eof(struct dlg *d, const struct dlg_mail_proto *p)
 }
 
 enum dlg_step dlg_mail_tls_started(struct dlg *d,
-                                   const struct dlg_mail_proto *p)
+				   const struct dlg_mail_proto *p)
 {
 	/* RFC 3207 §4.2, RFC 9051 §6.2.1, RFC 2595 §4: what the server said
 	 * in the clear may have been forged; ask again over TLS. */
@@ -278,7 +278,7 @@ enum dlg_step dlg_mail_tls_started(struct dlg *d,
 }
 
 void dlg_mail_cap(struct dlg *d, const struct dlg_mail_proto *p,
-                  const char *cap, size_t n)
+		  const char *cap, size_t n)
 {
 	enum dlg_mail_phase phase = phase_of(d);
 	if (d->detail[0] == '\0')

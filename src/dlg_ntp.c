@@ -48,24 +48,24 @@ static int ntp_start(struct dlg_udp *d)
 }
 
 static enum dlg_udp_match ntp_reply(struct dlg_udp *d, const uint8_t *buf,
-                                    size_t len)
+				    size_t len)
 {
 	if (len < NTP_PACKET_LEN) {
 		snprintf(d->detail, sizeof d->detail,
-		         "%zu bytes, shorter than an NTP packet", len);
+			 "%zu bytes, shorter than an NTP packet", len);
 		return DLG_UDP_BAD;
 	}
 	unsigned leap = buf[0] >> 6, version = (buf[0] >> 3) & 7;
 	unsigned mode = buf[0] & 7, stratum = buf[1];
 	if (mode != NTP_MODE_SERVER || version < 1 || version > 4) {
 		snprintf(d->detail, sizeof d->detail,
-		         "NTP version %u mode %u, not a server reply", version,
-		         mode);
+			 "NTP version %u mode %u, not a server reply", version,
+			 mode);
 		return DLG_UDP_BAD;
 	}
 	if (memcmp(buf + NTP_ORIGIN, d->req + NTP_TRANSMIT, 8) != 0) {
 		snprintf(d->detail, sizeof d->detail,
-		         "origin timestamp is not our transmit timestamp");
+			 "origin timestamp is not our transmit timestamp");
 		return DLG_UDP_FOREIGN;
 	}
 	const uint8_t *refid = buf + NTP_REFID;
@@ -79,9 +79,9 @@ static enum dlg_udp_match ntp_reply(struct dlg_udp *d, const uint8_t *buf,
 		snprintf(d->detail, sizeof d->detail, "stratum 0");
 		if (textlen > 0) {
 			dlg_appendf(d->detail, sizeof d->detail,
-			            ", kiss code ");
+				    ", kiss code ");
 			dlg_text_append(d->detail, sizeof d->detail, refid,
-			                textlen);
+					textlen);
 		}
 	} else if (stratum == 1) {
 		/* RFC 5905 §7.3: a primary server's reference id is the
@@ -92,17 +92,17 @@ static enum dlg_udp_match ntp_reply(struct dlg_udp *d, const uint8_t *buf,
 		/* RFC 5905 §7.3: the IPv4 address of the upstream server,
 		 * or four bytes of a hash of its IPv6 address. */
 		snprintf(d->detail, sizeof d->detail,
-		         "stratum %u, refid %u.%u.%u.%u", stratum, refid[0],
-		         refid[1], refid[2], refid[3]);
+			 "stratum %u, refid %u.%u.%u.%u", stratum, refid[0],
+			 refid[1], refid[2], refid[3]);
 		if (stratum >= NTP_STRATUM_UNSYNC)
 			dlg_appendf(d->detail, sizeof d->detail,
-			            stratum == NTP_STRATUM_UNSYNC
-			                ? " (unsynchronized)"
-			                : " (reserved stratum)");
+				    stratum == NTP_STRATUM_UNSYNC
+					? " (unsynchronized)"
+					: " (reserved stratum)");
 	}
 	if (leap == NTP_LEAP_ALARM)
 		dlg_appendf(d->detail, sizeof d->detail,
-		            ", clock not synchronized");
+			    ", clock not synchronized");
 	return DLG_UDP_MATCH;
 }
 

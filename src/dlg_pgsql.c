@@ -34,7 +34,7 @@ static int pgsql_start(struct dlg *d)
 /* Append field TYPE of the ErrorResponse body P (N bytes: type byte and
  * NUL-terminated string, repeated, then a NUL). */
 static void error_field(struct dlg *d, const uint8_t *p, size_t n, char type,
-                        const char *before)
+			const char *before)
 {
 	size_t i = 0;
 	while (i < n && p[i] != 0) {
@@ -45,8 +45,8 @@ static void error_field(struct dlg *d, const uint8_t *p, size_t n, char type,
 		if (p[i] == type) {
 			dlg_appendf(d->detail, sizeof d->detail, "%s", before);
 			dlg_text_append(d->detail, sizeof d->detail, p + i + 1,
-			                len < PG_FIELD_MAX ? len
-			                                   : PG_FIELD_MAX);
+					len < PG_FIELD_MAX ? len
+							   : PG_FIELD_MAX);
 			return;
 		}
 		i += 1 + len + 1;
@@ -74,13 +74,13 @@ static enum dlg_step error_response(struct dlg *d)
 		const uint8_t *nul = memchr(d->in + 1, 0, d->inlen - 1);
 		if (!nul)
 			return d->inlen >= PG_ERROR_MAX ? not_pgsql(d)
-			                                : DLG_MORE;
+							: DLG_MORE;
 		size_t n = (size_t)(nul - (d->in + 1));
 		while (n > 0 && (d->in[n] == '\n' || d->in[n] == ' '))
 			n--;
 		snprintf(d->detail, sizeof d->detail, "%s ", prefix);
 		dlg_text_append(d->detail, sizeof d->detail, d->in + 1,
-		                n < PG_FIELD_MAX ? n : PG_FIELD_MAX);
+				n < PG_FIELD_MAX ? n : PG_FIELD_MAX);
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	if (d->inlen < 5)
@@ -125,7 +125,7 @@ static enum dlg_step pgsql_eof(struct dlg *d)
 		    d, DLG_FAIL_CLOSED_EARLY, "closed mid-message: ", d->in,
 		    d->inlen < DLG_QUOTE_MAX ? d->inlen : DLG_QUOTE_MAX);
 	snprintf(d->detail, sizeof d->detail,
-	         "closed without answering the SSLRequest");
+		 "closed without answering the SSLRequest");
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
 

@@ -48,7 +48,7 @@ static void pop3_send(struct dlg *d, enum dlg_mail_phase phase)
 static const struct dlg_mail_proto pop3;
 
 static enum dlg_mail_reply pop3_reply(struct dlg *d, enum dlg_mail_phase phase,
-                                      const char *line, size_t len, int *mid)
+				      const char *line, size_t len, int *mid)
 {
 	if (*mid == IN_LIST) {
 		/* RFC 1939 §3: the list ends with a lone ".", and a line

@@ -29,8 +29,8 @@ static int pyzor_start(struct dlg_udp *d)
 	 * (server.py: "if user != pyzor.anonymous_user"), so the anonymous
 	 * ping needs neither a clock nor SHA-1 here. */
 	int n = snprintf((char *)d->req, sizeof d->req,
-	                 "Op: ping\nThread: %u\nPV: 2.1\nUser: anonymous\n\n",
-	                 thread_id(d->params.id));
+			 "Op: ping\nThread: %u\nPV: 2.1\nUser: anonymous\n\n",
+			 thread_id(d->params.id));
 	if (n < 0 || (size_t)n >= sizeof d->req)
 		return -EMSGSIZE;
 	d->reqlen = (size_t)n;
@@ -54,7 +54,7 @@ static bool is_name_char(uint8_t c)
  * a line is not "Name: value" (RFC 5322 §2.2), a continuation line (one
  * starting with a blank, §2.2.3) being part of the value before it. */
 static int parse_headers(const uint8_t *buf, size_t len, struct header *h,
-                         size_t nh)
+			 size_t nh)
 {
 	bool in_header = false;
 	size_t pos = 0;
@@ -87,12 +87,12 @@ static int parse_headers(const uint8_t *buf, size_t len, struct header *h,
 		for (size_t i = 0; i < nh; i++) {
 			if (strlen(h[i].name) != colon ||
 			    strncasecmp(h[i].name, (const char *)line, colon) !=
-			        0)
+				0)
 				continue;
 			h[i].seen = true;
 			h[i].len = llen - v < PYZOR_VALUE_MAX - 1
-			               ? llen - v
-			               : PYZOR_VALUE_MAX - 1;
+				       ? llen - v
+				       : PYZOR_VALUE_MAX - 1;
 			memcpy(h[i].value, line + v, h[i].len);
 			h[i].value[h[i].len] = '\0';
 		}
@@ -111,7 +111,7 @@ static bool all_digits(const struct header *h)
 }
 
 static enum dlg_udp_match pyzor_reply(struct dlg_udp *d, const uint8_t *buf,
-                                      size_t len)
+				      size_t len)
 {
 	struct header h[] = {
 	    {.name = "Code"}, {.name = "Diag"}, {.name = "Thread"}};
@@ -121,21 +121,21 @@ static enum dlg_udp_match pyzor_reply(struct dlg_udp *d, const uint8_t *buf,
 	    !thread->seen || !all_digits(code) || !all_digits(thread)) {
 		snprintf(d->detail, sizeof d->detail, "not a Pyzor response: ");
 		dlg_text_append(d->detail, sizeof d->detail, buf,
-		                len < 48 ? len : 48);
+				len < 48 ? len : 48);
 		return DLG_UDP_BAD;
 	}
 	unsigned got = (unsigned)strtoul(thread->value, NULL, 10);
 	if (got != thread_id(d->params.id)) {
 		snprintf(d->detail, sizeof d->detail,
-		         "Pyzor Thread %u, expected %u", got,
-		         thread_id(d->params.id));
+			 "Pyzor Thread %u, expected %u", got,
+			 thread_id(d->params.id));
 		return DLG_UDP_FOREIGN;
 	}
 	snprintf(d->detail, sizeof d->detail, "Code: %s", code->value);
 	if (diag->seen) {
 		dlg_appendf(d->detail, sizeof d->detail, " ");
 		dlg_text_append(d->detail, sizeof d->detail, diag->value,
-		                diag->len);
+				diag->len);
 	}
 	return DLG_UDP_MATCH;
 }

@@ -77,7 +77,7 @@ static const struct dlg_mail_proto smtp;
  * every line of one reply has the same code (§4.2.1). *MID is the code of
  * the multi-line reply in progress. */
 static enum dlg_mail_reply smtp_reply(struct dlg *d, enum dlg_mail_phase phase,
-                                      const char *line, size_t len, int *mid)
+				      const char *line, size_t len, int *mid)
 {
 	if (len < 3 || !smtp_may_start(line, len) ||
 	    (len > 3 && line[3] == '\r'))

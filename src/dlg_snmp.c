@@ -105,27 +105,27 @@ static enum dlg_udp_match varbind(struct dlg_udp *d, struct ber_reader *pdu)
 	if (name.len != sizeof sys_descr ||
 	    memcmp(name.val, sys_descr, sizeof sys_descr) != 0) {
 		snprintf(d->detail, sizeof d->detail,
-		         "an SNMP Response for another variable");
+			 "an SNMP Response for another variable");
 		return DLG_UDP_BAD;
 	}
 	if (value.tag == BER_OCTET_STRING) {
 		dlg_text_append(d->detail, sizeof d->detail, value.val,
-		                value.len);
+				value.len);
 	} else if (value.tag >= SNMP_NO_SUCH_OBJECT &&
-	           value.tag <= SNMP_END_OF_MIB_VIEW && value.len == 0) {
+		   value.tag <= SNMP_END_OF_MIB_VIEW && value.len == 0) {
 		static const char *const exceptions[] = {
 		    "noSuchObject", "noSuchInstance", "endOfMibView"};
 		snprintf(d->detail, sizeof d->detail, "sysDescr.0: %s",
-		         exceptions[value.tag - SNMP_NO_SUCH_OBJECT]);
+			 exceptions[value.tag - SNMP_NO_SUCH_OBJECT]);
 	} else {
 		snprintf(d->detail, sizeof d->detail,
-		         "sysDescr.0 of BER type 0x%02x", value.tag);
+			 "sysDescr.0 of BER type 0x%02x", value.tag);
 	}
 	return DLG_UDP_MATCH;
 }
 
 static enum dlg_udp_match snmp_reply(struct dlg_udp *d, const uint8_t *buf,
-                                     size_t len)
+				     size_t len)
 {
 	struct ber_reader r, msg, pdu;
 	struct ber_tlv t, version, community, body, reqid, status, index;
@@ -140,8 +140,8 @@ static enum dlg_udp_match snmp_reply(struct dlg_udp *d, const uint8_t *buf,
 		return bad(d, "version");
 	if (v != SNMP_VERSION_2C) {
 		snprintf(d->detail, sizeof d->detail,
-		         "SNMP message version %lld, not SNMPv2c",
-		         (long long)v);
+			 "SNMP message version %lld, not SNMPv2c",
+			 (long long)v);
 		return DLG_UDP_BAD;
 	}
 	if (ber_read_tag(&msg, BER_OCTET_STRING, &community) != 0 ||
@@ -149,7 +149,7 @@ static enum dlg_udp_match snmp_reply(struct dlg_udp *d, const uint8_t *buf,
 		return bad(d, "community or PDU");
 	if (body.tag != SNMP_PDU_RESPONSE) {
 		snprintf(d->detail, sizeof d->detail,
-		         "SNMP PDU 0x%02x, not a Response", body.tag);
+			 "SNMP PDU 0x%02x, not a Response", body.tag);
 		return DLG_UDP_BAD;
 	}
 	ber_reader_enter(&pdu, &body);
@@ -158,8 +158,8 @@ static enum dlg_udp_match snmp_reply(struct dlg_udp *d, const uint8_t *buf,
 		return bad(d, "request-id");
 	if (v != d->params.id) {
 		snprintf(d->detail, sizeof d->detail,
-		         "SNMP request-id %lld, expected %u", (long long)v,
-		         d->params.id);
+			 "SNMP request-id %lld, expected %u", (long long)v,
+			 d->params.id);
 		return DLG_UDP_FOREIGN;
 	}
 	int64_t error_status, error_index;
@@ -171,8 +171,8 @@ static enum dlg_udp_match snmp_reply(struct dlg_udp *d, const uint8_t *buf,
 	enum dlg_udp_match m = varbind(d, &pdu);
 	if (m == DLG_UDP_MATCH && error_status != 0)
 		snprintf(d->detail, sizeof d->detail, "error-status %s (%lld)",
-		         error_status_name(error_status),
-		         (long long)error_status);
+			 error_status_name(error_status),
+			 (long long)error_status);
 	return m;
 }
 

@@ -19,9 +19,9 @@ static int syslog_start(struct dlg_udp *d)
 	 * §6.2.3.1 and §6.2.4 allow the NILVALUE "-" for both. The probe id
 	 * in the text lets the collector's admin find this very message. */
 	int n = snprintf((char *)d->req, sizeof d->req,
-	                 "<%d>1 - - veriport - - - veriport reachability "
-	                 "probe id=%u",
-	                 SYSLOG_PRI, d->params.id);
+			 "<%d>1 - - veriport - - - veriport reachability "
+			 "probe id=%u",
+			 SYSLOG_PRI, d->params.id);
 	if (n < 0 || (size_t)n >= sizeof d->req)
 		return -EMSGSIZE;
 	d->reqlen = (size_t)n;
@@ -29,12 +29,12 @@ static int syslog_start(struct dlg_udp *d)
 }
 
 static enum dlg_udp_match syslog_reply(struct dlg_udp *d, const uint8_t *buf,
-                                       size_t len)
+				       size_t len)
 {
 	snprintf(d->detail, sizeof d->detail,
-	         "%zu bytes came back from a syslog port, which never "
-	         "answers: ",
-	         len);
+		 "%zu bytes came back from a syslog port, which never "
+		 "answers: ",
+		 len);
 	dlg_text_append(d->detail, sizeof d->detail, buf, len < 48 ? len : 48);
 	return DLG_UDP_BAD;
 }

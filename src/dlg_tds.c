@@ -75,7 +75,7 @@ static int tds_start(struct dlg *d)
 static const char *encryption_name(uint8_t v)
 {
 	static const char *const names[] = {"ENCRYPT_OFF", "ENCRYPT_ON",
-	                                    "ENCRYPT_NOT_SUP", "ENCRYPT_REQ"};
+					    "ENCRYPT_NOT_SUP", "ENCRYPT_REQ"};
 	v &= (uint8_t)~TDS_ENCRYPT_CLIENT_CERT;
 	return v < sizeof names / sizeof names[0] ? names[v] : NULL;
 }
@@ -83,7 +83,7 @@ static const char *encryption_name(uint8_t v)
 static enum dlg_step malformed(struct dlg *d, const char *what)
 {
 	snprintf(d->detail, sizeof d->detail, "malformed PRELOGIN answer: %s",
-	         what);
+		 what);
 	return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 }
 
@@ -113,17 +113,17 @@ static enum dlg_step prelogin(struct dlg *d, const uint8_t *p, size_t n)
 		return malformed(d, "no VERSION or ENCRYPTION");
 	/* VERSION: major, minor, build (big-endian), sub-build. */
 	snprintf(d->detail, sizeof d->detail,
-	         "SQL Server %u.%u.%u, encryption ", version[0], version[1],
-	         dlg_get16(version + 2));
+		 "SQL Server %u.%u.%u, encryption ", version[0], version[1],
+		 dlg_get16(version + 2));
 	const char *name = encryption_name(encryption[0]);
 	if (name)
 		dlg_appendf(d->detail, sizeof d->detail, "%s", name);
 	else
 		dlg_appendf(d->detail, sizeof d->detail, "0x%02x",
-		            encryption[0]);
+			    encryption[0]);
 	if (encryption[0] & TDS_ENCRYPT_CLIENT_CERT)
 		dlg_appendf(d->detail, sizeof d->detail,
-		            " with client certificate");
+			    " with client certificate");
 	return DLG_DONE;
 }
 
@@ -142,13 +142,13 @@ static enum dlg_step tds_input(struct dlg *d)
 	size_t len = dlg_get16(d->in + 2);
 	if (len <= TDS_HEADER_LEN) {
 		snprintf(d->detail, sizeof d->detail,
-		         "a TDS packet of %zu bytes", len);
+			 "a TDS packet of %zu bytes", len);
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	if (len > DLG_IN_MAX) {
 		snprintf(d->detail, sizeof d->detail,
-		         "a TDS packet of %zu bytes, over our %d-byte bound",
-		         len, DLG_IN_MAX);
+			 "a TDS packet of %zu bytes, over our %d-byte bound",
+			 len, DLG_IN_MAX);
 		return dlg_fail(d, DLG_FAIL_TOO_LONG);
 	}
 	if (d->inlen < len)
@@ -160,11 +160,11 @@ static enum dlg_step tds_eof(struct dlg *d)
 {
 	if (d->inlen > 0)
 		snprintf(d->detail, sizeof d->detail,
-		         "closed after %zu bytes of the PRELOGIN answer",
-		         d->inlen);
+			 "closed after %zu bytes of the PRELOGIN answer",
+			 d->inlen);
 	else
 		snprintf(d->detail, sizeof d->detail,
-		         "closed without answering PRELOGIN");
+			 "closed without answering PRELOGIN");
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
 

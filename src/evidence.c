@@ -10,13 +10,13 @@
 
 static const char *const verdict_words[VERDICT_COUNT] = {
 #define VERDICT_WORD(id, word) [VERDICT_##id] = word,
-	VERDICTS(VERDICT_WORD)
+    VERDICTS(VERDICT_WORD)
 #undef VERDICT_WORD
 };
 
 static const char *const reason_words[REASON_COUNT] = {
 #define REASON_WORD(id, word) [REASON_##id] = word,
-	REASONS(REASON_WORD)
+    REASONS(REASON_WORD)
 #undef REASON_WORD
 };
 

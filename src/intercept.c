@@ -47,7 +47,8 @@ static char *trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 	return s;
 }
@@ -82,8 +83,8 @@ static int parse_line(struct intercept_list *l, char *line, unsigned lineno,
 	if (l->n == INTERCEPT_ENTRIES_MAX)
 		return fail(err, errlen, lineno, "more than %d entries",
 			    INTERCEPT_ENTRIES_MAX);
-	l->entries[l->n++] = (struct intercept_entry){kind, xstrdup(pattern),
-						      xstrdup(product)};
+	l->entries[l->n++] =
+	    (struct intercept_entry){kind, xstrdup(pattern), xstrdup(product)};
 	return 0;
 }
 
@@ -107,7 +108,8 @@ int intercept_parse(const char *name, const char *text, size_t len,
 		char line[INTERCEPT_LINE_MAX + 1];
 		if (n > INTERCEPT_LINE_MAX)
 			rc = fail(msg, sizeof msg, lineno,
-				  "line longer than %d bytes", INTERCEPT_LINE_MAX);
+				  "line longer than %d bytes",
+				  INTERCEPT_LINE_MAX);
 		else if (memchr(text + pos, '\0', n) != NULL)
 			rc = fail(msg, sizeof msg, lineno, "NUL byte");
 		if (rc == 0) {

@@ -19,8 +19,8 @@ int plan_parse_map(const char *arg, struct plan_map *out, char *err,
 	memset(out, 0, sizeof *out);
 	const char *eq = strchr(arg, '=');
 	if (eq == NULL || eq == arg || eq[1] == '\0') {
-		snprintf(err, errlen,
-			 "--map %s: expected ROLE=HOST[,HOST...]", arg);
+		snprintf(err, errlen, "--map %s: expected ROLE=HOST[,HOST...]",
+			 arg);
 		return -EINVAL;
 	}
 	out->key = xstrndup(arg, (size_t)(eq - arg));
@@ -108,9 +108,11 @@ static void add_probes(struct plan *p, size_t *cap, const struct catalog *cat,
 		return;
 	}
 	for (size_t i = 0; i < to->ndefaults; i++)
-		add(p, cap, (struct plan_item){ch, PLAN_PROBE, 0, to->defaults[i]});
+		add(p, cap,
+		    (struct plan_item){ch, PLAN_PROBE, 0, to->defaults[i]});
 	if (to->ndefaults == 0)
-		add(p, cap, (struct plan_item){ch, PLAN_SKIP, REASON_NO_TARGET, NULL});
+		add(p, cap,
+		    (struct plan_item){ch, PLAN_SKIP, REASON_NO_TARGET, NULL});
 }
 
 int plan_build(const struct catalog *cat, const struct plan_options *o,
@@ -120,15 +122,18 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 	if (catalog_role_find(cat, o->role) == NULL) {
 		char roles[512] = "";
 		for (size_t i = 0; i < cat->nroles; i++)
-			snprintf(roles + strlen(roles), sizeof roles - strlen(roles),
-				 "%s%s", i ? ", " : "", cat->roles[i].id);
-		snprintf(err, errlen, "unknown role '%s' in profile %s (roles: %s)",
-			 o->role, cat->profile, roles);
+			snprintf(roles + strlen(roles),
+				 sizeof roles - strlen(roles), "%s%s",
+				 i ? ", " : "", cat->roles[i].id);
+		snprintf(err, errlen,
+			 "unknown role '%s' in profile %s (roles: %s)", o->role,
+			 cat->profile, roles);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < o->nmaps; i++)
 		if (catalog_role_find(cat, o->maps[i].key) == NULL &&
-		    catalog_channel_find((struct catalog *)cat, o->maps[i].key) == NULL) {
+		    catalog_channel_find((struct catalog *)cat,
+					 o->maps[i].key) == NULL) {
 			snprintf(err, errlen,
 				 "--map %s=...: '%s' is neither a role nor a "
 				 "channel of profile %s",
@@ -136,7 +141,8 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 			return -EINVAL;
 		}
 	for (size_t i = 0; i < o->nonly; i++)
-		if (catalog_channel_find((struct catalog *)cat, o->only[i]) == NULL) {
+		if (catalog_channel_find((struct catalog *)cat, o->only[i]) ==
+		    NULL) {
 			snprintf(err, errlen,
 				 "--only %s: no such channel in profile %s "
 				 "('veriport catalog show %s' lists them)",
@@ -155,13 +161,15 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 			if (o->nonly > 0)
 				add(out, &cap,
 				    (struct plan_item){ch, PLAN_SKIP,
-						       REASON_NOT_THIS_ROLE, NULL});
+						       REASON_NOT_THIS_ROLE,
+						       NULL});
 			continue;
 		}
 		if (ch->optional && !o->optional && !(o->nonly > 0) &&
 		    !in_use(o, ch->id)) {
 			add(out, &cap,
-			    (struct plan_item){ch, PLAN_SKIP, REASON_OPTIONAL, NULL});
+			    (struct plan_item){ch, PLAN_SKIP, REASON_OPTIONAL,
+					       NULL});
 			continue;
 		}
 		if (from)

@@ -162,22 +162,23 @@ static void probe_read_errqueue(struct probe_state *s)
 		} control;
 		struct iovec iov = {data, sizeof data};
 		struct msghdr msg = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control.buf,
-			.msg_controllen = sizeof control.buf,
+		    .msg_iov = &iov,
+		    .msg_iovlen = 1,
+		    .msg_control = control.buf,
+		    .msg_controllen = sizeof control.buf,
 		};
 		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL;
 		     c = CMSG_NXTHDR(&msg, c)) {
-			bool v4 = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
+			bool v4 = c->cmsg_level == SOL_IP &&
+				  c->cmsg_type == IP_RECVERR;
 			bool v6 = c->cmsg_level == SOL_IPV6 &&
 				  c->cmsg_type == IPV6_RECVERR;
 			if (!v4 && !v6)
 				continue;
 			const struct sock_extended_err *ee =
-				(const struct sock_extended_err *)CMSG_DATA(c);
+			    (const struct sock_extended_err *)CMSG_DATA(c);
 			if (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
 			    ee->ee_origin != SO_EE_ORIGIN_ICMP6) {
 				ev->error = (int)ee->ee_errno;
@@ -192,11 +193,13 @@ static void probe_read_errqueue(struct probe_state *s)
 			ev->icmp_from[0] = '\0';
 			if (off->sa_family == AF_INET)
 				inet_ntop(AF_INET,
-					  &((const struct sockaddr_in *)off)->sin_addr,
+					  &((const struct sockaddr_in *)off)
+					       ->sin_addr,
 					  ev->icmp_from, sizeof ev->icmp_from);
 			else if (off->sa_family == AF_INET6)
 				inet_ntop(AF_INET6,
-					  &((const struct sockaddr_in6 *)off)->sin6_addr,
+					  &((const struct sockaddr_in6 *)off)
+					       ->sin6_addr,
 					  ev->icmp_from, sizeof ev->icmp_from);
 			ev->icmp_local = off->sa_family != AF_UNSPEC &&
 					 generated_here(fd, off, &s->job->addr);
@@ -299,8 +302,8 @@ static void probe_dialogue_end(struct probe_state *s, enum dlg_step step)
 	ev->dlg_step = step;
 	ev->dlg_failure = s->dlg.failure;
 	ev->starttls_checked =
-		catalog_check_is_starttls(s->job->channel->check) &&
-		(step == DLG_DONE || ev->tls_attempted);
+	    catalog_check_is_starttls(s->job->channel->check) &&
+	    (step == DLG_DONE || ev->tls_attempted);
 	ev->starttls_offered = s->dlg.starttls_offered;
 	ev->starttls_refused = s->dlg.starttls_refused;
 	memcpy(ev->greeting, s->dlg.greeting, sizeof ev->greeting);
@@ -350,7 +353,8 @@ static void probe_tls_evidence(struct evidence *ev)
 		evidence_add(ev, "not verified: %s%s%s%s", f->verify_error,
 			     f->untrusted ? " (no path to a trusted root)" : "",
 			     f->expired ? " (outside its validity)" : "",
-			     f->hostname_mismatch ? " (not for this name)" : "");
+			     f->hostname_mismatch ? " (not for this name)"
+						  : "");
 }
 
 /* Decrypted bytes go to the dialogue until it ends or none are left. */
@@ -382,7 +386,8 @@ static void probe_tls_handshake(struct probe_state *s)
 	s->tls_handshaking = false;
 	if (step == TLSIO_FAIL) {
 		ev->tls_failure = tlsio_failure(s->tls);
-		evidence_add(ev, "TLS handshake failed: %s", tlsio_error(s->tls));
+		evidence_add(ev, "TLS handshake failed: %s",
+			     tlsio_error(s->tls));
 		probe_finish(s);
 		return;
 	}
@@ -393,11 +398,11 @@ static void probe_tls_handshake(struct probe_state *s)
 		probe_dialogue_step(s, dlg_tls_started(&s->dlg));
 	} else if (dlg_has_stream(job->channel->check)) {
 		struct dlg_params params = {
-			.id = random_id(job),
-			.host = job->host,
-			.port = job->channel->port,
-			.helo = s->engine->helo,
-			.implicit_tls = true,
+		    .id = random_id(job),
+		    .host = job->host,
+		    .port = job->channel->port,
+		    .helo = s->engine->helo,
+		    .implicit_tls = true,
 		};
 		dlg_start(&s->dlg, job->channel->check, &params);
 		ev->dialogue = true;
@@ -473,7 +478,8 @@ static void probe_on_connect(uv_connect_t *req, int status)
 	ev->connected = true;
 	ev->latency_ms = elapsed_ms(s);
 	evidence_add(ev, "TCP connected in %.1f ms", ev->latency_ms);
-	bool implicit_tls = catalog_check_is_implicit_tls(s->job->channel->check);
+	bool implicit_tls =
+	    catalog_check_is_implicit_tls(s->job->channel->check);
 	if (!ev->dialogue && !implicit_tls) {
 		probe_finish(s);
 		return;
@@ -492,8 +498,8 @@ static void probe_on_connect(uv_connect_t *req, int status)
 static int probe_start_tcp(struct probe_state *s)
 {
 	struct probe_job *job = s->job;
-	int rc = uv_tcp_init_ex(s->engine->loop, &s->sock.tcp,
-				job->addr.ss_family);
+	int rc =
+	    uv_tcp_init_ex(s->engine->loop, &s->sock.tcp, job->addr.ss_family);
 	if (rc < 0)
 		return rc;
 	s->sock_open = true;
@@ -557,7 +563,8 @@ static void probe_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	}
 	ev->udp_reply = true;
 	ev->latency_ms = elapsed_ms(s);
-	evidence_add(ev, "reply of %zd bytes in %.1f ms", nread, ev->latency_ms);
+	evidence_add(ev, "reply of %zd bytes in %.1f ms", nread,
+		     ev->latency_ms);
 	if (s->udp_dlg.detail[0] != '\0')
 		evidence_add(ev, "%s", s->udp_dlg.detail);
 	probe_finish(s);
@@ -565,8 +572,8 @@ static void probe_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 
 static void probe_udp_send(struct probe_state *s)
 {
-	uv_buf_t buf = uv_buf_init((char *)s->udp_dlg.req,
-				   (unsigned)s->udp_dlg.reqlen);
+	uv_buf_t buf =
+	    uv_buf_init((char *)s->udp_dlg.req, (unsigned)s->udp_dlg.reqlen);
 	int rc = uv_udp_try_send(&s->sock.udp, &buf, 1, NULL);
 	s->sends++;
 	s->job->ev.udp_sent = true;
@@ -580,8 +587,8 @@ static int probe_start_udp(struct probe_state *s)
 {
 	struct probe_job *job = s->job;
 	struct dlg_params params = {
-		.id = random_id(job),
-		.snmp_community = s->engine->opt.snmp_community,
+	    .id = random_id(job),
+	    .snmp_community = s->engine->opt.snmp_community,
 	};
 	int rc = dlg_udp_start(&s->udp_dlg, job->channel->check, &params);
 	if (rc < 0)
@@ -648,8 +655,8 @@ static void probe_start(struct probe_engine *e, struct probe_job *job)
 	e->inflight++;
 	if (e->nactive == e->active_cap) {
 		e->active_cap = e->active_cap ? 2 * e->active_cap : 64;
-		e->active = xreallocarray(e->active, e->active_cap,
-					  sizeof *e->active);
+		e->active =
+		    xreallocarray(e->active, e->active_cap, sizeof *e->active);
 	}
 	e->active[e->nactive++] = s;
 	const struct catalog_channel *ch = job->channel;
@@ -725,14 +732,16 @@ void probe_cancel_all(struct probe_engine *e)
 		e->queue_head = job->next;
 		job->next = NULL;
 		job->ev.timed_out = true;
-		evidence_add(&job->ev, "not started: the sweep deadline passed");
+		evidence_add(&job->ev,
+			     "not started: the sweep deadline passed");
 		e->done(job, e->arg);
 	}
 	e->queue_tail = NULL;
 	while (e->nactive > 0) {
 		struct probe_state *s = e->active[e->nactive - 1];
 		s->job->ev.timed_out = true;
-		evidence_add(&s->job->ev, "cut short: the sweep deadline passed");
+		evidence_add(&s->job->ev,
+			     "cut short: the sweep deadline passed");
 		probe_finish(s);
 	}
 }
@@ -764,8 +773,8 @@ static bool proc_net_has_port(const char *path, unsigned port,
 	while (!found && fgets(line, sizeof line, f) != NULL) {
 		char local[64], st[8];
 		unsigned lport;
-		if (sscanf(line, "%*d: %63[0-9A-Fa-f]:%x %*s %7s", local, &lport,
-			   st) == 3 &&
+		if (sscanf(line, "%*d: %63[0-9A-Fa-f]:%x %*s %7s", local,
+			   &lport, st) == 3 &&
 		    lport == port && strcmp(st, state) == 0)
 			found = true;
 	}
@@ -781,10 +790,10 @@ void probe_listener(const struct catalog_channel *ch, struct evidence *ev)
 	bool tcp = ch->transport == CATALOG_TCP;
 	const char *state = tcp ? "0A" : "07";
 	ev->listening =
-		proc_net_has_port(tcp ? "/proc/net/tcp" : "/proc/net/udp",
-				  ch->port, state) ||
-		proc_net_has_port(tcp ? "/proc/net/tcp6" : "/proc/net/udp6",
-				  ch->port, state);
+	    proc_net_has_port(tcp ? "/proc/net/tcp" : "/proc/net/udp", ch->port,
+			      state) ||
+	    proc_net_has_port(tcp ? "/proc/net/tcp6" : "/proc/net/udp6",
+			      ch->port, state);
 	evidence_add(ev, "%s port %u on this host: %s",
 		     catalog_transport_name(ch->transport), ch->port,
 		     ev->listening ? "a socket is bound"

@@ -46,12 +46,11 @@ int report_catalog_list_json(FILE *out, struct catalog *const *cats,
 	json_t *list = json_array();
 	for (size_t i = 0; i < ncats; i++)
 		json_array_append_new(
-			list, json_pack("{s:s, s:s, s:s, s:I, s:I}", "profile",
-					cats[i]->profile, "title",
-					cats[i]->title, "source",
-					cats[i]->source, "roles",
-					(json_int_t)cats[i]->nroles, "channels",
-					(json_int_t)cats[i]->nchannels));
+		    list, json_pack("{s:s, s:s, s:s, s:I, s:I}", "profile",
+				    cats[i]->profile, "title", cats[i]->title,
+				    "source", cats[i]->source, "roles",
+				    (json_int_t)cats[i]->nroles, "channels",
+				    (json_int_t)cats[i]->nchannels));
 	return dump(out, json_pack("{s:o}", "catalogs", list));
 }
 
@@ -74,38 +73,38 @@ int report_catalog_show_json(FILE *out, const struct catalog *cat)
 		 * them. */
 		char *joined = NULL;
 		for (size_t j = 0; j < r->ndefaults; j++) {
-			char *next = joined ? xasprintf("%s,%s", joined,
-							r->defaults[j])
-					    : xstrdup(r->defaults[j]);
+			char *next =
+			    joined ? xasprintf("%s,%s", joined, r->defaults[j])
+				   : xstrdup(r->defaults[j]);
 			free(joined);
 			joined = next;
 		}
 		json_array_append_new(
-			roles, json_pack("{s:s, s:s, s:o, s:o}", "id", r->id,
-					 "name", r->name, "default_target",
-					 string_or_null(joined),
-					 "default_targets", defaults));
+		    roles,
+		    json_pack("{s:s, s:s, s:o, s:o}", "id", r->id, "name",
+			      r->name, "default_target", string_or_null(joined),
+			      "default_targets", defaults));
 		free(joined);
 	}
 	json_t *channels = json_array();
 	for (size_t i = 0; i < cat->nchannels; i++) {
 		const struct catalog_channel *c = &cat->channels[i];
 		json_array_append_new(
-			channels,
-			json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:b, "
-				  "s:o, s:s, s:s, s:s, s:o, s:i}",
-				  "id", c->id, "transport",
-				  catalog_transport_name(c->transport), "port",
-				  (int)c->port, "from", cat->roles[c->from].id,
-				  "to", cat->roles[c->to].id, "check",
-				  catalog_check_name(c->check), "starttls",
-				  string_or_null(
-					  catalog_starttls_name(c->starttls)),
-				  "optional", c->optional, "condition",
-				  string_or_null(c->condition), "purpose",
-				  c->purpose, "row", c->row, "vendor",
-				  c->vendor, "host", string_or_null(c->host),
-				  "vendor_port", (int)c->vendor_port));
+		    channels,
+		    json_pack(
+			"{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:b, "
+			"s:o, s:s, s:s, s:s, s:o, s:i}",
+			"id", c->id, "transport",
+			catalog_transport_name(c->transport), "port",
+			(int)c->port, "from", cat->roles[c->from].id, "to",
+			cat->roles[c->to].id, "check",
+			catalog_check_name(c->check), "starttls",
+			string_or_null(catalog_starttls_name(c->starttls)),
+			"optional", c->optional, "condition",
+			string_or_null(c->condition), "purpose", c->purpose,
+			"row", c->row, "vendor", c->vendor, "host",
+			string_or_null(c->host), "vendor_port",
+			(int)c->vendor_port));
 	}
 	return dump(out, json_pack("{s:s, s:s, s:s, s:o, s:o}", "profile",
 				   cat->profile, "title", cat->title, "source",
@@ -139,8 +138,7 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width)
 	fputc('\n', out);
 }
 
-void report_catalog_show_table(FILE *out, const struct catalog *cat,
-			       int width)
+void report_catalog_show_table(FILE *out, const struct catalog *cat, int width)
 {
 	fprintf(out, "%s: %s\n", cat->profile, cat->title);
 	fputs("source: ", out);
@@ -169,9 +167,11 @@ void report_catalog_show_table(FILE *out, const struct catalog *cat,
 		tw = max_int(tw, (int)strlen(cat->roles[c->to].id));
 		cw = max_int(cw, (int)strlen(catalog_check_name(c->check)));
 	}
-	const int pw = (int)strlen("udp/65535"), sw = (int)strlen("opportunistic"),
+	const int pw = (int)strlen("udp/65535"),
+		  sw = (int)strlen("opportunistic"),
 		  nw = (int)strlen("optional");
-	int indent = iw + 2 + pw + 2 + fw + 2 + tw + 2 + cw + 2 + sw + 2 + nw + 2;
+	int indent =
+	    iw + 2 + pw + 2 + fw + 2 + tw + 2 + cw + 2 + sw + 2 + nw + 2;
 	int purpose_width = width - indent;
 	if (purpose_width < PURPOSE_MIN_WIDTH) {
 		indent = 4;
@@ -194,10 +194,10 @@ void report_catalog_show_table(FILE *out, const struct catalog *cat,
 			sw, starttls ? starttls : "-", indent == 4 ? 0 : nw,
 			c->optional ? "optional" : "required");
 		char *text = xasprintf(
-			"%s%s%s%s%s%s", c->purpose, c->host ? " Host: " : "",
-			c->host ? c->host : "", c->host ? "." : "",
-			c->condition ? " Optional: " : "",
-			c->condition ? c->condition : "");
+		    "%s%s%s%s%s%s", c->purpose, c->host ? " Host: " : "",
+		    c->host ? c->host : "", c->host ? "." : "",
+		    c->condition ? " Optional: " : "",
+		    c->condition ? c->condition : "");
 		fprintf(out, indent == 4 ? "\n%*s" : "%*s", indent == 4 ? 4 : 2,
 			"");
 		print_wrapped(out, text, indent, purpose_width);

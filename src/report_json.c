@@ -38,16 +38,16 @@ static json_t *tls_json(const struct evidence *ev)
 				      json_pack("{s:s, s:s}", "subject",
 						f->chain[i].subject, "issuer",
 						f->chain[i].issuer));
-	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-			 "s:b, s:o, s:o}",
-			 "handshake", true, "version", f->version, "cipher",
-			 f->cipher, "subject", f->subject, "issuer", f->issuer,
-			 "sans", f->sans, "not_before", f->not_before,
-			 "not_after", f->not_after, "sha256", f->sha256,
-			 "spki_sha256", f->spki_sha256, "verified", f->verified,
-			 "verify_error",
-			 f->verified ? json_null() : json_string(f->verify_error),
-			 "chain", chain);
+	return json_pack(
+	    "{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:b, s:o, s:o}",
+	    "handshake", true, "version", f->version, "cipher", f->cipher,
+	    "subject", f->subject, "issuer", f->issuer, "sans", f->sans,
+	    "not_before", f->not_before, "not_after", f->not_after, "sha256",
+	    f->sha256, "spki_sha256", f->spki_sha256, "verified", f->verified,
+	    "verify_error",
+	    f->verified ? json_null() : json_string(f->verify_error), "chain",
+	    chain);
 }
 
 static json_t *result_json(const struct results *rs, const struct result *r)
@@ -58,15 +58,14 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	for (size_t i = 0; i < r->ev.nlines; i++)
 		json_array_append_new(evidence, json_string(r->ev.lines[i]));
 	json_t *o = json_pack(
-		"{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:s, s:s, s:o}",
-		"channel", c->id, "transport",
-		catalog_transport_name(c->transport), "port", (int)c->port,
-		"from", cat->roles[c->from].id, "to", cat->roles[c->to].id,
-		"check", catalog_check_name(c->check), "optional", c->optional,
-		"target", str_or_null(r->host), "address",
-		str_or_null(r->address), "verdict",
-		verdict_word(r->verdict.verdict), "reason",
-		reason_word(r->verdict.reason), "evidence", evidence);
+	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:s, s:s, s:o}",
+	    "channel", c->id, "transport", catalog_transport_name(c->transport),
+	    "port", (int)c->port, "from", cat->roles[c->from].id, "to",
+	    cat->roles[c->to].id, "check", catalog_check_name(c->check),
+	    "optional", c->optional, "target", str_or_null(r->host), "address",
+	    str_or_null(r->address), "verdict",
+	    verdict_word(r->verdict.verdict), "reason",
+	    reason_word(r->verdict.reason), "evidence", evidence);
 	json_object_set_new(o, "latency_ms",
 			    r->ev.latency_ms >= 0 ? json_real(r->ev.latency_ms)
 						  : json_null());
@@ -81,11 +80,10 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	if (r->ev.tls_attempted)
 		json_object_set_new(o, "tls", tls_json(&r->ev));
 	if (r->ev.starttls_checked)
-		json_object_set_new(o, "starttls",
-				    json_pack("{s:b, s:s}", "offered",
-					      r->ev.starttls_offered, "policy",
-					      catalog_starttls_name(
-						      c->starttls)));
+		json_object_set_new(
+		    o, "starttls",
+		    json_pack("{s:b, s:s}", "offered", r->ev.starttls_offered,
+			      "policy", catalog_starttls_name(c->starttls)));
 	if (r->ev.http.status != 0)
 		json_object_set_new(o, "http",
 				    json_pack("{s:i, s:o}", "status",
@@ -94,13 +92,12 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	if (r->ev.greeting[0] != '\0')
 		json_object_set_new(o, "greeting", json_string(r->ev.greeting));
 	if (r->ev.icmp)
-		json_object_set_new(
-			o, "icmp",
-			json_pack("{s:i, s:i, s:o, s:b}", "type",
-				  (int)r->ev.icmp_type, "code",
-				  (int)r->ev.icmp_code, "from",
-				  str_or_null(r->ev.icmp_from), "v6",
-				  r->ev.icmp_v6));
+		json_object_set_new(o, "icmp",
+				    json_pack("{s:i, s:i, s:o, s:b}", "type",
+					      (int)r->ev.icmp_type, "code",
+					      (int)r->ev.icmp_code, "from",
+					      str_or_null(r->ev.icmp_from),
+					      "v6", r->ev.icmp_v6));
 	return o;
 }
 
@@ -115,8 +112,9 @@ int report_json(FILE *out, const struct results *r)
 	json_t *summary = json_object();
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		if (counts[v] > 0)
-			json_object_set_new(summary, verdict_word(v),
-					    json_integer((json_int_t)counts[v]));
+			json_object_set_new(
+			    summary, verdict_word(v),
+			    json_integer((json_int_t)counts[v]));
 	json_t *canaries = json_array();
 	for (size_t i = 0; i < r->ncanaries; i++) {
 		const struct result *c = &r->canaries[i];
@@ -124,31 +122,30 @@ int report_json(FILE *out, const struct results *r)
 		for (size_t j = 0; j < c->ev.nlines; j++)
 			json_array_append_new(ev, json_string(c->ev.lines[j]));
 		json_array_append_new(
-			canaries,
-			json_pack("{s:s, s:s, s:i, s:o, s:b, s:o}", "target",
-				  c->host, "transport",
-				  catalog_transport_name(c->channel->transport),
-				  "port", (int)c->channel->port, "address",
-				  str_or_null(c->address), "answered",
-				  c->ev.connected || c->ev.udp_reply,
-				  "evidence", ev));
+		    canaries,
+		    json_pack("{s:s, s:s, s:i, s:o, s:b, s:o}", "target",
+			      c->host, "transport",
+			      catalog_transport_name(c->channel->transport),
+			      "port", (int)c->channel->port, "address",
+			      str_or_null(c->address), "answered",
+			      c->ev.connected || c->ev.udp_reply, "evidence",
+			      ev));
 	}
-	json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:i}", "profile",
-				r->catalog->profile, "role", r->role, "started",
-				started, "duration_ms",
-				(json_int_t)(r->duration_ms + 0.5), "results",
-				results, "summary", summary, "status",
-				(int)results_status(r));
+	json_t *doc = json_pack(
+	    "{s:s, s:s, s:o, s:I, s:o, s:o, s:i}", "profile",
+	    r->catalog->profile, "role", r->role, "started", started,
+	    "duration_ms", (json_int_t)(r->duration_ms + 0.5), "results",
+	    results, "summary", summary, "status", (int)results_status(r));
 	/* Six significant digits: latencies in ms to the microsecond,
 	 * without binary floating-point noise. */
 	if (r->ncanaries > 0)
 		json_object_set_new(doc, "canary", canaries);
 	else
 		json_decref(canaries);
-	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ==
-				 0
-			 ? 0
-			 : -EIO;
+	int rc =
+	    json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) == 0
+		? 0
+		: -EIO;
 	json_decref(doc);
 	if (rc == 0)
 		fputc('\n', out);

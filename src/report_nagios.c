@@ -20,7 +20,7 @@ void report_nagios(FILE *out, const struct results *r)
 		probed++;
 		if (v != VERDICT_OK && v != VERDICT_UNVERIFIED)
 			(*(r->items[i].channel->optional ? &failed_optional
-							  : &failed_required))++;
+							 : &failed_required))++;
 	}
 	fprintf(out,
 		"VERIPORT %s - %s as %s: %zu probed, %zu ok, %zu required "
@@ -36,8 +36,7 @@ void report_nagios(FILE *out, const struct results *r)
 		enum verdict v = x->verdict.verdict;
 		if (v == VERDICT_OK || v == VERDICT_SKIPPED)
 			continue;
-		fprintf(out, "%s %s/%u %s %s: %s/%s%s\n",
-			x->channel->id,
+		fprintf(out, "%s %s/%u %s %s: %s/%s%s\n", x->channel->id,
 			catalog_transport_name(x->channel->transport),
 			x->channel->port, x->host ? x->host : "-",
 			x->address[0] ? x->address : "-", verdict_word(v),

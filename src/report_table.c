@@ -8,15 +8,16 @@
 #include "veriport/report.h"
 
 static const char *const format_names[] = {
-	[REPORT_TABLE] = "table",
-	[REPORT_JSON] = "json",
-	[REPORT_NAGIOS] = "nagios",
-	[REPORT_PROMETHEUS] = "prometheus",
+    [REPORT_TABLE] = "table",
+    [REPORT_JSON] = "json",
+    [REPORT_NAGIOS] = "nagios",
+    [REPORT_PROMETHEUS] = "prometheus",
 };
 
 int report_format_from_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
+	for (size_t i = 0; i < sizeof format_names / sizeof format_names[0];
+	     i++)
 		if (strcmp(format_names[i], name) == 0)
 			return (int)i;
 	return -1;
@@ -68,8 +69,9 @@ void report_table(FILE *out, const struct results *r,
 		const struct result *x = &r->items[i];
 		cw = max_int(cw, (int)strlen(x->channel->id));
 		tw = max_int(tw, x->host ? (int)strlen(x->host)
-				 : x->ev.listener_check ? (int)strlen("(this host)")
-							: 1);
+				 : x->ev.listener_check
+				     ? (int)strlen("(this host)")
+				     : 1);
 		aw = max_int(aw, (int)strlen(x->address));
 		vw = max_int(vw, (int)strlen(verdict_word(x->verdict.verdict)));
 	}
@@ -90,9 +92,9 @@ void report_table(FILE *out, const struct results *r,
 		if (x->ev.latency_ms >= 0)
 			snprintf(latency, sizeof latency, "%.1f ms",
 				 x->ev.latency_ms);
-		const char *target = x->host ? x->host
+		const char *target = x->host                ? x->host
 				     : x->ev.listener_check ? "(this host)"
-							     : "-";
+							    : "-";
 		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s%-*s%s  %-*s%s%s\n", cw,
 			c->id, pw, port, tw, target, aw,
 			x->address[0] ? x->address : "-",
@@ -113,7 +115,8 @@ void report_table(FILE *out, const struct results *r,
 	const char *sep = " ";
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		if (counts[v] > 0) {
-			fprintf(out, "%s%zu %s", sep, counts[v], verdict_word(v));
+			fprintf(out, "%s%zu %s", sep, counts[v],
+				verdict_word(v));
 			sep = ", ";
 		}
 	enum results_status st = results_status(r);

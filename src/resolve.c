@@ -80,7 +80,6 @@ static void resolve_rearm_timer(struct resolve *r)
 	uv_timer_start(&r->timer, resolve_on_timer, ms, 0);
 }
 
-
 static void resolve_on_poll(uv_poll_t *h, int status, int events)
 {
 	struct resolve_poll *p = h->data;
@@ -88,7 +87,7 @@ static void resolve_on_poll(uv_poll_t *h, int status, int events)
 	/* On a poll error let c-ares read the socket: it sees the error
 	 * and fails over to the next server. */
 	ares_socket_t rfd =
-		(status < 0 || (events & UV_READABLE)) ? p->fd : ARES_SOCKET_BAD;
+	    (status < 0 || (events & UV_READABLE)) ? p->fd : ARES_SOCKET_BAD;
 	ares_socket_t wfd = (events & UV_WRITABLE) ? p->fd : ARES_SOCKET_BAD;
 	ares_process_fd(r->channel, rfd, wfd);
 	resolve_rearm_timer(r);
@@ -123,7 +122,8 @@ static void resolve_on_sock_state(void *data, ares_socket_t fd, int readable,
 		r->polls = p;
 	}
 	uv_poll_start(&p->handle,
-		      (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+		      (readable ? UV_READABLE : 0) |
+			  (writable ? UV_WRITABLE : 0),
 		      resolve_on_poll);
 }
 
@@ -141,14 +141,14 @@ int resolve_init(struct resolve **out, uv_loop_t *loop, unsigned timeout_ms,
 	/* c-ares doubles the per-try timeout on each retry: two tries of a
 	 * quarter and a half keep a lookup inside one probe timeout. */
 	struct ares_options opts = {
-		.sock_state_cb = resolve_on_sock_state,
-		.sock_state_cb_data = r,
-		.timeout = (int)(timeout_ms / 4 > 100 ? timeout_ms / 4 : 100),
-		.tries = 2,
+	    .sock_state_cb = resolve_on_sock_state,
+	    .sock_state_cb_data = r,
+	    .timeout = (int)(timeout_ms / 4 > 100 ? timeout_ms / 4 : 100),
+	    .tries = 2,
 	};
 	rc = ares_init_options(&r->channel, &opts,
 			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
-				       ARES_OPT_TRIES);
+				   ARES_OPT_TRIES);
 	if (rc != ARES_SUCCESS) {
 		snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
 		free(r);
@@ -193,7 +193,8 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts,
 	struct lookup *l = arg;
 	struct resolve_answer a = {.status = resolve_status(status)};
 	if (status == ARES_SUCCESS && res != NULL) {
-		for (struct ares_addrinfo_node *n = res->nodes; n; n = n->ai_next) {
+		for (struct ares_addrinfo_node *n = res->nodes; n;
+		     n = n->ai_next) {
 			if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
 				continue;
 			if (a.naddrs == RESOLVE_ADDRS_MAX) {
@@ -207,25 +208,26 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts,
 			a.status = EVIDENCE_DNS_NODATA;
 	}
 	if (status != ARES_SUCCESS)
-		snprintf(a.detail, sizeof a.detail, "%s", ares_strerror(status));
+		snprintf(a.detail, sizeof a.detail, "%s",
+			 ares_strerror(status));
 	if (res != NULL)
 		ares_freeaddrinfo(res);
 	l->cb(l->arg, &a);
 	free(l);
 }
 
-void resolve_host(struct resolve *r, const char *host, resolve_cb cb,
-		  void *arg)
+void resolve_host(struct resolve *r, const char *host, resolve_cb cb, void *arg)
 {
 	struct lookup *l = xmalloc(sizeof *l);
 	*l = (struct lookup){r, cb, arg};
 	struct ares_addrinfo_hints hints = {
-		.ai_family = AF_UNSPEC,
-		/* Keep every address in the order the server gave; we probe
-		 * them all, so sorting by reachability would hide nothing. */
-		.ai_flags = ARES_AI_NOSORT,
+	    .ai_family = AF_UNSPEC,
+	    /* Keep every address in the order the server gave; we probe
+	     * them all, so sorting by reachability would hide nothing. */
+	    .ai_flags = ARES_AI_NOSORT,
 	};
-	ares_getaddrinfo(r->channel, host, NULL, &hints, resolve_on_addrinfo, l);
+	ares_getaddrinfo(r->channel, host, NULL, &hints, resolve_on_addrinfo,
+			 l);
 	resolve_rearm_timer(r);
 }
 

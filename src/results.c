@@ -26,7 +26,8 @@ struct witness {
 
 static bool same_host(const struct result *a, const struct result *b)
 {
-	return a->host != NULL && b->host != NULL && strcmp(a->host, b->host) == 0;
+	return a->host != NULL && b->host != NULL &&
+	       strcmp(a->host, b->host) == 0;
 }
 
 static bool proxy_headers(const struct evidence *ev)
@@ -58,15 +59,16 @@ static struct verdict_context context_of(const struct results *r,
 	memset(w, 0, sizeof *w);
 	w->canary = canary_answer(p, x);
 	struct verdict_context ctx = {
-		.declared_trust = p->ca_file != NULL,
-		.public_target = cat->roles[x->channel->to].public_role,
-		.starttls = x->channel->starttls,
-		.canary_answered = w->canary != NULL,
+	    .declared_trust = p->ca_file != NULL,
+	    .public_target = cat->roles[x->channel->to].public_role,
+	    .starttls = x->channel->starttls,
+	    .canary_answered = w->canary != NULL,
 	};
 	if (ev->tls_done)
-		ctx.chain_product = intercept_match_chain(p->interceptors, &ev->tls);
+		ctx.chain_product =
+		    intercept_match_chain(p->interceptors, &ev->tls);
 	ctx.greeting_product =
-		intercept_match_greeting(p->interceptors, ev->greeting);
+	    intercept_match_greeting(p->interceptors, ev->greeting);
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct result *y = &r->items[i];
 		if (y == x || !same_host(x, y))
@@ -82,8 +84,8 @@ static struct verdict_context context_of(const struct results *r,
 			w->clean_http = y;
 	}
 	ctx.remembered_changed =
-		p->changed != NULL &&
-		p->changed(p->changed_arg, x, w->remembered, sizeof w->remembered);
+	    p->changed != NULL &&
+	    p->changed(p->changed_arg, x, w->remembered, sizeof w->remembered);
 	ctx.verified_elsewhere = w->verified != NULL;
 	ctx.starttls_offered_elsewhere = w->offered != NULL;
 	ctx.proxy_headers_only_here = w->clean_http != NULL;
@@ -106,46 +108,54 @@ static void explain(const struct results_policy *p, struct result *x,
 	switch (x->verdict.reason) {
 	case REASON_CANARY_ANSWERED:
 		where(w->canary, at, sizeof at);
-		evidence_add(ev, "the canary %s answered on %s: something in "
-				 "the path answers for every host",
+		evidence_add(ev,
+			     "the canary %s answered on %s: something in "
+			     "the path answers for every host",
 			     w->canary->host, at);
 		break;
 	case REASON_KNOWN_INTERCEPTOR:
-		evidence_add(ev, "the chain names %s, a known interception "
-				 "product",
+		evidence_add(ev,
+			     "the chain names %s, a known interception "
+			     "product",
 			     ctx->chain_product);
 		break;
 	case REASON_UNTRUSTED_ISSUER:
 		if (x->verdict.verdict != VERDICT_INTERCEPTED) {
-			evidence_add(ev, "issuer %s is not trusted; to tell a "
-					 "private CA from interception, declare "
-					 "the CA (--ca-file)",
+			evidence_add(ev,
+				     "issuer %s is not trusted; to tell a "
+				     "private CA from interception, declare "
+				     "the CA (--ca-file)",
 				     ev->tls.issuer);
 		} else if (ctx->declared_trust) {
-			evidence_add(ev, "expected a chain to the CA of %s; "
-					 "got issuer %s",
+			evidence_add(ev,
+				     "expected a chain to the CA of %s; "
+				     "got issuer %s",
 				     p->ca_file, ev->tls.issuer);
 		} else if (w->verified != NULL) {
 			where(w->verified, at, sizeof at);
-			evidence_add(ev, "split view: %s presents a chain that "
-					 "verifies (issuer %s) on %s",
+			evidence_add(ev,
+				     "split view: %s presents a chain that "
+				     "verifies (issuer %s) on %s",
 				     x->host, w->verified->ev.tls.issuer, at);
 		} else {
-			evidence_add(ev, "public service: its certificate must "
-					 "verify against the system store; got "
-					 "issuer %s",
+			evidence_add(ev,
+				     "public service: its certificate must "
+				     "verify against the system store; got "
+				     "issuer %s",
 				     ev->tls.issuer);
 		}
 		break;
 	case REASON_STARTTLS_STRIPPED:
 		if (w->offered != NULL) {
 			where(w->offered, at, sizeof at);
-			evidence_add(ev, "STARTTLS offered by %s on %s, missing "
-					 "here",
+			evidence_add(ev,
+				     "STARTTLS offered by %s on %s, missing "
+				     "here",
 				     x->host, at);
 		} else {
-			evidence_add(ev, "the catalog requires STARTTLS on this "
-					 "channel");
+			evidence_add(ev,
+				     "the catalog requires STARTTLS on this "
+				     "channel");
 		}
 		break;
 	case REASON_PIN_MISMATCH:
@@ -161,11 +171,10 @@ static void explain(const struct results_policy *p, struct result *x,
 			evidence_add(ev, "Via/X-Cache here, none from %s on %s",
 				     x->host, at);
 		} else {
-			evidence_add(ev, "HTTP %u%s: a proxy answered",
-				     ev->http.status,
-				     ev->http.proxy_connection
-					     ? " with proxy headers"
-					     : "");
+			evidence_add(
+			    ev, "HTTP %u%s: a proxy answered", ev->http.status,
+			    ev->http.proxy_connection ? " with proxy headers"
+						      : "");
 		}
 		break;
 	default:

@@ -84,7 +84,7 @@ void state_free(struct state *st)
 /* Keys ---------------------------------------------------------------- */
 
 static int key_cmp(const char *channel, const char *host, const char *address,
-                   const struct state_entry *e)
+		   const struct state_entry *e)
 {
 	int c = strcmp(channel, e->channel);
 	if (c == 0)
@@ -102,7 +102,7 @@ static int entry_cmp(const void *a, const void *b)
 
 /* Index of the entry for the key, or where it would go (*FOUND false). */
 static size_t find(const struct state *st, const char *channel,
-                   const char *host, const char *address, bool *found)
+		   const char *host, const char *address, bool *found)
 {
 	size_t lo = 0, hi = st->nentries;
 	while (lo < hi) {
@@ -147,7 +147,7 @@ static bool result_has_facts(const struct result *r)
 }
 
 static const struct state_entry *lookup(const struct state *st,
-                                        const struct result *r)
+					const struct result *r)
 {
 	bool found;
 	size_t i = find(st, r->channel->id, r->host, r->address, &found);
@@ -156,7 +156,7 @@ static const struct state_entry *lookup(const struct state *st,
 
 /* Insert a new entry for R at its place; NULL when the state is full. */
 static struct state_entry *insert(struct state *st, const struct result *r,
-                                  time_t now)
+				  time_t now)
 {
 	bool found;
 	size_t at = find(st, r->channel->id, r->host, r->address, &found);
@@ -170,7 +170,7 @@ static struct state_entry *insert(struct state *st, const struct result *r,
 		    xreallocarray(st->entries, st->cap, sizeof *st->entries);
 	}
 	memmove(&st->entries[at + 1], &st->entries[at],
-	        (st->nentries - at) * sizeof *st->entries);
+		(st->nentries - at) * sizeof *st->entries);
 	st->nentries++;
 	struct state_entry *e = &st->entries[at];
 	memset(e, 0, sizeof *e);
@@ -220,7 +220,7 @@ static bool is_reply_code(const char *w, size_t n)
 }
 
 static void append_word(char *out, size_t outlen, size_t *at, const char *w,
-                        size_t n, bool mask_digits)
+			size_t n, bool mask_digits)
 {
 	if (*at > 0 && *at + 1 < outlen)
 		out[(*at)++] = ' ';
@@ -317,11 +317,11 @@ static void quote(const char *s, size_t max, char *buf, size_t len)
  * without them and must fit WHATLEN: a short value is kept whole and the
  * other takes what it leaves; two long ones get half each. */
 static void value_room(size_t whatlen, int fixed, const char *a, const char *b,
-                       size_t *room_a, size_t *room_b)
+		       size_t *room_a, size_t *room_b)
 {
 	size_t room = fixed >= 0 && whatlen > (size_t)fixed + 1
-	                  ? whatlen - 1 - (size_t)fixed
-	                  : 0;
+			  ? whatlen - 1 - (size_t)fixed
+			  : 0;
 	size_t la = strlen(a), lb = strlen(b);
 	if (la + lb <= room) {
 		*room_a = la;
@@ -341,54 +341,54 @@ static void value_room(size_t whatlen, int fixed, const char *a, const char *b,
 /* Both values are cut to what the line has room for, so the sentence
  * ends with the new value, not halfway through the old one. */
 static void what_tls(const struct state_entry *e, const struct result *r,
-                     const char *also, char *what, size_t whatlen)
+		     const char *also, char *what, size_t whatlen)
 {
 	static const char fmt[] = "certificate changed since %s%s: was SPKI "
-	                          "%.*s... issuer %s, now SPKI %.*s... "
-	                          "issuer %s";
+				  "%.*s... issuer %s, now SPKI %.*s... "
+				  "issuer %s";
 	char since[STATE_TIME_LEN], was[TLSIO_NAME_MAX], now[TLSIO_NAME_MAX];
 	format_time(e->tls_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen,
-	           snprintf(NULL, 0, fmt, since, also, STATE_SPKI_SHOWN,
-	                    e->spki_sha256, "", STATE_SPKI_SHOWN,
-	                    r->ev.tls.spki_sha256, ""),
-	           e->issuer, r->ev.tls.issuer, &room_was, &room_now);
+		   snprintf(NULL, 0, fmt, since, also, STATE_SPKI_SHOWN,
+			    e->spki_sha256, "", STATE_SPKI_SHOWN,
+			    r->ev.tls.spki_sha256, ""),
+		   e->issuer, r->ev.tls.issuer, &room_was, &room_now);
 	quote(e->issuer, room_was, was, sizeof was);
 	quote(r->ev.tls.issuer, room_now, now, sizeof now);
 	snprintf(what, whatlen, fmt, since, also, STATE_SPKI_SHOWN,
-	         e->spki_sha256, was, STATE_SPKI_SHOWN, r->ev.tls.spki_sha256,
-	         now);
+		 e->spki_sha256, was, STATE_SPKI_SHOWN, r->ev.tls.spki_sha256,
+		 now);
 }
 
 static void what_starttls(const struct state_entry *e, const char *also,
-                          char *what, size_t whatlen)
+			  char *what, size_t whatlen)
 {
 	char since[STATE_TIME_LEN];
 	format_time(e->starttls_since, since);
 	snprintf(what, whatlen,
-	         "STARTTLS offer changed since %s%s: was %s, now %s", since,
-	         also, e->starttls_offered ? "offered" : "not offered",
-	         e->starttls_offered ? "not offered" : "offered");
+		 "STARTTLS offer changed since %s%s: was %s, now %s", since,
+		 also, e->starttls_offered ? "offered" : "not offered",
+		 e->starttls_offered ? "not offered" : "offered");
 }
 
 static void what_greeting(const struct state_entry *e, const struct result *r,
-                          char *what, size_t whatlen)
+			  char *what, size_t whatlen)
 {
 	static const char fmt[] = "greeting changed since %s: was \"%s\", "
-	                          "now \"%s\"";
+				  "now \"%s\"";
 	char since[STATE_TIME_LEN], was[DLG_DETAIL_MAX], now[DLG_DETAIL_MAX];
 	format_time(e->greeting_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen, snprintf(NULL, 0, fmt, since, "", ""), e->greeting,
-	           r->ev.greeting, &room_was, &room_now);
+		   r->ev.greeting, &room_was, &room_now);
 	quote(e->greeting, room_was, was, sizeof was);
 	quote(r->ev.greeting, room_now, now, sizeof now);
 	snprintf(what, whatlen, fmt, since, was, now);
 }
 
 bool state_changed(const struct state *st, const struct result *r, char *what,
-                   size_t whatlen)
+		   size_t whatlen)
 {
 	if (st == NULL || !keyable(r))
 		return false;
@@ -399,9 +399,9 @@ bool state_changed(const struct state *st, const struct result *r, char *what,
 	 * a change: that failure is a verdict of its own. */
 	bool tls = e->has_tls && result_has_tls(r) && tls_differs(e, r);
 	bool starttls = e->has_starttls && r->ev.starttls_checked &&
-	                e->starttls_offered != r->ev.starttls_offered;
+			e->starttls_offered != r->ev.starttls_offered;
 	bool greeting = e->has_greeting && result_has_greeting(r) &&
-	                greeting_differs(e->greeting, r->ev.greeting);
+			greeting_differs(e->greeting, r->ev.greeting);
 	if (!tls && !starttls && !greeting)
 		return false;
 	if (what == NULL || whatlen == 0)
@@ -410,15 +410,15 @@ bool state_changed(const struct state *st, const struct result *r, char *what,
 	 * up front where a cut line keeps them. */
 	if (tls)
 		what_tls(e, r,
-		         starttls && greeting ? " (STARTTLS offer and greeting "
-		                                "too)"
-		         : starttls           ? " (STARTTLS offer too)"
-		         : greeting           ? " (greeting too)"
-		                              : "",
-		         what, whatlen);
+			 starttls && greeting ? " (STARTTLS offer and greeting "
+						"too)"
+			 : starttls           ? " (STARTTLS offer too)"
+			 : greeting           ? " (greeting too)"
+					      : "",
+			 what, whatlen);
 	else if (starttls)
 		what_starttls(e, greeting ? " (greeting too)" : "", what,
-		              whatlen);
+			      whatlen);
 	else
 		what_greeting(e, r, what, whatlen);
 	return true;
@@ -430,13 +430,13 @@ static void set_tls(struct state_entry *e, const struct result *r, time_t now)
 {
 	e->has_tls = true;
 	snprintf(e->spki_sha256, sizeof e->spki_sha256, "%s",
-	         r->ev.tls.spki_sha256);
+		 r->ev.tls.spki_sha256);
 	snprintf(e->issuer, sizeof e->issuer, "%s", r->ev.tls.issuer);
 	e->tls_since = now;
 }
 
 static void set_starttls(struct state_entry *e, const struct result *r,
-                         time_t now)
+			 time_t now)
 {
 	e->has_starttls = true;
 	e->starttls_offered = r->ev.starttls_offered;
@@ -444,7 +444,7 @@ static void set_starttls(struct state_entry *e, const struct result *r,
 }
 
 static void set_greeting(struct state_entry *e, const struct result *r,
-                         time_t now)
+			 time_t now)
 {
 	e->has_greeting = true;
 	snprintf(e->greeting, sizeof e->greeting, "%s", r->ev.greeting);
@@ -486,7 +486,7 @@ size_t state_learn(struct state *st, const struct results *r, time_t now)
  * present. A fact this result lacks keeps its remembered value, so a
  * failed handshake never clears a pin. */
 size_t state_accept(struct state *st, const struct results *r,
-                    const char *channel, time_t now)
+		    const char *channel, time_t now)
 {
 	size_t changed = 0;
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -557,17 +557,17 @@ static bool copy_field(char *dst, size_t size, const char *s)
 
 /* One entry of the file into E; false with WHY set. */
 static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
-                            size_t whylen)
+			    size_t whylen)
 {
 	const char *channel, *host, *address, *first_seen;
 	json_t *accepted = NULL, *tls = NULL, *starttls = NULL,
 	       *greeting = NULL;
 	json_error_t jerr;
 	if (json_unpack_ex(
-	        o, &jerr, 0, "{s:s, s:s, s:s, s:s, s?o, s?o, s?o, s?o}",
-	        "channel", &channel, "host", &host, "address", &address,
-	        "first_seen", &first_seen, "accepted", &accepted, "tls", &tls,
-	        "starttls", &starttls, "greeting", &greeting) != 0) {
+		o, &jerr, 0, "{s:s, s:s, s:s, s:s, s?o, s?o, s?o, s?o}",
+		"channel", &channel, "host", &host, "address", &address,
+		"first_seen", &first_seen, "accepted", &accepted, "tls", &tls,
+		"starttls", &starttls, "greeting", &greeting) != 0) {
 		snprintf(why, whylen, "%s", jerr.text);
 		return false;
 	}
@@ -579,7 +579,7 @@ static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
 	}
 	if (!parse_time(first_seen, &e->first_seen)) {
 		snprintf(why, whylen, "first_seen \"%s\" is not a UTC time",
-		         first_seen);
+			 first_seen);
 		return false;
 	}
 	if (accepted != NULL && !json_is_null(accepted) &&
@@ -592,8 +592,8 @@ static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
 	int offered;
 	if (tls != NULL) {
 		if (json_unpack_ex(tls, &jerr, 0, "{s:s, s:s, s:s}",
-		                   "spki_sha256", &spki, "issuer", &issuer,
-		                   "since", &since) != 0) {
+				   "spki_sha256", &spki, "issuer", &issuer,
+				   "since", &since) != 0) {
 			snprintf(why, whylen, "tls: %s", jerr.text);
 			return false;
 		}
@@ -602,15 +602,15 @@ static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
 		    !copy_field(e->issuer, sizeof e->issuer, issuer) ||
 		    !parse_time(since, &e->tls_since)) {
 			snprintf(why, whylen,
-			         "tls: bad spki_sha256, issuer "
-			         "or since");
+				 "tls: bad spki_sha256, issuer "
+				 "or since");
 			return false;
 		}
 		e->has_tls = true;
 	}
 	if (starttls != NULL) {
 		if (json_unpack_ex(starttls, &jerr, 0, "{s:b, s:s}", "offered",
-		                   &offered, "since", &since) != 0) {
+				   &offered, "since", &since) != 0) {
 			snprintf(why, whylen, "starttls: %s", jerr.text);
 			return false;
 		}
@@ -623,7 +623,7 @@ static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
 	}
 	if (greeting != NULL) {
 		if (json_unpack_ex(greeting, &jerr, 0, "{s:s, s:s}", "text",
-		                   &text, "since", &since) != 0) {
+				   &text, "since", &since) != 0) {
 			snprintf(why, whylen, "greeting: %s", jerr.text);
 			return false;
 		}
@@ -641,21 +641,21 @@ static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
 }
 
 static int state_from_json(json_t *doc, const char *path, struct state *st,
-                           char *err, size_t errlen)
+			   char *err, size_t errlen)
 {
 	json_t *entries;
 	json_int_t version;
 	json_error_t jerr;
 	if (json_unpack_ex(doc, &jerr, 0, "{s:I, s:o}", "version", &version,
-	                   "entries", &entries) != 0) {
+			   "entries", &entries) != 0) {
 		snprintf(err, errlen, "%s: %s", path, jerr.text);
 		return -EINVAL;
 	}
 	if (version != STATE_VERSION) {
 		snprintf(err, errlen,
-		         "%s: version %lld, this veriportd reads "
-		         "version %d",
-		         path, (long long)version, STATE_VERSION);
+			 "%s: version %lld, this veriportd reads "
+			 "version %d",
+			 path, (long long)version, STATE_VERSION);
 		return -EINVAL;
 	}
 	if (!json_is_array(entries)) {
@@ -665,7 +665,7 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 	size_t n = json_array_size(entries);
 	if (n > STATE_ENTRIES_MAX) {
 		snprintf(err, errlen, "%s: %zu entries, more than %d", path, n,
-		         STATE_ENTRIES_MAX);
+			 STATE_ENTRIES_MAX);
 		return -EINVAL;
 	}
 	st->entries = xcalloc(n ? n : 1, sizeof *st->entries);
@@ -673,9 +673,9 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 	for (size_t i = 0; i < n; i++) {
 		char why[JSON_ERROR_TEXT_LENGTH + 32];
 		if (!entry_from_json(json_array_get(entries, i),
-		                     &st->entries[i], why, sizeof why)) {
+				     &st->entries[i], why, sizeof why)) {
 			snprintf(err, errlen, "%s: entry %zu: %s", path, i + 1,
-			         why);
+				 why);
 			return -EINVAL;
 		}
 		st->nentries++;
@@ -685,7 +685,7 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 		const struct state_entry *e = &st->entries[i];
 		if (entry_cmp(e - 1, e) == 0) {
 			snprintf(err, errlen, "%s: %s %s %s is there twice",
-			         path, e->channel, e->host, e->address);
+				 path, e->channel, e->host, e->address);
 			return -EINVAL;
 		}
 	}
@@ -695,7 +695,7 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 /* Read PATH into a buffer, refusing more than STATE_FILE_MAX bytes.
  * -ENOENT for a missing file, else -EINVAL with ERR set. */
 static int read_file(const char *path, char **buf, size_t *len, char *err,
-                     size_t errlen)
+		     size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -735,7 +735,7 @@ static int read_file(const char *path, char **buf, size_t *len, char *err,
 	close(fd);
 	if (n > STATE_FILE_MAX) {
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		         STATE_FILE_MAX);
+			 STATE_FILE_MAX);
 		free(b);
 		return -EINVAL;
 	}
@@ -761,7 +761,7 @@ int state_load(const char *path, struct state **out, char *err, size_t errlen)
 	free(buf);
 	if (doc == NULL) {
 		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
-		         jerr.column, jerr.text);
+			 jerr.column, jerr.text);
 		return -EINVAL;
 	}
 	struct state *st = state_new();
@@ -792,7 +792,7 @@ int state_set_aside(const char *path, time_t now, char *err, size_t errlen)
 	if (rename(path, aside) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot set %s aside as %s: %s", path,
-		         aside, strerror(errno));
+			 aside, strerror(errno));
 	} else {
 		snprintf(err, errlen, "%s set aside as %s", path, aside);
 	}
@@ -820,20 +820,20 @@ static json_t *entry_json(const struct state_entry *e)
 	json_t *f;
 	if (e->has_tls) {
 		f = json_pack("{s:s, s:s, s:o}", "spki_sha256", e->spki_sha256,
-		              "issuer", e->issuer, "since",
-		              time_json(e->tls_since));
+			      "issuer", e->issuer, "since",
+			      time_json(e->tls_since));
 		if (f == NULL || json_object_set_new(o, "tls", f) != 0)
 			goto fail;
 	}
 	if (e->has_starttls) {
 		f = json_pack("{s:b, s:o}", "offered", e->starttls_offered,
-		              "since", time_json(e->starttls_since));
+			      "since", time_json(e->starttls_since));
 		if (f == NULL || json_object_set_new(o, "starttls", f) != 0)
 			goto fail;
 	}
 	if (e->has_greeting) {
 		f = json_pack("{s:s, s:o}", "text", e->greeting, "since",
-		              time_json(e->greeting_since));
+			      time_json(e->greeting_since));
 		if (f == NULL || json_object_set_new(o, "greeting", f) != 0)
 			goto fail;
 	}
@@ -869,20 +869,20 @@ static char *folder_of(const char *path)
 }
 
 static int write_tmp(const char *tmp, const char *text, size_t len, char *err,
-                     size_t errlen)
+		     size_t errlen)
 {
 	if (unlink(tmp) != 0 && errno != ENOENT) {
 		int rc = -errno;
 		snprintf(err, errlen, "cannot remove stale %s: %s", tmp,
-		         strerror(errno));
+			 strerror(errno));
 		return rc;
 	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	              0600);
+		      0600);
 	if (fd < 0) {
 		int rc = -errno;
 		snprintf(err, errlen, "cannot create %s: %s", tmp,
-		         strerror(errno));
+			 strerror(errno));
 		return rc;
 	}
 	int rc = write_all(fd, text, len);
@@ -892,14 +892,14 @@ static int write_tmp(const char *tmp, const char *text, size_t len, char *err,
 		rc = -errno;
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
-		         strerror(-rc));
+			 strerror(-rc));
 		unlink(tmp);
 	}
 	return rc;
 }
 
 int state_save(const struct state *st, const char *path, char *err,
-               size_t errlen)
+	       size_t errlen)
 {
 	json_t *entries = json_array();
 	for (size_t i = 0; i < st->nentries; i++) {
@@ -909,15 +909,15 @@ int state_save(const struct state *st, const char *path, char *err,
 			 * dialogues and tlsio escape what they copy, so
 			 * this is a value from elsewhere. */
 			snprintf(err, errlen, "%s: cannot encode %s %s %s",
-			         path, st->entries[i].channel,
-			         st->entries[i].host, st->entries[i].address);
+				 path, st->entries[i].channel,
+				 st->entries[i].host, st->entries[i].address);
 			json_decref(entries);
 			return -EINVAL;
 		}
 		json_array_append_new(entries, e);
 	}
 	json_t *doc = json_pack("{s:i, s:o}", "version", STATE_VERSION,
-	                        "entries", entries);
+				"entries", entries);
 	char *text = json_dumps(doc, JSON_INDENT(1));
 	json_decref(doc);
 	if (text == NULL)
@@ -926,7 +926,7 @@ int state_save(const struct state *st, const char *path, char *err,
 	if (len + 1 > STATE_FILE_MAX) {
 		/* state_load would refuse what was written. */
 		snprintf(err, errlen, "%s: %zu bytes, more than %d", path,
-		         len + 1, STATE_FILE_MAX);
+			 len + 1, STATE_FILE_MAX);
 		free(text);
 		return -EFBIG;
 	}
@@ -937,7 +937,7 @@ int state_save(const struct state *st, const char *path, char *err,
 	if (rc == 0 && rename(tmp, path) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-		         strerror(errno));
+			 strerror(errno));
 		unlink(tmp);
 	}
 	free(tmp);
@@ -949,7 +949,7 @@ int state_save(const struct state *st, const char *path, char *err,
 	if (dfd < 0 || fsync(dfd) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot sync folder %s: %s", dir,
-		         strerror(errno));
+			 strerror(errno));
 	}
 	if (dfd >= 0)
 		close(dfd);

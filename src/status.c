@@ -213,9 +213,10 @@ static void client_answer_line(struct status_client *c)
 	if (memchr(c->line, '\0', c->linelen) != NULL)
 		a = status_text(&len, "error: a NUL byte in the command\n");
 	else if (c->tcp && unix_only(c->line))
-		a = status_text(&len, "error: '%.*s' is taken on the Unix "
-					"socket only\n",
-				  (int)strcspn(c->line, " \r"), c->line);
+		a = status_text(&len,
+				"error: '%.*s' is taken on the Unix "
+				"socket only\n",
+				(int)strcspn(c->line, " \r"), c->line);
 	else
 		a = status_answer(&c->server->src, c->line, &len);
 	client_send(c, a, len);
@@ -233,9 +234,9 @@ static void client_feed_line(struct status_client *c, const char *p, size_t n)
 		if (c->linelen == sizeof c->line - 1) {
 			size_t len;
 			char *a = status_text(&len,
-						"error: command longer than "
-						"%d bytes\n",
-						STATUS_COMMAND_MAX);
+					      "error: command longer than "
+					      "%d bytes\n",
+					      STATUS_COMMAND_MAX);
 			client_send(c, a, len);
 			return;
 		}
@@ -277,13 +278,13 @@ static void client_send_http(struct status_client *c, int code,
 	bool head_only = c->head_done && c->parser.method == HTTP_HEAD;
 	size_t headlen;
 	char *head = status_text(&headlen,
-				   "HTTP/1.1 %d %s\r\n"
-				   "Content-Type: %s\r\n"
-				   "Content-Length: %zu\r\n"
-				   "%s"
-				   "Connection: close\r\n\r\n",
-				   code, http_reason(code), type, bodylen,
-				   code == 405 ? "Allow: GET, HEAD\r\n" : "");
+				 "HTTP/1.1 %d %s\r\n"
+				 "Content-Type: %s\r\n"
+				 "Content-Length: %zu\r\n"
+				 "%s"
+				 "Connection: close\r\n\r\n",
+				 code, http_reason(code), type, bodylen,
+				 code == 405 ? "Allow: GET, HEAD\r\n" : "");
 	if (head_only || bodylen == 0) {
 		client_send(c, head, headlen);
 		return;
@@ -311,10 +312,9 @@ static void client_answer_http(struct status_client *c)
 	static const struct {
 		const char *path, *command, *type;
 	} routes[] = {
-		/* Prometheus text exposition format 0.0.4 */
-		{"/metrics", "metrics",
-		 "text/plain; version=0.0.4; charset=utf-8"},
-		{"/status", "status", "application/json"},
+	    /* Prometheus text exposition format 0.0.4 */
+	    {"/metrics", "metrics", "text/plain; version=0.0.4; charset=utf-8"},
+	    {"/status", "status", "application/json"},
 	};
 	if (c->parser.http_major != 1) {
 		client_http_error(c, 505, "HTTP/1.x only");
@@ -340,11 +340,11 @@ static void client_answer_http(struct status_client *c)
 			return;
 		}
 		size_t len;
-		char *a = status_answer(&c->server->src, routes[i].command,
-					&len);
+		char *a =
+		    status_answer(&c->server->src, routes[i].command, &len);
 		if (strncmp(a, "error: ", 7) == 0)
-			client_send_http(c, 503, "text/plain; charset=utf-8",
-					 a, len);
+			client_send_http(c, 503, "text/plain; charset=utf-8", a,
+					 len);
 		else
 			client_send_http(c, 200, routes[i].type, a, len);
 		free(a);
@@ -376,8 +376,8 @@ static int client_on_headers_complete(http_parser *p)
 }
 
 static const http_parser_settings http_settings = {
-	.on_url = client_on_url,
-	.on_headers_complete = client_on_headers_complete,
+    .on_url = client_on_url,
+    .on_headers_complete = client_on_headers_complete,
 };
 
 /* TCP input: http_parser decides. A line that does not start with an HTTP
@@ -592,8 +592,9 @@ static int unix_listen(const char *path, mode_t mode, int *out, char *err,
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof sun.sun_path) {
-		snprintf(err, errlen, "%s: longer than the %zu bytes of a "
-				      "socket path",
+		snprintf(err, errlen,
+			 "%s: longer than the %zu bytes of a "
+			 "socket path",
 			 path, sizeof sun.sun_path - 1);
 		return -ENAMETOOLONG;
 	}
@@ -683,8 +684,8 @@ static int tcp_listen(const char *spec, int *out, int *port, char *err,
 			 spec);
 		return -EINVAL;
 	}
-	int fd = socket(ss.ss_family,
-			SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		int e = errno;
 		snprintf(err, errlen, "listen %s: socket: %s", spec,
@@ -708,8 +709,8 @@ static int tcp_listen(const char *spec, int *out, int *port, char *err,
 		return -e;
 	}
 	*port = ntohs(ss.ss_family == AF_INET6
-			      ? ((struct sockaddr_in6 *)&ss)->sin6_port
-			      : ((struct sockaddr_in *)&ss)->sin_port);
+			  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+			  : ((struct sockaddr_in *)&ss)->sin_port);
 	*out = fd;
 	return 0;
 }
@@ -765,8 +766,7 @@ int status_tcp_port(const struct status_server *s)
 	return s->has_tcp ? s->tcp_port : -1;
 }
 
-void status_stop(struct status_server *s, void (*closed)(void *arg),
-		 void *arg)
+void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg)
 {
 	s->stopping = true;
 	s->closed = closed;

@@ -19,7 +19,6 @@
 
 static const char no_sweep[] = "no sweep has finished yet";
 
-
 char *status_text(size_t *len, const char *fmt, ...)
 {
 	va_list ap;
@@ -74,10 +73,10 @@ static const struct {
 	const char *name;
 	int (*render)(FILE *out, const struct results *r);
 } report_commands[] = {
-	{"status", render_json},
-	{"metrics", render_metrics},
-	{"nagios", render_nagios},
-	{"table", render_table},
+    {"status", render_json},
+    {"metrics", render_metrics},
+    {"nagios", render_nagios},
+    {"table", render_table},
 };
 
 static char *rendered(int (*render)(FILE *, const struct results *),
@@ -93,9 +92,10 @@ static char *rendered(int (*render)(FILE *, const struct results *),
 		fatalx("open_memstream: %s", strerror(errno));
 	if (rc < 0) {
 		free(buf);
-		return status_text(len, "error: cannot render the results: "
-					  "%s\n",
-				     strerror(-rc));
+		return status_text(len,
+				   "error: cannot render the results: "
+				   "%s\n",
+				   strerror(-rc));
 	}
 	*len = n;
 	return buf;
@@ -152,11 +152,11 @@ static char *answer_probe(const struct status_source *src, const char *arg,
 	case -ENOENT:
 		if (arg != NULL)
 			return status_text(len, "error: unknown channel %s\n",
-					     what);
+					   what);
 		/* fall through */
 	default:
 		return status_text(len, "error: probe: %s\n",
-				     strerror(rc < 0 ? -rc : EINVAL));
+				   strerror(rc < 0 ? -rc : EINVAL));
 	}
 }
 
@@ -176,16 +176,16 @@ static char *answer_accept(const struct status_source *src, const char *arg,
 }
 
 static const char help_answer[] =
-	"status            the latest results as JSON\n"
-	"metrics           the latest results as Prometheus text\n"
-	"nagios            a Nagios plugin answer, then a line exit=N\n"
-	"table             the latest results as a table\n"
-	"show CHANNEL      one channel's results as JSON\n"
-	"probe [CHANNEL]   start a sweep now, of CHANNEL or of all\n"
-	"accept [CHANNEL]  accept what the targets present now as what they\n"
-	"                  should present (trust on first use)\n"
-	"help              this list\n"
-	"probe and accept are answered on the Unix socket only.\n";
+    "status            the latest results as JSON\n"
+    "metrics           the latest results as Prometheus text\n"
+    "nagios            a Nagios plugin answer, then a line exit=N\n"
+    "table             the latest results as a table\n"
+    "show CHANNEL      one channel's results as JSON\n"
+    "probe [CHANNEL]   start a sweep now, of CHANNEL or of all\n"
+    "accept [CHANNEL]  accept what the targets present now as what they\n"
+    "                  should present (trust on first use)\n"
+    "help              this list\n"
+    "probe and accept are answered on the Unix socket only.\n";
 
 char *status_answer(const struct status_source *src, const char *line,
 		    size_t *len)
@@ -194,9 +194,10 @@ char *status_answer(const struct status_source *src, const char *line,
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
 	if (n > STATUS_COMMAND_MAX)
-		return status_text(len, "error: command longer than %d "
-					  "bytes\n",
-				     STATUS_COMMAND_MAX);
+		return status_text(len,
+				   "error: command longer than %d "
+				   "bytes\n",
+				   STATUS_COMMAND_MAX);
 	char cmd[STATUS_COMMAND_MAX + 1], whole[STATUS_COMMAND_MAX + 1];
 	memcpy(cmd, line, n);
 	cmd[n] = '\0';
@@ -207,7 +208,7 @@ char *status_answer(const struct status_source *src, const char *line,
 	const struct results *r = src->results ? src->results(src->arg) : NULL;
 
 	for (size_t i = 0; arg == NULL && i < sizeof report_commands /
-						    sizeof report_commands[0];
+						  sizeof report_commands[0];
 	     i++) {
 		if (strcmp(cmd, report_commands[i].name) != 0)
 			continue;
@@ -215,14 +216,14 @@ char *status_answer(const struct status_source *src, const char *line,
 			return rendered(report_commands[i].render, r, len);
 		if (report_commands[i].render == render_nagios)
 			return status_text(len,
-					     "VERIPORT UNKNOWN - %s\nexit=%d\n",
-					     no_sweep, (int)RESULTS_UNKNOWN);
+					   "VERIPORT UNKNOWN - %s\nexit=%d\n",
+					   no_sweep, (int)RESULTS_UNKNOWN);
 		return status_text(len, "error: %s\n", no_sweep);
 	}
 	if (strcmp(cmd, "show") == 0) {
 		if (arg == NULL || *arg == '\0')
 			return status_text(len, "error: usage: show "
-						  "CHANNEL\n");
+						"CHANNEL\n");
 		if (r == NULL)
 			return status_text(len, "error: %s\n", no_sweep);
 		return answer_show(r, arg, len);
@@ -234,5 +235,5 @@ char *status_answer(const struct status_source *src, const char *line,
 	if (strcmp(cmd, "help") == 0 && arg == NULL)
 		return status_text(len, "%s", help_answer);
 	return status_text(len, "error: unknown command '%s' (try help)\n",
-			     whole);
+			   whole);
 }

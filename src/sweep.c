@@ -106,8 +106,9 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 	for (size_t i = 0; i < a->naddrs; i++) {
 		char text[46];
 		address_text(&a->addrs[i], text, sizeof text);
-		snprintf(answer + strlen(answer), sizeof answer - strlen(answer),
-			 "%s%s", i ? " " : "", text);
+		snprintf(answer + strlen(answer),
+			 sizeof answer - strlen(answer), "%s%s", i ? " " : "",
+			 text);
 	}
 	const struct plan *plan = s->plan;
 	for (size_t i = 0; i < plan->nitems; i++) {
@@ -119,8 +120,8 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 			evidence_init(&is->ev, pi->channel->transport,
 				      pi->channel->check);
 			is->ev.dns = a->status == EVIDENCE_DNS_OK
-					     ? EVIDENCE_DNS_TIMEOUT
-					     : a->status;
+					 ? EVIDENCE_DNS_TIMEOUT
+					 : a->status;
 			evidence_add(&is->ev, "DNS %s: %s", h->name,
 				     a->detail[0] ? a->detail : "no answer");
 			continue;
@@ -141,9 +142,10 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 				evidence_add(&job->ev, "DNS %s: %s", h->name,
 					     answer);
 			if (a->dropped > 0)
-				evidence_add(&job->ev,
-					     "DNS: %zu more addresses not probed",
-					     a->dropped);
+				evidence_add(
+				    &job->ev,
+				    "DNS: %zu more addresses not probed",
+				    a->dropped);
 			probe_submit(s->engine, job);
 		}
 	}
@@ -173,7 +175,7 @@ static void sweep_start_lookups(struct sweep *s)
 			seen = strcmp(s->hosts[j].name, pi->host) == 0;
 		if (!seen)
 			s->hosts[s->nhosts++] =
-				(struct host_state){s, pi->host};
+			    (struct host_state){s, pi->host};
 	}
 	s->pending_names = s->nhosts;
 	/* A literal address may answer inside resolve_host(); the count is
@@ -185,8 +187,8 @@ static void sweep_start_lookups(struct sweep *s)
 
 /* Results of plan items FIRST..LAST-1, in order, each probe's addresses
  * in DNS order. */
-static struct result *sweep_collect(struct sweep *s, size_t first,
-				    size_t last, size_t *count)
+static struct result *sweep_collect(struct sweep *s, size_t first, size_t last,
+				    size_t *count)
 {
 	const struct plan *plan = s->plan;
 	size_t n = 0, cap = 0;
@@ -222,7 +224,7 @@ static struct result *sweep_collect(struct sweep *s, size_t first,
 static struct plan with_canaries(const struct plan *plan, const char *canary)
 {
 	struct plan work = {
-		.items = xcalloc(2 * plan->nitems + 1, sizeof *work.items)};
+	    .items = xcalloc(2 * plan->nitems + 1, sizeof *work.items)};
 	memcpy(work.items, plan->items, plan->nitems * sizeof *work.items);
 	work.nitems = plan->nitems;
 	for (size_t i = 0; canary != NULL && i < plan->nitems; i++) {
@@ -232,12 +234,11 @@ static struct plan with_canaries(const struct plan *plan, const char *canary)
 		bool seen = false;
 		for (size_t j = plan->nitems; j < work.nitems && !seen; j++)
 			seen = work.items[j].channel->transport ==
-				       pi->channel->transport &&
+				   pi->channel->transport &&
 			       work.items[j].channel->port == pi->channel->port;
 		if (!seen)
-			work.items[work.nitems++] =
-				(struct plan_item){pi->channel, PLAN_PROBE, 0,
-						   canary};
+			work.items[work.nitems++] = (struct plan_item){
+			    pi->channel, PLAN_PROBE, 0, canary};
 	}
 	return work;
 }
@@ -254,15 +255,15 @@ static void sweep_finish(uv_handle_t *h)
 	out->catalog = s->catalog;
 	out->role = s->role;
 	out->items = sweep_collect(s, 0, s->nplanned, &out->nitems);
-	out->canaries = sweep_collect(s, s->nplanned, s->work.nitems,
-				      &out->ncanaries);
+	out->canaries =
+	    sweep_collect(s, s->nplanned, s->work.nitems, &out->ncanaries);
 	struct results_policy policy = {
-		.ca_file = s->opt->ca_file,
-		.interceptors = s->opt->interceptors,
-		.canaries = out->canaries,
-		.ncanaries = out->ncanaries,
-		.changed = s->opt->changed,
-		.changed_arg = s->opt->changed_arg,
+	    .ca_file = s->opt->ca_file,
+	    .interceptors = s->opt->interceptors,
+	    .canaries = out->canaries,
+	    .ncanaries = out->ncanaries,
+	    .changed = s->opt->changed,
+	    .changed_arg = s->opt->changed_arg,
 	};
 	results_decide(out, &policy);
 	sweep_done_cb done = s->done;
@@ -296,7 +297,8 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 	s->work = with_canaries(plan, o->canary);
 	s->nplanned = plan->nitems;
 	s->plan = &s->work;
-	s->items = xcalloc(s->work.nitems ? s->work.nitems : 1, sizeof *s->items);
+	s->items =
+	    xcalloc(s->work.nitems ? s->work.nitems : 1, sizeof *s->items);
 	rc = resolve_init(&s->resolver, loop, o->probe.timeout_ms, err, errlen);
 	if (rc < 0) {
 		tlsio_ctx_free(tls_ctx);
@@ -324,8 +326,8 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 	s->engine = probe_engine_new(loop, &popt, sweep_on_probe_done, s);
 	uv_timer_init(loop, &s->deadline);
 	s->deadline.data = s;
-	unsigned deadline = o->deadline_ms ? o->deadline_ms
-					   : 2 * o->probe.timeout_ms + 1000;
+	unsigned deadline =
+	    o->deadline_ms ? o->deadline_ms : 2 * o->probe.timeout_ms + 1000;
 	uv_timer_start(&s->deadline, sweep_on_deadline, deadline, 0);
 	sweep_start_lookups(s);
 	sweep_maybe_end(s);

@@ -41,7 +41,7 @@ static int tlsio_on_verify(int ok, X509_STORE_CTX *store)
 	if (ok)
 		return 1;
 	SSL *ssl = X509_STORE_CTX_get_ex_data(
-		store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	    store, SSL_get_ex_data_X509_STORE_CTX_idx());
 	struct tlsio *t = SSL_get_ex_data(ssl, tlsio_ex_index);
 	int err = X509_STORE_CTX_get_error(store);
 	if (t->first_error == X509_V_OK)
@@ -68,7 +68,7 @@ int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
 	*out = NULL;
 	if (tlsio_ex_index < 0)
 		tlsio_ex_index =
-			SSL_get_ex_new_index(0, "veriport tlsio", NULL, NULL, NULL);
+		    SSL_get_ex_new_index(0, "veriport tlsio", NULL, NULL, NULL);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	if (ctx == NULL) {
 		snprintf(err, errlen, "TLS: cannot create a context");
@@ -80,8 +80,8 @@ int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
 		snprintf(err, errlen, "%s: cannot load CA certificates (%s)",
 			 ca_file ? ca_file : "system trust store",
 			 ERR_reason_error_string(ERR_peek_last_error())
-				 ? ERR_reason_error_string(ERR_peek_last_error())
-				 : "unknown error");
+			     ? ERR_reason_error_string(ERR_peek_last_error())
+			     : "unknown error");
 		ERR_clear_error();
 		SSL_CTX_free(ctx);
 		return -EINVAL;
@@ -260,16 +260,17 @@ static void sans_text(X509 *cert, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	GENERAL_NAMES *names =
-		X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	    X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	if (names == NULL)
 		return;
 	for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
 		char one[80] = "";
 		if (g->type == GEN_DNS) {
-			snprintf(one, sizeof one, "DNS:%.*s",
-				 ASN1_STRING_length(g->d.dNSName),
-				 (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+			snprintf(
+			    one, sizeof one, "DNS:%.*s",
+			    ASN1_STRING_length(g->d.dNSName),
+			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
 		} else if (g->type == GEN_IPADD) {
 			int n = ASN1_STRING_length(g->d.iPAddress);
 			char ip[46] = "?";
@@ -309,7 +310,8 @@ void tlsio_facts(const struct tlsio *t, struct tlsio_facts *f)
 	name_text(X509_get_subject_name(leaf), f->subject, sizeof f->subject);
 	name_text(X509_get_issuer_name(leaf), f->issuer, sizeof f->issuer);
 	sans_text(leaf, f->sans, sizeof f->sans);
-	time_text(X509_get0_notBefore(leaf), f->not_before, sizeof f->not_before);
+	time_text(X509_get0_notBefore(leaf), f->not_before,
+		  sizeof f->not_before);
 	time_text(X509_get0_notAfter(leaf), f->not_after, sizeof f->not_after);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
@@ -325,8 +327,8 @@ void tlsio_facts(const struct tlsio *t, struct tlsio_facts *f)
 	OPENSSL_free(spki);
 	X509_free(leaf);
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
-	for (int i = 0; chain && i < sk_X509_num(chain) &&
-			f->nchain < TLSIO_CHAIN_MAX;
+	for (int i = 0;
+	     chain && i < sk_X509_num(chain) && f->nchain < TLSIO_CHAIN_MAX;
 	     i++) {
 		X509 *c = sk_X509_value(chain, i);
 		name_text(X509_get_subject_name(c), f->chain[f->nchain].subject,

@@ -151,8 +151,8 @@ static struct verdict_result path(const struct evidence *ev,
 	if (ev->http.status == 407 || ev->http.proxy_connection ||
 	    ctx->proxy_headers_only_here)
 		return result(VERDICT_INTERCEPTED, REASON_HEADER_INJECTED);
-	return result(VERDICT_OK, ev->tls_done ? REASON_HANDSHAKE_OK
-					       : REASON_ANSWERED);
+	return result(VERDICT_OK,
+		      ev->tls_done ? REASON_HANDSHAKE_OK : REASON_ANSWERED);
 }
 
 /* A TLS handshake happened (implicit, or after STARTTLS). A certificate
@@ -165,8 +165,8 @@ static struct verdict_result tls(const struct evidence *ev,
 {
 	if (!ev->tls_done)
 		return ev->tls_failure == TLSIO_FAIL_PROTOCOL_VERSION
-			       ? result(VERDICT_TLS_ERROR, REASON_PROTOCOL_VERSION)
-			       : result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
+			   ? result(VERDICT_TLS_ERROR, REASON_PROTOCOL_VERSION)
+			   : result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
 	if (ctx->chain_product != NULL)
 		return result(VERDICT_INTERCEPTED, REASON_KNOWN_INTERCEPTOR);
 	/* A re-signing proxy copies the name; a certificate for another
@@ -201,8 +201,8 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 		return result(VERDICT_SKIPPED, ev->skip_reason);
 	if (ev->listener_check)
 		return ev->listening
-			       ? result(VERDICT_OK, REASON_LISTENING)
-			       : result(VERDICT_REFUSED, REASON_NOT_LISTENING);
+			   ? result(VERDICT_OK, REASON_LISTENING)
+			   : result(VERDICT_REFUSED, REASON_NOT_LISTENING);
 	if (ev->dns != EVIDENCE_DNS_OK)
 		return dns(ev->dns);
 
@@ -220,8 +220,8 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 				    : result(VERDICT_OK, REASON_CONNECTED);
 	if (ev->transport == CATALOG_UDP && ev->udp_reply)
 		return ev->udp_reply_bad
-			       ? result(VERDICT_PROTOCOL_ERROR, REASON_BAD_REPLY)
-			       : result(VERDICT_OK, REASON_ANSWERED);
+			   ? result(VERDICT_PROTOCOL_ERROR, REASON_BAD_REPLY)
+			   : result(VERDICT_OK, REASON_ANSWERED);
 
 	/* Nothing answered the protocol: ICMP from the path says why. An
 	 * error our own stack made up (a neighbour that never answered ARP

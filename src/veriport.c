@@ -43,48 +43,59 @@ enum { EXIT_USAGE = 3 };
 #define CHECK_ARGS_MAX 64
 
 static const char usage_text[] =
-	"usage: veriport check   --profile NAME --role ROLE [--map ROLE=HOST[,HOST...]]...\n"
-	"                        [--only CHANNEL]... [--optional] [--timeout SECONDS]\n"
-	"                        [--format table|json|nagios|prometheus] [--ca-file FILE]\n"
-	"                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
-	"                        [--interceptors FILE] [--snmp-community NAME]\n"
-	"       veriport catalog list [--json] [--catalog-dir DIR]\n"
-	"       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
-	"       veriport status  [--socket PATH] [--format table|json|nagios|prometheus]\n"
-	"       veriport --help | --version\n";
+    "usage: veriport check   --profile NAME --role ROLE [--map "
+    "ROLE=HOST[,HOST...]]...\n"
+    "                        [--only CHANNEL]... [--optional] [--timeout "
+    "SECONDS]\n"
+    "                        [--format table|json|nagios|prometheus] "
+    "[--ca-file FILE]\n"
+    "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
+    "                        [--interceptors FILE] [--snmp-community NAME]\n"
+    "       veriport catalog list [--json] [--catalog-dir DIR]\n"
+    "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
+    "       veriport status  [--socket PATH] [--format "
+    "table|json|nagios|prometheus]\n"
+    "       veriport --help | --version\n";
 
 static const char help_text[] =
-	"\n"
-	"veriport probes, live, the firewall channels a mail product needs\n"
-	"(from the vendor's table, a \"catalog\") and says for each one whether it\n"
-	"works, how it is blocked, or whether a proxy intercepts it.\n"
-	"\n"
-	"commands:\n"
-	"  check                 probe every channel of PROFILE that ROLE takes part in\n"
-	"  status                the results veriportd serves on its status socket\n"
-	"  catalog list          the product profiles veriport knows\n"
-	"  catalog show NAME     one profile's roles and channels\n"
-	"\n"
-	"check options:\n"
-	"  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's target)\n"
-	"  --only CHANNEL              probe only this channel (repeatable)\n"
-	"  --optional                  probe optional channels too\n"
-	"  --timeout SECONDS           per probe (default 3)\n"
-	"  --snmp-community NAME       for snmp checks (default public)\n"
-	"  --ca-file FILE              what the targets' certificates chain to\n"
-	"  --canary HOST               an address with no service: whatever answers\n"
-	"                              there answers for every host\n"
-	"  --interceptors FILE         known interception products\n"
-	"                              (default: interceptors.list in the catalog folder)\n"
-	"  --verbose                   evidence lines under every result\n"
-	"\n"
-	"The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else the\n"
-	"installed one (" VERIPORT_CATALOGDIR ").\n"
-	"Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
-	"configuration error. See veriport(1).\n";
+    "\n"
+    "veriport probes, live, the firewall channels a mail product needs\n"
+    "(from the vendor's table, a \"catalog\") and says for each one whether "
+    "it\n"
+    "works, how it is blocked, or whether a proxy intercepts it.\n"
+    "\n"
+    "commands:\n"
+    "  check                 probe every channel of PROFILE that ROLE takes "
+    "part in\n"
+    "  status                the results veriportd serves on its status "
+    "socket\n"
+    "  catalog list          the product profiles veriport knows\n"
+    "  catalog show NAME     one profile's roles and channels\n"
+    "\n"
+    "check options:\n"
+    "  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's "
+    "target)\n"
+    "  --only CHANNEL              probe only this channel (repeatable)\n"
+    "  --optional                  probe optional channels too\n"
+    "  --timeout SECONDS           per probe (default 3)\n"
+    "  --snmp-community NAME       for snmp checks (default public)\n"
+    "  --ca-file FILE              what the targets' certificates chain to\n"
+    "  --canary HOST               an address with no service: whatever "
+    "answers\n"
+    "                              there answers for every host\n"
+    "  --interceptors FILE         known interception products\n"
+    "                              (default: interceptors.list in the catalog "
+    "folder)\n"
+    "  --verbose                   evidence lines under every result\n"
+    "\n"
+    "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
+    "the\n"
+    "installed one (" VERIPORT_CATALOGDIR ").\n"
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
+    "configuration error. See veriport(1).\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
-							       ...)
+							     ...)
 {
 	va_list ap;
 	fputs("veriport: ", stderr);
@@ -99,8 +110,8 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 static int terminal_width(void)
 {
 	struct winsize ws;
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-	    ws.ws_col > 0)
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	const char *cols = getenv("COLUMNS");
 	if (cols != NULL && atoi(cols) > 0)
@@ -118,10 +129,10 @@ struct catalog_opts {
 static int parse_catalog_opts(int argc, char **argv, struct catalog_opts *o)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"catalog-dir", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"catalog-dir", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 1;
@@ -168,7 +179,8 @@ static int catalog_list(int argc, char **argv)
 	size_t loaded = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct catalog_error err;
-		if (catalog_load_profile(dir, names[i], &cats[loaded], &err) < 0) {
+		if (catalog_load_profile(dir, names[i], &cats[loaded], &err) <
+		    0) {
 			fprintf(stderr, "veriport: %s\n", err.msg);
 			status = EXIT_USAGE;
 		} else {
@@ -196,7 +208,8 @@ static int catalog_show(int argc, char **argv)
 	if (first < 0)
 		return EXIT_USAGE;
 	if (first == argc)
-		return usage_error("%s", "catalog show: expected a profile name");
+		return usage_error("%s",
+				   "catalog show: expected a profile name");
 	if (first + 1 != argc)
 		return usage_error("unexpected argument '%s'", argv[first + 1]);
 	struct catalog *cat;
@@ -208,8 +221,8 @@ static int catalog_show(int argc, char **argv)
 	}
 	int status = 0;
 	if (o.json)
-		status = report_catalog_show_json(stdout, cat) < 0 ? EXIT_USAGE
-								   : 0;
+		status =
+		    report_catalog_show_json(stdout, cat) < 0 ? EXIT_USAGE : 0;
 	else
 		report_catalog_show_table(stdout, cat, terminal_width());
 	catalog_free(cat);
@@ -249,21 +262,21 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_INTERCEPTORS,
 	};
 	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, OPT_PROFILE},
-		{"role", required_argument, NULL, OPT_ROLE},
-		{"map", required_argument, NULL, OPT_MAP},
-		{"only", required_argument, NULL, OPT_ONLY},
-		{"optional", no_argument, NULL, OPT_OPTIONAL},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"ca-file", required_argument, NULL, OPT_CA_FILE},
-		{"canary", required_argument, NULL, OPT_CANARY},
-		{"catalog-dir", required_argument, NULL, OPT_CATALOG_DIR},
-		{"verbose", no_argument, NULL, OPT_VERBOSE},
-		{"snmp-community", required_argument, NULL, OPT_SNMP},
-		{"interceptors", required_argument, NULL, OPT_INTERCEPTORS},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"profile", required_argument, NULL, OPT_PROFILE},
+	    {"role", required_argument, NULL, OPT_ROLE},
+	    {"map", required_argument, NULL, OPT_MAP},
+	    {"only", required_argument, NULL, OPT_ONLY},
+	    {"optional", no_argument, NULL, OPT_OPTIONAL},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"canary", required_argument, NULL, OPT_CANARY},
+	    {"catalog-dir", required_argument, NULL, OPT_CATALOG_DIR},
+	    {"verbose", no_argument, NULL, OPT_VERBOSE},
+	    {"snmp-community", required_argument, NULL, OPT_SNMP},
+	    {"interceptors", required_argument, NULL, OPT_INTERCEPTORS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	opterr = 0;
@@ -288,8 +301,9 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			break;
 		case OPT_ONLY:
 			if (o->nonly == CHECK_ARGS_MAX)
-				return usage_error("more than %d --only options",
-						   CHECK_ARGS_MAX);
+				return usage_error(
+				    "more than %d --only options",
+				    CHECK_ARGS_MAX);
 			o->only[o->nonly++] = optarg;
 			break;
 		case OPT_OPTIONAL:
@@ -309,9 +323,9 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			o->format = report_format_from_name(optarg);
 			if (o->format < 0)
 				return usage_error(
-					"--format %s: expected table, json, "
-					"nagios or prometheus",
-					optarg);
+				    "--format %s: expected table, json, "
+				    "nagios or prometheus",
+				    optarg);
 			break;
 		case OPT_CA_FILE:
 			o->ca_file = optarg;
@@ -358,9 +372,9 @@ static void check_on_progress(void *arg, size_t done, size_t total)
 static int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {
-		.timeout_s = CHECK_TIMEOUT_DEFAULT_S,
-		.format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
-		.snmp_community = "public",
+	    .timeout_s = CHECK_TIMEOUT_DEFAULT_S,
+	    .format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
+	    .snmp_community = "public",
 	};
 	int status = parse_check_opts(argc, argv, &o);
 	if (status != 0)
@@ -378,12 +392,12 @@ static int cmd_check(int argc, char **argv)
 	struct plan plan;
 	char err[512];
 	struct plan_options po = {
-		.role = o.role,
-		.maps = o.maps,
-		.nmaps = o.nmaps,
-		.only = o.only,
-		.nonly = o.nonly,
-		.optional = o.optional,
+	    .role = o.role,
+	    .maps = o.maps,
+	    .nmaps = o.nmaps,
+	    .only = o.only,
+	    .nonly = o.nonly,
+	    .optional = o.optional,
 	};
 	if (plan_build(cat, &po, &plan, err, sizeof err) < 0) {
 		usage_error("%s", err);
@@ -392,10 +406,9 @@ static int cmd_check(int argc, char **argv)
 	/* The shipped list of interception products sits beside the
 	 * catalogs; a folder without one just knows no products. */
 	struct intercept_list *known = NULL;
-	char *list_path = o.interceptors
-				  ? xstrdup(o.interceptors)
-				  : xasprintf("%s/interceptors.list",
-					      catalog_dir(o.dir));
+	char *list_path = o.interceptors ? xstrdup(o.interceptors)
+					 : xasprintf("%s/interceptors.list",
+						     catalog_dir(o.dir));
 	if (o.interceptors == NULL && access(list_path, F_OK) != 0)
 		fprintf(stderr,
 			"veriport: note: no %s: known interception products "
@@ -410,17 +423,17 @@ static int cmd_check(int argc, char **argv)
 	bool live = o.format == REPORT_TABLE && isatty(STDERR_FILENO) &&
 		    isatty(STDOUT_FILENO);
 	struct sweep_options so = {
-		.probe =
-			{
-				.timeout_ms = (unsigned)(o.timeout_s * 1000),
-				.max_inflight = CHECK_INFLIGHT_DEFAULT,
-				.udp_tries = CHECK_UDP_TRIES,
-				.snmp_community = o.snmp_community,
-			},
-		.ca_file = o.ca_file,
-		.canary = o.canary,
-		.interceptors = known,
-		.progress = live ? check_on_progress : NULL,
+	    .probe =
+		{
+		    .timeout_ms = (unsigned)(o.timeout_s * 1000),
+		    .max_inflight = CHECK_INFLIGHT_DEFAULT,
+		    .udp_tries = CHECK_UDP_TRIES,
+		    .snmp_community = o.snmp_community,
+		},
+	    .ca_file = o.ca_file,
+	    .canary = o.canary,
+	    .interceptors = known,
+	    .progress = live ? check_on_progress : NULL,
 	};
 	struct results results;
 	if (sweep_run(cat, o.role, &plan, &so, &results, err, sizeof err) < 0) {
@@ -445,9 +458,10 @@ static int cmd_check(int argc, char **argv)
 		break;
 	default: {
 		struct report_style style = {
-			.colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL,
-			.verbose = o.verbose,
-			.width = terminal_width(),
+		    .colour =
+			isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL,
+		    .verbose = o.verbose,
+		    .width = terminal_width(),
 		};
 		report_table(stdout, &results, &style);
 	}
@@ -471,10 +485,10 @@ out_maps:
 
 /* The status socket command behind each --format. */
 static const char *const format_commands[] = {
-	[REPORT_TABLE] = "table",
-	[REPORT_JSON] = "status",
-	[REPORT_NAGIOS] = "nagios",
-	[REPORT_PROMETHEUS] = "metrics",
+    [REPORT_TABLE] = "table",
+    [REPORT_JSON] = "status",
+    [REPORT_NAGIOS] = "nagios",
+    [REPORT_PROMETHEUS] = "metrics",
 };
 
 /* Send COMMAND on the status socket at PATH and read the answer until the
@@ -526,8 +540,9 @@ static int ask_status_socket(const char *path, const char *command,
 			goto fail;
 		*len += (size_t)r;
 		if (*len > ASK_ANSWER_MAX) {
-			snprintf(err, errlen, "%s: an answer longer than %u "
-					      "bytes",
+			snprintf(err, errlen,
+				 "%s: an answer longer than %u "
+				 "bytes",
 				 path, ASK_ANSWER_MAX);
 			goto out;
 		}
@@ -538,8 +553,7 @@ static int ask_status_socket(const char *path, const char *command,
 	*answer = buf;
 	return 0;
 fail:
-	if (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINPROGRESS)
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS)
 		snprintf(err, errlen, "%s: no answer within %d s", path,
 			 ASK_TIMEOUT_S);
 	else
@@ -555,10 +569,10 @@ static int cmd_status(int argc, char **argv)
 {
 	enum { OPT_SOCKET = 256, OPT_FORMAT };
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, OPT_SOCKET},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, OPT_SOCKET},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *path = CONFIG_SOCKET_DEFAULT;
 	int format = REPORT_TABLE, c;
@@ -573,9 +587,9 @@ static int cmd_status(int argc, char **argv)
 			format = report_format_from_name(optarg);
 			if (format < 0)
 				return usage_error(
-					"--format %s: expected table, json, "
-					"nagios or prometheus",
-					optarg);
+				    "--format %s: expected table, json, "
+				    "nagios or prometheus",
+				    optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -589,8 +603,8 @@ static int cmd_status(int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	char *answer, err[512];
 	size_t len;
-	if (ask_status_socket(path, format_commands[format], &answer, &len,
-			      err, sizeof err) < 0) {
+	if (ask_status_socket(path, format_commands[format], &answer, &len, err,
+			      sizeof err) < 0) {
 		fprintf(stderr, "veriport: %s\n", err);
 		/* Nagios shows a plugin's stdout, not its stderr. */
 		if (format == REPORT_NAGIOS)
@@ -614,8 +628,9 @@ static int cmd_status(int argc, char **argv)
 			status = last[5] - '0';
 			len = (size_t)(last - answer);
 		} else {
-			fprintf(stderr, "veriport: %s: an answer without its "
-					"exit=N line\n",
+			fprintf(stderr,
+				"veriport: %s: an answer without its "
+				"exit=N line\n",
 				path);
 			status = EXIT_USAGE;
 		}

@@ -71,7 +71,7 @@ struct daemon {
 static bool to_syslog;
 
 __attribute__((format(printf, 2, 3))) static void log_line(int priority,
-							 const char *fmt, ...)
+							   const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -127,19 +127,18 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 	for (size_t i = 0; i < c->noptional; i++)
 		g->optional[i] = c->optional[i].value;
 	struct plan_options po = {
-		.role = c->role.value,
-		.maps = c->maps,
-		.nmaps = c->nmaps,
-		.optional = c->optional_all,
-		.optional_in_use = g->optional,
-		.noptional_in_use = c->noptional,
+	    .role = c->role.value,
+	    .maps = c->maps,
+	    .nmaps = c->nmaps,
+	    .optional = c->optional_all,
+	    .optional_in_use = g->optional,
+	    .noptional_in_use = c->noptional,
 	};
 	if (plan_build(g->cat, &po, &g->plan, err, errlen) < 0)
 		goto fail;
-	char *list = c->interceptors
-			     ? xstrdup(c->interceptors)
-			     : xasprintf("%s/interceptors.list",
-					 catalog_dir(c->catalog_dir));
+	char *list = c->interceptors ? xstrdup(c->interceptors)
+				     : xasprintf("%s/interceptors.list",
+						 catalog_dir(c->catalog_dir));
 	int rc = 0;
 	if (c->interceptors != NULL || access(list, F_OK) == 0)
 		rc = intercept_load(list, &g->known, err, errlen);
@@ -147,18 +146,18 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 	if (rc < 0)
 		goto fail;
 	g->so = (struct sweep_options){
-		.probe =
-			{
-				.timeout_ms = (unsigned)(c->timeout_s * 1000),
-				.max_inflight = DAEMON_INFLIGHT,
-				.udp_tries = DAEMON_UDP_TRIES,
-				.snmp_community = c->snmp_community,
-			},
-		.ca_file = c->ca_file,
-		.canary = c->canary,
-		.interceptors = g->known,
-		.changed = daemon_changed,
-		.changed_arg = d,
+	    .probe =
+		{
+		    .timeout_ms = (unsigned)(c->timeout_s * 1000),
+		    .max_inflight = DAEMON_INFLIGHT,
+		    .udp_tries = DAEMON_UDP_TRIES,
+		    .snmp_community = c->snmp_community,
+		},
+	    .ca_file = c->ca_file,
+	    .canary = c->canary,
+	    .interceptors = g->known,
+	    .changed = daemon_changed,
+	    .changed_arg = d,
 	};
 	return g;
 fail:
@@ -200,11 +199,12 @@ static void record(struct daemon *d, struct results *r, const char *only)
 			continue;
 		}
 		x->since = x->changed = now;
-		if (o == NULL && !failing && x->verdict.verdict != VERDICT_INTERCEPTED)
+		if (o == NULL && !failing &&
+		    x->verdict.verdict != VERDICT_INTERCEPTED)
 			continue; /* first sight of a healthy channel */
 		log_line(failing || x->verdict.verdict == VERDICT_INTERCEPTED
-				 ? LOG_WARNING
-				 : LOG_NOTICE,
+			     ? LOG_WARNING
+			     : LOG_NOTICE,
 			 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
 			 catalog_transport_name(x->channel->transport),
 			 x->channel->port, x->host ? x->host : "-",
@@ -267,10 +267,11 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 		d->current = r;
 		d->current_gen = g;
 		g->users++;
-		size_t learnt = d->state ? state_learn(d->state, r, time(NULL)) : 0;
+		size_t learnt =
+		    d->state ? state_learn(d->state, r, time(NULL)) : 0;
 		char err[512];
-		if (learnt > 0 && state_save(d->state, d->state_path, err,
-					     sizeof err) < 0)
+		if (learnt > 0 &&
+		    state_save(d->state, d->state_path, err, sizeof err) < 0)
 			log_line(LOG_ERR, "%s", err);
 	} else {
 		/* Swept with a configuration since replaced: its results
@@ -300,14 +301,15 @@ static int daemon_sweep(struct daemon *d, const char *only)
 			return -ENOENT;
 		}
 		plan = &one;
-		snprintf(d->probe_only_buf, sizeof d->probe_only_buf, "%s", only);
+		snprintf(d->probe_only_buf, sizeof d->probe_only_buf, "%s",
+			 only);
 		d->probe_only = d->probe_only_buf;
 	}
 	char err[512];
 	uv_timer_stop(&d->interval);
-	int rc = sweep_start(d->loop, g->cat, g->cfg->role.value, plan, &g->so,
-			     daemon_on_sweep_done, d, &d->running, err,
-			     sizeof err);
+	int rc =
+	    sweep_start(d->loop, g->cat, g->cfg->role.value, plan, &g->so,
+			daemon_on_sweep_done, d, &d->running, err, sizeof err);
 	/* sweep_start copies the plan's items it needs. */
 	plan_free(&one);
 	if (rc < 0) {
@@ -346,8 +348,9 @@ static int daemon_accept(void *arg, const char *channel)
 	if (n > 0 && state_save(d->state, d->state_path, err, sizeof err) < 0)
 		log_line(LOG_ERR, "%s", err);
 	if (n > 0)
-		log_line(LOG_NOTICE, "accepted the current state of %zu target%s",
-			 n, n == 1 ? "" : "s");
+		log_line(LOG_NOTICE,
+			 "accepted the current state of %zu target%s", n,
+			 n == 1 ? "" : "s");
 	return (int)n;
 }
 
@@ -356,10 +359,12 @@ static void daemon_on_sighup(uv_signal_t *h, int signum)
 	(void)signum;
 	struct daemon *d = h->data;
 	char err[512];
-	struct generation *g = generation_load(d, d->config_path, err, sizeof err);
+	struct generation *g =
+	    generation_load(d, d->config_path, err, sizeof err);
 	if (g == NULL) {
-		log_line(LOG_ERR, "reload refused, the running configuration "
-				  "stays: %s",
+		log_line(LOG_ERR,
+			 "reload refused, the running configuration "
+			 "stays: %s",
 			 err);
 		return;
 	}
@@ -376,7 +381,8 @@ static void daemon_on_sighup(uv_signal_t *h, int signum)
 	generation_release(d->gen);
 	d->gen = g;
 	log_line(LOG_NOTICE, "reloaded %s: profile %s, role %s, %zu planned",
-		 d->config_path, c->profile.value, c->role.value, g->plan.nitems);
+		 d->config_path, c->profile.value, c->role.value,
+		 g->plan.nitems);
 	if (d->running == NULL)
 		daemon_sweep(d, NULL);
 }
@@ -411,20 +417,19 @@ static void daemon_on_watchdog(uv_timer_t *t)
 	sd_notify(0, "WATCHDOG=1");
 }
 
-static const char usage[] =
-	"usage: veriportd [-c FILE] [--foreground]\n"
-	"       veriportd --check-config [-c FILE]\n"
-	"       veriportd --help | --version\n";
+static const char usage[] = "usage: veriportd [-c FILE] [--foreground]\n"
+			    "       veriportd --check-config [-c FILE]\n"
+			    "       veriportd --help | --version\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"check-config", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"check-config", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d = {.config_path = CONFIG_PATH_DEFAULT};
 	bool check_only = false;
@@ -448,8 +453,10 @@ int main(int argc, char **argv)
 			printf("veriportd %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "veriportd: unknown or incomplete option '%s'\n%s",
-				argv[optind - 1], usage);
+			fprintf(
+			    stderr,
+			    "veriportd: unknown or incomplete option '%s'\n%s",
+			    argv[optind - 1], usage);
 			return 3;
 		}
 	}
@@ -478,30 +485,34 @@ int main(int argc, char **argv)
 	}
 	d.state_path = xasprintf("%s/state.json", cfg->state_dir);
 	if (state_load(d.state_path, &d.state, err, sizeof err) < 0) {
-		fprintf(stderr, "veriportd: %s: set aside, starting afresh\n", err);
-		if (state_set_aside(d.state_path, time(NULL), err, sizeof err) < 0)
+		fprintf(stderr, "veriportd: %s: set aside, starting afresh\n",
+			err);
+		if (state_set_aside(d.state_path, time(NULL), err, sizeof err) <
+		    0)
 			fprintf(stderr, "veriportd: %s\n", err);
 		d.state = state_new();
 	}
 	struct status_source src = {
-		.results = daemon_results,
-		.probe = daemon_probe,
-		.accept = daemon_accept,
-		.arg = &d,
+	    .results = daemon_results,
+	    .probe = daemon_probe,
+	    .accept = daemon_accept,
+	    .arg = &d,
 	};
 	struct status_options so = {
-		.socket_path = cfg->socket_path,
-		.socket_mode = cfg->socket_mode,
-		.listen = cfg->listen,
+	    .socket_path = cfg->socket_path,
+	    .socket_mode = cfg->socket_mode,
+	    .listen = cfg->listen,
 	};
 	if (status_start(d.loop, &so, &src, &d.status, err, sizeof err) < 0) {
 		fprintf(stderr, "veriportd: %s\n", err);
 		return 3;
 	}
 	if (!d.foreground) {
-		/* Errors so far went to the terminal; from here on to syslog. */
+		/* Errors so far went to the terminal; from here on to syslog.
+		 */
 		if (daemon(0, 0) < 0) {
-			fprintf(stderr, "veriportd: daemon: %s\n", strerror(errno));
+			fprintf(stderr, "veriportd: daemon: %s\n",
+				strerror(errno));
 			return 3;
 		}
 		if (uv_loop_fork(d.loop) != 0)
@@ -527,8 +538,9 @@ int main(int argc, char **argv)
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
 		uv_timer_start(&d.watchdog, daemon_on_watchdog,
 			       d.watchdog_usec / 2000, d.watchdog_usec / 2000);
-	log_line(LOG_NOTICE, "started: %s, profile %s, role %s, %zu planned, "
-			     "every %u s",
+	log_line(LOG_NOTICE,
+		 "started: %s, profile %s, role %s, %zu planned, "
+		 "every %u s",
 		 d.config_path, cfg->profile.value, cfg->role.value,
 		 d.gen->plan.nitems, cfg->interval_s);
 	daemon_sweep(&d, NULL);

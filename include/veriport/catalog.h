@@ -48,7 +48,7 @@ enum catalog_check {
 #define CATALOG_CHECK_ENUM(id, name, transports, tls) CATALOG_CHECK_##id,
 	CATALOG_CHECKS(CATALOG_CHECK_ENUM)
 #undef CATALOG_CHECK_ENUM
-	CATALOG_CHECK_COUNT
+	    CATALOG_CHECK_COUNT
 };
 
 enum catalog_starttls {

@@ -67,7 +67,7 @@ struct config {
 	/* [status] */
 	char *socket_path;
 	mode_t socket_mode;
-	char *listen;    /* "ADDRESS:PORT" for the TCP listener, or NULL (off) */
+	char *listen; /* "ADDRESS:PORT" for the TCP listener, or NULL (off) */
 	char *state_dir;
 };
 

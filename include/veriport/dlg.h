@@ -27,9 +27,9 @@
 struct dlg_params {
 	const char *snmp_community; /* default "public" */
 	const char *dns_qname;      /* name a dns check asks for; default "." */
-	uint16_t id;                /* random transaction id (DNS, SNMP, CLDAP) */
-	const char *host;           /* target name: HTTP Host */
-	uint16_t port;              /* target port: HTTP Host when not 80/443 */
+	uint16_t id;      /* random transaction id (DNS, SNMP, CLDAP) */
+	const char *host; /* target name: HTTP Host */
+	uint16_t port;    /* target port: HTTP Host when not 80/443 */
 	/* Our own name for EHLO (RFC 5321 §4.1.1.1: the client's name,
 	 * never the server's); NULL: veriport.invalid. */
 	const char *helo;
@@ -121,9 +121,9 @@ struct dlg_udp {
 };
 
 enum dlg_udp_match {
-	DLG_UDP_MATCH,    /* the answer to our request */
-	DLG_UDP_FOREIGN,  /* not an answer to this request: ignore it */
-	DLG_UDP_BAD,      /* an answer, but not the expected protocol */
+	DLG_UDP_MATCH,   /* the answer to our request */
+	DLG_UDP_FOREIGN, /* not an answer to this request: ignore it */
+	DLG_UDP_BAD,     /* an answer, but not the expected protocol */
 };
 
 /* True when CHECK runs over UDP. */

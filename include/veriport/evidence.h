@@ -29,7 +29,7 @@ enum verdict {
 #define VERDICT_ENUM(id, word) VERDICT_##id,
 	VERDICTS(VERDICT_ENUM)
 #undef VERDICT_ENUM
-	VERDICT_COUNT
+	    VERDICT_COUNT
 };
 
 #define REASONS(X)                                                             \
@@ -83,7 +83,7 @@ enum reason {
 #define REASON_ENUM(id, word) REASON_##id,
 	REASONS(REASON_ENUM)
 #undef REASON_ENUM
-	REASON_COUNT
+	    REASON_COUNT
 };
 
 const char *verdict_word(enum verdict v);
@@ -139,8 +139,8 @@ struct evidence {
 	/* Datagram checks. */
 	bool udp_sent;
 	bool reply_expected;
-	bool udp_reply;      /* a datagram answered our request */
-	bool udp_reply_bad;  /* something answered, not the protocol */
+	bool udp_reply;     /* a datagram answered our request */
+	bool udp_reply_bad; /* something answered, not the protocol */
 
 	/* Stream dialogue, when the check kind has one. */
 	bool dialogue;
@@ -170,6 +170,6 @@ void evidence_init(struct evidence *ev, enum catalog_transport transport,
 		   enum catalog_check check);
 /* Append one line; past EVIDENCE_LINES_MAX the last line says so. */
 void evidence_add(struct evidence *ev, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -43,7 +43,7 @@ struct plan_item {
 	const struct catalog_channel *channel;
 	enum plan_kind kind;
 	enum reason skip_reason; /* PLAN_SKIP only */
-	const char *host;        /* PLAN_PROBE only; points into the map or catalog */
+	const char *host; /* PLAN_PROBE only; points into the map or catalog */
 };
 
 struct plan {

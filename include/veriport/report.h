@@ -17,8 +17,7 @@ int report_catalog_list_json(FILE *out, struct catalog *const *cats,
 			     size_t ncats);
 /* One catalog: roles, then one line per channel with the purpose wrapped
  * to WIDTH columns. */
-void report_catalog_show_table(FILE *out, const struct catalog *cat,
-			       int width);
+void report_catalog_show_table(FILE *out, const struct catalog *cat, int width);
 /* The JSON of DESIGN.md's `catalog show --json` contract. */
 int report_catalog_show_json(FILE *out, const struct catalog *cat);
 

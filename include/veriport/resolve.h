@@ -17,8 +17,8 @@ struct resolve_answer {
 	enum evidence_dns status;
 	struct sockaddr_storage addrs[RESOLVE_ADDRS_MAX];
 	size_t naddrs;
-	size_t dropped;      /* addresses past RESOLVE_ADDRS_MAX */
-	char detail[160];    /* c-ares' words on failure, or the answer */
+	size_t dropped;   /* addresses past RESOLVE_ADDRS_MAX */
+	char detail[160]; /* c-ares' words on failure, or the answer */
 };
 
 typedef void (*resolve_cb)(void *arg, const struct resolve_answer *answer);

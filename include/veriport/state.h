@@ -23,8 +23,7 @@ struct state *state_new(void);
 /* Load PATH. A missing file is an empty state (returns 0). A corrupt
  * one: returns -EINVAL with ERR saying why; the caller sets it aside
  * (state_set_aside) and starts empty. */
-int state_load(const char *path, struct state **out, char *err,
-	       size_t errlen);
+int state_load(const char *path, struct state **out, char *err, size_t errlen);
 /* Rename a corrupt PATH to PATH.corrupt-TIMESTAMP; ERR says where. */
 int state_set_aside(const char *path, time_t now, char *err, size_t errlen);
 /* Write atomically: PATH.tmp, fsync, rename, fsync of the folder. */
@@ -37,8 +36,8 @@ void state_free(struct state *st);
  * evidence: "certificate changed since 2026-11-20T10:00:00Z: was SPKI
  * ab12... issuer CN=..., now SPKI ...". Results with nothing to remember
  * (no TLS, no STARTTLS, no greeting) are never "changed". */
-bool state_changed(const struct state *st, const struct result *r,
-		   char *what, size_t whatlen);
+bool state_changed(const struct state *st, const struct result *r, char *what,
+		   size_t whatlen);
 /* Remember each result's facts where nothing is remembered yet (first
  * use). Returns the number of entries added or given a fact they lacked
  * (non-zero: save). */

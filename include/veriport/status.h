@@ -52,8 +52,7 @@ int status_start(uv_loop_t *loop, const struct status_options *o,
 int status_tcp_port(const struct status_server *s);
 /* Close the listeners and every client, unlink the socket file; CLOSED
  * runs (on the loop) when every handle has closed and S is freed. */
-void status_stop(struct status_server *s, void (*closed)(void *arg),
-		 void *arg);
+void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg);
 
 /* The answer to one command line, exactly as the socket sends it
  * (malloc'd, *LEN bytes). Commands: status, metrics, nagios, table,
@@ -64,6 +63,6 @@ char *status_answer(const struct status_source *src, const char *line,
 /* A malloc'd printf, its length in *LEN: the answers' text, for both
  * halves of the module. */
 char *status_text(size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -13,8 +13,8 @@
 
 struct sweep_options {
 	struct probe_options probe; /* tls_ctx is the sweep's own */
-	const char *ca_file;  /* declared trust for TLS; NULL: system store */
-	const char *canary;   /* an address that hosts no service, or NULL */
+	const char *ca_file; /* declared trust for TLS; NULL: system store */
+	const char *canary;  /* an address that hosts no service, or NULL */
 	const struct intercept_list *interceptors; /* may be NULL */
 	unsigned deadline_ms; /* the whole sweep; 0 = twice the probe timeout */
 	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */

@@ -25,8 +25,8 @@ struct tlsio_facts {
 	char cipher[64];
 	char subject[TLSIO_NAME_MAX];
 	char issuer[TLSIO_NAME_MAX];
-	char sans[512];       /* "DNS:a.example, IP:192.0.2.1" */
-	char not_before[32];  /* "2026-01-01T00:00:00Z" */
+	char sans[512];      /* "DNS:a.example, IP:192.0.2.1" */
+	char not_before[32]; /* "2026-01-01T00:00:00Z" */
 	char not_after[32];
 	char sha256[65];      /* of the leaf certificate (DER) */
 	char spki_sha256[65]; /* of the leaf's SubjectPublicKeyInfo */

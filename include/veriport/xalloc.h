@@ -14,7 +14,7 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 _Noreturn void fatalx_at(const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 #define fatalx(...) fatalx_at(__func__, __VA_ARGS__)
 
 #endif

@@ -38,8 +38,7 @@ static void stream(enum catalog_check check, const uint8_t *data, size_t size,
 		__builtin_trap(); /* evidence text is always terminated */
 }
 
-static void datagram(enum catalog_check check, const uint8_t *data,
-		     size_t size)
+static void datagram(enum catalog_check check, const uint8_t *data, size_t size)
 {
 	static struct dlg_udp u;
 	struct dlg_params params = {.id = 0x1234};
@@ -54,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
 		return 0;
-	enum catalog_check check = (enum catalog_check)(data[0] % CATALOG_CHECK_COUNT);
+	enum catalog_check check =
+	    (enum catalog_check)(data[0] % CATALOG_CHECK_COUNT);
 	size_t split = data[1];
 	data += 2;
 	size -= 2;

@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		for (char *save, *d = strtok_r(dirs, ":", &save); d;
 		     d = strtok_r(NULL, ":", &save)) {
 			char path[4096];
-			snprintf(path, sizeof path, "%s/%s", top ? top : ".", d);
+			snprintf(path, sizeof path, "%s/%s", top ? top : ".",
+				 d);
 			if (replay_dir(path, &count) < 0)
 				rc = 1;
 		}

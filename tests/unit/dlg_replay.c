@@ -16,8 +16,8 @@ void assert_ascii(const char *detail)
 		if (detail[i] < 0x20 || detail[i] >= 0x7f)
 			bad = i;
 	ck_assert_msg(n < DLG_DETAIL_MAX && bad == n,
-	              "detail not printable ASCII at %zu: \"%.*s\"", bad,
-	              (int)n, detail);
+		      "detail not printable ASCII at %zu: \"%.*s\"", bad,
+		      (int)n, detail);
 }
 
 void assert_detail(const char *detail, const char *expect)
@@ -26,14 +26,14 @@ void assert_detail(const char *detail, const char *expect)
 	size_t n = strlen(expect);
 	if (n > 0 && expect[n - 1] == '*')
 		ck_assert_msg(strncmp(detail, expect, n - 1) == 0,
-		              "detail \"%s\" does not start with \"%.*s\"",
-		              detail, (int)(n - 1), expect);
+			      "detail \"%s\" does not start with \"%.*s\"",
+			      detail, (int)(n - 1), expect);
 	else
 		ck_assert_str_eq(detail, expect);
 }
 
 enum dlg_step feed_piece(struct dlg *d, const uint8_t *bytes, size_t from,
-                         size_t to)
+			 size_t to)
 {
 	size_t n = to - from;
 	uint8_t *piece = malloc(n ? n : 1);
@@ -60,8 +60,8 @@ static void collect(struct dlg *d, struct replay_sent *sent)
 }
 
 enum dlg_step replay_transcript(struct dlg *d, const struct transcript *t,
-                                const size_t *cuts, size_t ncuts,
-                                struct replay_sent *sent)
+				const size_t *cuts, size_t ncuts,
+				struct replay_sent *sent)
 {
 	if (sent)
 		memset(sent, 0, sizeof *sent);
@@ -80,17 +80,17 @@ enum dlg_step replay_transcript(struct dlg *d, const struct transcript *t,
 			if (from >= end)
 				break;
 			step = from < t->clear_len
-			           ? feed_piece(d, t->clear, from, end)
-			           : feed_piece(d, t->tls, from - t->clear_len,
-			                        end - t->clear_len);
+				   ? feed_piece(d, t->clear, from, end)
+				   : feed_piece(d, t->tls, from - t->clear_len,
+						end - t->clear_len);
 			from = end;
 			collect(d, sent);
 			if (step == DLG_STARTTLS) {
 				ck_assert_msg(!upgraded, "a second STARTTLS");
 				ck_assert_msg(from == t->clear_len,
-				              "STARTTLS with %zu clear bytes "
-				              "still to come",
-				              t->clear_len - from);
+					      "STARTTLS with %zu clear bytes "
+					      "still to come",
+					      t->clear_len - from);
 				upgraded = true;
 				if (sent)
 					sent->upgraded = true;
@@ -100,7 +100,7 @@ enum dlg_step replay_transcript(struct dlg *d, const struct transcript *t,
 		}
 	}
 	ck_assert_msg(t->tls_len == 0 || upgraded || step != DLG_MORE,
-	              "TLS bytes in the transcript but no STARTTLS");
+		      "TLS bytes in the transcript but no STARTTLS");
 	if (t->eof && step == DLG_MORE)
 		step = dlg_eof(d);
 	return step;

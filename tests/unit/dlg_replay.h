@@ -40,13 +40,13 @@ void assert_ascii(const char *detail);
 void assert_detail(const char *detail, const char *expect);
 /* Feed BYTES[from, to) as one read from a buffer of exactly that size. */
 enum dlg_step feed_piece(struct dlg *d, const uint8_t *bytes, size_t from,
-                         size_t to);
+			 size_t to);
 /* Start D on T and feed T cut after every position CUTS[i] (positions in
  * the clear bytes followed by the TLS ones; the switch to TLS is always a
  * cut). SENT (may be NULL) gets what the client sent. Returns the last
  * step: DLG_MORE when the dialogue still waits. */
 enum dlg_step replay_transcript(struct dlg *d, const struct transcript *t,
-                                const size_t *cuts, size_t ncuts,
-                                struct replay_sent *sent);
+				const size_t *cuts, size_t ncuts,
+				struct replay_sent *sent);
 
 #endif

@@ -30,25 +30,25 @@ static struct catalog *parse_ok(const char *text)
 
 START_TEST(catalog_parses_rows_ports_and_roles)
 {
-	struct catalog *cat = parse_ok(
-		HEADER "\n# comment\n"
-		       "row smtp-out\n"
-		       "    vendor   TCP 25 | Appliance | Internet\n"
-		       "    from     appliance\n"
-		       "    to       internet\n"
-		       "    port     tcp/25 smtp-starttls\n"
-		       "    starttls required\n"
-		       "    purpose  Sends mail\n"
-		       "    purpose  to the Internet.\n"
-		       "row dns\n"
-		       "    vendor   TCP/UDP 53 | Appliance | Internet\n"
-		       "    from     appliance\n"
-		       "    to       internet\n"
-		       "    port     udp/53 dns dns-udp\n"
-		       "    port     tcp/53 dns\n"
-		       "    optional depending on configuration\n"
-		       "    host     ns.example.com\n"
-		       "    purpose  Name resolution.\n");
+	struct catalog *cat =
+	    parse_ok(HEADER "\n# comment\n"
+			    "row smtp-out\n"
+			    "    vendor   TCP 25 | Appliance | Internet\n"
+			    "    from     appliance\n"
+			    "    to       internet\n"
+			    "    port     tcp/25 smtp-starttls\n"
+			    "    starttls required\n"
+			    "    purpose  Sends mail\n"
+			    "    purpose  to the Internet.\n"
+			    "row dns\n"
+			    "    vendor   TCP/UDP 53 | Appliance | Internet\n"
+			    "    from     appliance\n"
+			    "    to       internet\n"
+			    "    port     udp/53 dns dns-udp\n"
+			    "    port     tcp/53 dns\n"
+			    "    optional depending on configuration\n"
+			    "    host     ns.example.com\n"
+			    "    purpose  Name resolution.\n");
 	ck_assert_str_eq(cat->profile, "demo");
 	ck_assert_str_eq(cat->title, "Demo product");
 	ck_assert_uint_eq(cat->nroles, 3);
@@ -120,73 +120,72 @@ static const struct refusal {
 	unsigned line;
 	const char *expect;
 } refusals[] = {
-	{"unknown role",
-	 "row r\n    vendor v\n    from appliance\n    to nowhere\n"
-	 "    port tcp/22 ssh\n    purpose p\n",
-	 11, "unknown role 'nowhere'"},
-	{"duplicate channel id",
-	 "row r\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/22 ssh\n    purpose p\n"
-	 "row s\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/23 tcp r\n    purpose p\n",
-	 18, "duplicate channel id 'r' (first at line 12)"},
-	{"duplicate row id",
-	 "row r\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/22 ssh\n    purpose p\nrow r\n",
-	 14, "duplicate row id 'r' (first at line 8)"},
-	{"duplicate role id", "role internet Again\n", 8,
-	 "duplicate role id 'internet' (first at line 5)"},
-	{"port out of range", "row r\n    port tcp/65536 ssh\n", 9,
-	 "bad port 'tcp/65536'"},
-	{"port zero", "row r\n    port udp/0 dns\n", 9, "bad port 'udp/0'"},
-	{"bad transport", "row r\n    port sctp/22 ssh\n", 9,
-	 "bad port 'sctp/22'"},
-	{"port not a number", "row r\n    port tcp/2x ssh\n", 9,
-	 "bad port 'tcp/2x'"},
-	{"unknown check kind", "row r\n    port tcp/22 telnet\n", 9,
-	 "unknown check kind 'telnet': expected one of tcp,"},
-	{"check over wrong transport", "row r\n    port tcp/123 ntp\n", 9,
-	 "check 'ntp' does not run over tcp"},
-	{"starttls missing",
-	 "row r\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/25 smtp-starttls\n    purpose p\n",
-	 8, "expected 'starttls required' or 'starttls opportunistic'"},
-	{"starttls without a starttls check",
-	 "row r\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/465 smtps\n    starttls required\n    purpose p\n",
-	 13, "no port of row 'r' uses a STARTTLS check"},
-	{"bad starttls word", "row r\n    starttls maybe\n", 9,
-	 "expected 'starttls required'"},
-	{"two unnamed ports",
-	 "row r\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/53 dns\n    port udp/53 dns\n    purpose p\n",
-	 13, "expected a channel id"},
-	{"missing from",
-	 "row r\n    vendor v\n    to internet\n    port tcp/22 ssh\n"
-	 "    purpose p\n",
-	 8, "row 'r' has no 'from'"},
-	{"missing purpose at end of file",
-	 "row r\n    vendor v\n    from appliance\n    to internet\n"
-	 "    port tcp/22 ssh\n",
-	 8, "row 'r' has no 'purpose'"},
-	{"two source roles", "row r\n    from appliance internet\n", 9,
-	 "expected one role id after 'from'"},
-	{"from twice", "row r\n    from appliance\n    from internet\n", 10,
-	 "'from' given twice (first at line 9)"},
-	{"bad id", "row Bad_Id\n", 8, "bad row id 'Bad_Id'"},
-	{"unknown directive", "channel x\n", 8, "unknown directive 'channel'"},
-	{"unknown row attribute", "row r\n    colour blue\n", 9,
-	 "unknown row attribute 'colour'"},
-	{"profile twice", "profile x\n", 8,
-	 "'profile' given twice (first at line 1)"},
-	{"bad host", "row r\n    host exa mple!\n", 9, "bad host name"},
-	{"role attribute", "role x X\n    colour blue\n", 9,
-	 "unknown role attribute 'colour'"},
-	{"public twice", "role x X\n    public\n    public\n", 10,
-	 "'public' given twice for role 'x'"},
-	{"public with a value", "role x X\n    public yes\n", 9,
-	 "expected 'public' alone"},
-	{"no rows", "", 7, "the catalog has no rows"},
+    {"unknown role",
+     "row r\n    vendor v\n    from appliance\n    to nowhere\n"
+     "    port tcp/22 ssh\n    purpose p\n",
+     11, "unknown role 'nowhere'"},
+    {"duplicate channel id",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/22 ssh\n    purpose p\n"
+     "row s\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/23 tcp r\n    purpose p\n",
+     18, "duplicate channel id 'r' (first at line 12)"},
+    {"duplicate row id",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/22 ssh\n    purpose p\nrow r\n",
+     14, "duplicate row id 'r' (first at line 8)"},
+    {"duplicate role id", "role internet Again\n", 8,
+     "duplicate role id 'internet' (first at line 5)"},
+    {"port out of range", "row r\n    port tcp/65536 ssh\n", 9,
+     "bad port 'tcp/65536'"},
+    {"port zero", "row r\n    port udp/0 dns\n", 9, "bad port 'udp/0'"},
+    {"bad transport", "row r\n    port sctp/22 ssh\n", 9, "bad port 'sctp/22'"},
+    {"port not a number", "row r\n    port tcp/2x ssh\n", 9,
+     "bad port 'tcp/2x'"},
+    {"unknown check kind", "row r\n    port tcp/22 telnet\n", 9,
+     "unknown check kind 'telnet': expected one of tcp,"},
+    {"check over wrong transport", "row r\n    port tcp/123 ntp\n", 9,
+     "check 'ntp' does not run over tcp"},
+    {"starttls missing",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/25 smtp-starttls\n    purpose p\n",
+     8, "expected 'starttls required' or 'starttls opportunistic'"},
+    {"starttls without a starttls check",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/465 smtps\n    starttls required\n    purpose p\n",
+     13, "no port of row 'r' uses a STARTTLS check"},
+    {"bad starttls word", "row r\n    starttls maybe\n", 9,
+     "expected 'starttls required'"},
+    {"two unnamed ports",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/53 dns\n    port udp/53 dns\n    purpose p\n",
+     13, "expected a channel id"},
+    {"missing from",
+     "row r\n    vendor v\n    to internet\n    port tcp/22 ssh\n"
+     "    purpose p\n",
+     8, "row 'r' has no 'from'"},
+    {"missing purpose at end of file",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    port tcp/22 ssh\n",
+     8, "row 'r' has no 'purpose'"},
+    {"two source roles", "row r\n    from appliance internet\n", 9,
+     "expected one role id after 'from'"},
+    {"from twice", "row r\n    from appliance\n    from internet\n", 10,
+     "'from' given twice (first at line 9)"},
+    {"bad id", "row Bad_Id\n", 8, "bad row id 'Bad_Id'"},
+    {"unknown directive", "channel x\n", 8, "unknown directive 'channel'"},
+    {"unknown row attribute", "row r\n    colour blue\n", 9,
+     "unknown row attribute 'colour'"},
+    {"profile twice", "profile x\n", 8,
+     "'profile' given twice (first at line 1)"},
+    {"bad host", "row r\n    host exa mple!\n", 9, "bad host name"},
+    {"role attribute", "role x X\n    colour blue\n", 9,
+     "unknown role attribute 'colour'"},
+    {"public twice", "role x X\n    public\n    public\n", 10,
+     "'public' given twice for role 'x'"},
+    {"public with a value", "role x X\n    public yes\n", 9,
+     "expected 'public' alone"},
+    {"no rows", "", 7, "the catalog has no rows"},
 };
 
 START_TEST(catalog_refusals_name_the_line)
@@ -262,8 +261,8 @@ START_TEST(catalog_load_file_reports_missing_file)
 {
 	struct catalog *cat;
 	struct catalog_error err;
-	ck_assert_int_eq(catalog_load_file("/nonexistent/x.catalog", &cat, &err),
-			 -ENOENT);
+	ck_assert_int_eq(
+	    catalog_load_file("/nonexistent/x.catalog", &cat, &err), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/x.catalog"));
 	ck_assert_int_eq(catalog_load_profile("/nonexistent", "x", &cat, &err),
 			 -ENOENT);
@@ -281,19 +280,18 @@ static const struct shipped {
 	size_t rows;
 	size_t channels;
 } shipped[] = {
-	{"mailstore-server",
-	 "server any adm letsencrypt ca mssql postgresql mailstore-portal", 20,
-	 20},
-	{"mailstore-spe", "cas ih mgmt adm any ca mailstore-portal", 25, 25},
-	{"mailstore-gateway", "gtw any adm", 11, 11},
-	{"seppmail",
-	 "appliance mail-server internet smarthost dns-internal dns-external "
-	 "admin-pc internal-net syslog-server ldap-internal ntp-internal "
-	 "frontend backend gina-frontend seppmail-support firewall",
-	 32, 62},
-	{"sx-mailcrypt",
-	 "appliance internet mail-server dns-internal dns-external admin-pc",
-	 16, 20},
+    {"mailstore-server",
+     "server any adm letsencrypt ca mssql postgresql mailstore-portal", 20, 20},
+    {"mailstore-spe", "cas ih mgmt adm any ca mailstore-portal", 25, 25},
+    {"mailstore-gateway", "gtw any adm", 11, 11},
+    {"seppmail",
+     "appliance mail-server internet smarthost dns-internal dns-external "
+     "admin-pc internal-net syslog-server ldap-internal ntp-internal "
+     "frontend backend gina-frontend seppmail-support firewall",
+     32, 62},
+    {"sx-mailcrypt",
+     "appliance internet mail-server dns-internal dns-external admin-pc", 16,
+     20},
 };
 
 static const char *catalog_folder(void)
@@ -350,9 +348,9 @@ START_TEST(catalog_vendor_hosts_are_role_defaults)
 	struct catalog *cat;
 	struct catalog_error err;
 	ck_assert_int_eq(
-		catalog_load_profile(catalog_folder(), "seppmail", &cat, &err),
-		0);
-	const struct catalog_role *r = catalog_role_find(cat, "seppmail-support");
+	    catalog_load_profile(catalog_folder(), "seppmail", &cat, &err), 0);
+	const struct catalog_role *r =
+	    catalog_role_find(cat, "seppmail-support");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->ndefaults, 2);
 	ck_assert_str_eq(r->defaults[0], "update.seppmail.ch");

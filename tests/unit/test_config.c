@@ -16,16 +16,16 @@
 #define BASE "[veriport]\nprofile = demo\nrole = appliance\n"
 
 static const char catalog_text[] =
-	"profile demo\ntitle T\nsource S\n"
-	"role appliance A\nrole internet I\nrole portal P\n"
-	"row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
-	"    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
-	"    purpose p\n"
-	"row ntp\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/123 ntp\n    optional when the site uses it\n"
-	"    purpose p\n"
-	"row web\n    vendor v\n    from internet\n    to appliance\n"
-	"    port tcp/443 https\n    purpose p\n";
+    "profile demo\ntitle T\nsource S\n"
+    "role appliance A\nrole internet I\nrole portal P\n"
+    "row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
+    "    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
+    "    purpose p\n"
+    "row ntp\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/123 ntp\n    optional when the site uses it\n"
+    "    purpose p\n"
+    "row web\n    vendor v\n    from internet\n    to appliance\n"
+    "    port tcp/443 https\n    purpose p\n";
 
 static struct catalog *demo_catalog(void)
 {
@@ -41,8 +41,8 @@ static struct config *parse_ok(const char *text)
 {
 	struct config *c = NULL;
 	char err[512];
-	int rc = config_parse("test.conf", text, strlen(text), &c, err,
-			      sizeof err);
+	int rc =
+	    config_parse("test.conf", text, strlen(text), &c, err, sizeof err);
 	ck_assert_msg(rc == 0, "refused: %s", err);
 	ck_assert_ptr_nonnull(c);
 	return c;
@@ -76,31 +76,31 @@ static void refuse(const char *what, const char *text, size_t len,
 
 START_TEST(config_parses_every_key)
 {
-	struct config *c = parse_ok(
-		"[veriport]\n"
-		"profile = demo\n"
-		"role = appliance\n"
-		"catalog-dir = /srv/catalogs\n"
-		"interceptors = /etc/veriport/interceptors.list\n"
-		"optional = ntp, syslog-tls,dns-udp\n"
-		"interval = 600\n"
-		"jitter = 0\n"
-		"timeout = 0.5\n"
-		"ca-file = /etc/veriport/ca.pem\n"
-		"canary = 192.0.2.254\n"
-		"snmp-community = s3cret-community\n"
-		"\n"
-		"[map]\n"
-		"internet = mx1.example.net, mx2.example.net,192.0.2.1\n"
-		"smtp-out = 2001:db8::25\n"
-		"[ports]\n"
-		"smtp-out = 2525\n"
-		"web = 8443\n"
-		"[status]\n"
-		"socket = /run/vp/status.sock\n"
-		"mode = 0640\n"
-		"listen = [::1]:9100\n"
-		"state-dir = /var/lib/vp\n");
+	struct config *c =
+	    parse_ok("[veriport]\n"
+		     "profile = demo\n"
+		     "role = appliance\n"
+		     "catalog-dir = /srv/catalogs\n"
+		     "interceptors = /etc/veriport/interceptors.list\n"
+		     "optional = ntp, syslog-tls,dns-udp\n"
+		     "interval = 600\n"
+		     "jitter = 0\n"
+		     "timeout = 0.5\n"
+		     "ca-file = /etc/veriport/ca.pem\n"
+		     "canary = 192.0.2.254\n"
+		     "snmp-community = s3cret-community\n"
+		     "\n"
+		     "[map]\n"
+		     "internet = mx1.example.net, mx2.example.net,192.0.2.1\n"
+		     "smtp-out = 2001:db8::25\n"
+		     "[ports]\n"
+		     "smtp-out = 2525\n"
+		     "web = 8443\n"
+		     "[status]\n"
+		     "socket = /run/vp/status.sock\n"
+		     "mode = 0640\n"
+		     "listen = [::1]:9100\n"
+		     "state-dir = /var/lib/vp\n");
 	ck_assert_str_eq(c->path, "test.conf");
 	ck_assert_str_eq(c->profile.value, "demo");
 	ck_assert_uint_eq(c->profile.line, 2);
@@ -182,18 +182,19 @@ START_TEST(config_accepts_indentation_comments_crlf_and_bom)
 {
 	/* Indented keys are keys (inih alone would read the second one as a
 	 * continuation of the first); " ;" starts a comment after a value. */
-	struct config *c = parse_ok("\xef\xbb\xbf# site\r\n"
-				    "; also a comment\r\n"
-				    "  [veriport]  ; main\r\n"
-				    "\tprofile = demo\r\n"
-				    "    role=appliance ; this host\r\n"
-				    "    timeout = 10\r\n"
-				    "\r\n"
-				    "[map]\r\n"
-				    "    internet = a.example.net ,b.example.net\r\n"
-				    "[veriport]\r\n"
-				    "jitter = 5\r\n"
-				    "snmp-community = has;semicolon\r\n");
+	struct config *c =
+	    parse_ok("\xef\xbb\xbf# site\r\n"
+		     "; also a comment\r\n"
+		     "  [veriport]  ; main\r\n"
+		     "\tprofile = demo\r\n"
+		     "    role=appliance ; this host\r\n"
+		     "    timeout = 10\r\n"
+		     "\r\n"
+		     "[map]\r\n"
+		     "    internet = a.example.net ,b.example.net\r\n"
+		     "[veriport]\r\n"
+		     "jitter = 5\r\n"
+		     "snmp-community = has;semicolon\r\n");
 	ck_assert_str_eq(c->profile.value, "demo");
 	ck_assert_uint_eq(c->profile.line, 4);
 	ck_assert_str_eq(c->role.value, "appliance");
@@ -211,7 +212,7 @@ START_TEST(config_accepts_indentation_comments_crlf_and_bom)
 END_TEST
 
 #define LONG_PATH                                                              \
-	"/run/a-folder-with-a-rather-long-name/and-another-one-below-it/"     \
+	"/run/a-folder-with-a-rather-long-name/and-another-one-below-it/"      \
 	"and-a-third-one-to-be-sure/and-a-fourth/status.sock"
 
 /* Each refusal: the whole text, the line the error must name (0: none),
@@ -222,126 +223,121 @@ static const struct refusal {
 	unsigned line;
 	const char *expect;
 } refusals[] = {
-	{"unknown section", BASE "[colours]\n", 4,
-	 "unknown section '[colours]': expected [veriport], [map], [ports] "
-	 "or [status]"},
-	{"unclosed section", BASE "[map\n", 4, "expected ']'"},
-	{"text after a section", BASE "[map] hosts\n", 4,
-	 "unexpected text after '[map]'"},
-	{"key outside a section", "profile = demo\n" BASE, 1,
-	 "'profile' outside a section"},
-	{"unknown key", BASE "colour = blue\n", 4,
-	 "unknown key 'colour' in [veriport]: expected profile, role, "
-	 "catalog-dir"},
-	{"unknown status key", BASE "[status]\nsock = /x\n", 5,
-	 "unknown key 'sock' in [status]: expected socket, mode, listen, "
-	 "state-dir"},
-	{"key of another section", BASE "socket = /run/x.sock\n", 4,
-	 "unknown key 'socket' in [veriport]"},
-	{"duplicate key", BASE "role = internet\n", 4,
-	 "'role' given twice (first at line 3)"},
-	{"duplicate key in a repeated section",
-	 BASE "[status]\nmode = 0600\n[status]\nmode = 0640\n", 7,
-	 "'mode' given twice (first at line 5)"},
-	{"duplicate map key",
-	 BASE "[map]\ninternet = a.example\ninternet = b.example\n", 6,
-	 "'internet' given twice in [map] (first at line 5)"},
-	{"duplicate port", BASE "[ports]\nweb = 8443\nweb = 9443\n", 6,
-	 "'web' given twice in [ports] (first at line 5)"},
-	{"no equals sign", BASE "just words\n", 4, "expected 'KEY = VALUE'"},
-	{"no key", BASE "= value\n", 4, "expected a key before '='"},
-	{"empty value", BASE "canary =\n", 4,
-	 "expected a value after 'canary ='"},
-	{"hash comment after a value", BASE "interval = 300 # five minutes\n",
-	 4, "'#' in the value of 'interval'"},
-	{"control character", BASE "snmp-community = a\tb\n", 4,
-	 "control character in the value of 'snmp-community'"},
-	{"bad profile id", "[veriport]\nprofile = Demo\n", 2,
-	 "bad profile 'Demo'"},
-	{"missing role", "[veriport]\nprofile = demo\n", 0,
-	 "no 'role' in [veriport]"},
-	{"missing profile", "[veriport]\nrole = appliance\n", 0,
-	 "no 'profile' in [veriport]"},
-	{"empty file", "", 0, "no 'profile'"},
-	{"interval too short", BASE "interval = 9\n", 4,
-	 "bad interval '9': expected whole seconds from 10 to 86400"},
-	{"interval too long", BASE "interval = 86401\n", 4, "bad interval"},
-	{"interval with a unit", BASE "interval = 5m\n", 4, "bad interval '5m'"},
-	{"interval negative", BASE "interval = -5\n", 4, "bad interval '-5'"},
-	{"interval overflow", BASE "interval = 99999999999999999999\n", 4,
-	 "bad interval"},
-	{"jitter too large", BASE "jitter = 51\n", 4,
-	 "bad jitter '51': expected a whole percentage from 0 to 50"},
-	{"timeout too short", BASE "timeout = 0.04\n", 4,
-	 "bad timeout '0.04': expected seconds from 0.05 to 300"},
-	{"timeout too long", BASE "timeout = 300.5\n", 4, "bad timeout"},
-	{"timeout exponent", BASE "timeout = 1e2\n", 4, "bad timeout '1e2'"},
-	{"timeout infinite", BASE "timeout = inf\n", 4, "bad timeout 'inf'"},
-	{"timeout bare fraction", BASE "timeout = .5\n", 4, "bad timeout"},
-	{"relative catalog-dir", BASE "catalog-dir = catalogs\n", 4,
-	 "'catalog-dir = catalogs': expected an absolute path"},
-	{"relative ca-file", BASE "ca-file = ca.pem\n", 4,
-	 "expected an absolute path"},
-	{"two canaries", BASE "canary = 192.0.2.1 192.0.2.2\n", 4,
-	 "expected one host name or address"},
-	{"relative socket", BASE "[status]\nsocket = status.sock\n", 5,
-	 "expected an absolute path"},
-	{"socket path too long", BASE "[status]\nsocket = " LONG_PATH "\n", 5,
-	 "'socket' is longer than a Unix socket path may be (107 bytes)"},
-	{"relative state-dir", BASE "[status]\nstate-dir = state\n", 5,
-	 "expected an absolute path"},
-	{"mode not octal", BASE "[status]\nmode = 0999\n", 5,
-	 "bad mode '0999': expected octal permissions"},
-	{"mode too wide", BASE "[status]\nmode = 01000\n", 5, "bad mode"},
-	{"mode as letters", BASE "[status]\nmode = rw-rw----\n", 5,
-	 "bad mode"},
-	{"listen on a name", BASE "[status]\nlisten = localhost:9100\n", 5,
-	 "bad listen 'localhost:9100': expected ADDRESS:PORT"},
-	{"listen without a port", BASE "[status]\nlisten = 127.0.0.1\n", 5,
-	 "bad listen"},
-	{"listen on port 0", BASE "[status]\nlisten = 127.0.0.1:0\n", 5,
-	 "bad listen"},
-	{"listen v6 without brackets", BASE "[status]\nlisten = ::1:9100\n", 5,
-	 "bad listen"},
-	{"listen v6 port too large",
-	 BASE "[status]\nlisten = [::1]:70000\n", 5, "bad listen"},
-	{"listen v6 no colon", BASE "[status]\nlisten = [::1]9100\n", 5,
-	 "bad listen"},
-	{"port zero", BASE "[ports]\nweb = 0\n", 5,
-	 "bad port '0' for 'web': expected a number from 1 to 65535"},
-	{"port too large", BASE "[ports]\nweb = 65536\n", 5, "bad port '65536'"},
-	{"port not a number", BASE "[ports]\nweb = https\n", 5,
-	 "bad port 'https'"},
-	{"bad channel id in ports", BASE "[ports]\nWeb = 443\n", 5,
-	 "bad channel id 'Web' in [ports]"},
-	{"bad key in map", BASE "[map]\nThe_Internet = a.example\n", 5,
-	 "bad role or channel id 'The_Internet' in [map]"},
-	{"empty host in map", BASE "[map]\ninternet = a.example,,b.example\n",
-	 5, "'internet': empty item"},
-	{"trailing comma in map", BASE "[map]\ninternet = a.example,\n", 5,
-	 "'internet': empty item"},
-	{"missing comma in map", BASE "[map]\ninternet = a.example b.example\n",
-	 5, "'internet': bad host 'a.example b.example'"},
-	{"too many hosts in map",
-	 BASE "[map]\ninternet = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", 5,
-	 "'internet': more than 16 hosts"},
-	{"empty item in optional", BASE "optional = ntp,, web\n", 4,
-	 "'optional': empty item"},
-	{"all among channels", BASE "optional = all, ntp\n", 4,
-	 "'optional = all' stands alone"},
-	{"optional twice", BASE "optional = ntp, ntp\n", 4,
-	 "channel 'ntp' listed twice"},
-	{"bad optional id", BASE "optional = NTP\n", 4,
-	 "bad channel id 'NTP'"},
-	{"first error wins", BASE "colour = blue\nshade = dark\n", 4,
-	 "unknown key 'colour'"},
-	{"inih's error first", BASE "just words\ncolour = blue\n", 4,
-	 "expected 'KEY = VALUE'"},
-	{"ours before inih's", BASE "colour = blue\njust words\n", 4,
-	 "unknown key 'colour'"},
-	{"line count with comments and crlf",
-	 "[veriport]\r\n# c\r\n\r\n; c\r\n  profile = demo\r\ncolour = x\r\n", 6,
-	 "unknown key 'colour'"},
+    {"unknown section", BASE "[colours]\n", 4,
+     "unknown section '[colours]': expected [veriport], [map], [ports] "
+     "or [status]"},
+    {"unclosed section", BASE "[map\n", 4, "expected ']'"},
+    {"text after a section", BASE "[map] hosts\n", 4,
+     "unexpected text after '[map]'"},
+    {"key outside a section", "profile = demo\n" BASE, 1,
+     "'profile' outside a section"},
+    {"unknown key", BASE "colour = blue\n", 4,
+     "unknown key 'colour' in [veriport]: expected profile, role, "
+     "catalog-dir"},
+    {"unknown status key", BASE "[status]\nsock = /x\n", 5,
+     "unknown key 'sock' in [status]: expected socket, mode, listen, "
+     "state-dir"},
+    {"key of another section", BASE "socket = /run/x.sock\n", 4,
+     "unknown key 'socket' in [veriport]"},
+    {"duplicate key", BASE "role = internet\n", 4,
+     "'role' given twice (first at line 3)"},
+    {"duplicate key in a repeated section",
+     BASE "[status]\nmode = 0600\n[status]\nmode = 0640\n", 7,
+     "'mode' given twice (first at line 5)"},
+    {"duplicate map key",
+     BASE "[map]\ninternet = a.example\ninternet = b.example\n", 6,
+     "'internet' given twice in [map] (first at line 5)"},
+    {"duplicate port", BASE "[ports]\nweb = 8443\nweb = 9443\n", 6,
+     "'web' given twice in [ports] (first at line 5)"},
+    {"no equals sign", BASE "just words\n", 4, "expected 'KEY = VALUE'"},
+    {"no key", BASE "= value\n", 4, "expected a key before '='"},
+    {"empty value", BASE "canary =\n", 4, "expected a value after 'canary ='"},
+    {"hash comment after a value", BASE "interval = 300 # five minutes\n", 4,
+     "'#' in the value of 'interval'"},
+    {"control character", BASE "snmp-community = a\tb\n", 4,
+     "control character in the value of 'snmp-community'"},
+    {"bad profile id", "[veriport]\nprofile = Demo\n", 2, "bad profile 'Demo'"},
+    {"missing role", "[veriport]\nprofile = demo\n", 0,
+     "no 'role' in [veriport]"},
+    {"missing profile", "[veriport]\nrole = appliance\n", 0,
+     "no 'profile' in [veriport]"},
+    {"empty file", "", 0, "no 'profile'"},
+    {"interval too short", BASE "interval = 9\n", 4,
+     "bad interval '9': expected whole seconds from 10 to 86400"},
+    {"interval too long", BASE "interval = 86401\n", 4, "bad interval"},
+    {"interval with a unit", BASE "interval = 5m\n", 4, "bad interval '5m'"},
+    {"interval negative", BASE "interval = -5\n", 4, "bad interval '-5'"},
+    {"interval overflow", BASE "interval = 99999999999999999999\n", 4,
+     "bad interval"},
+    {"jitter too large", BASE "jitter = 51\n", 4,
+     "bad jitter '51': expected a whole percentage from 0 to 50"},
+    {"timeout too short", BASE "timeout = 0.04\n", 4,
+     "bad timeout '0.04': expected seconds from 0.05 to 300"},
+    {"timeout too long", BASE "timeout = 300.5\n", 4, "bad timeout"},
+    {"timeout exponent", BASE "timeout = 1e2\n", 4, "bad timeout '1e2'"},
+    {"timeout infinite", BASE "timeout = inf\n", 4, "bad timeout 'inf'"},
+    {"timeout bare fraction", BASE "timeout = .5\n", 4, "bad timeout"},
+    {"relative catalog-dir", BASE "catalog-dir = catalogs\n", 4,
+     "'catalog-dir = catalogs': expected an absolute path"},
+    {"relative ca-file", BASE "ca-file = ca.pem\n", 4,
+     "expected an absolute path"},
+    {"two canaries", BASE "canary = 192.0.2.1 192.0.2.2\n", 4,
+     "expected one host name or address"},
+    {"relative socket", BASE "[status]\nsocket = status.sock\n", 5,
+     "expected an absolute path"},
+    {"socket path too long", BASE "[status]\nsocket = " LONG_PATH "\n", 5,
+     "'socket' is longer than a Unix socket path may be (107 bytes)"},
+    {"relative state-dir", BASE "[status]\nstate-dir = state\n", 5,
+     "expected an absolute path"},
+    {"mode not octal", BASE "[status]\nmode = 0999\n", 5,
+     "bad mode '0999': expected octal permissions"},
+    {"mode too wide", BASE "[status]\nmode = 01000\n", 5, "bad mode"},
+    {"mode as letters", BASE "[status]\nmode = rw-rw----\n", 5, "bad mode"},
+    {"listen on a name", BASE "[status]\nlisten = localhost:9100\n", 5,
+     "bad listen 'localhost:9100': expected ADDRESS:PORT"},
+    {"listen without a port", BASE "[status]\nlisten = 127.0.0.1\n", 5,
+     "bad listen"},
+    {"listen on port 0", BASE "[status]\nlisten = 127.0.0.1:0\n", 5,
+     "bad listen"},
+    {"listen v6 without brackets", BASE "[status]\nlisten = ::1:9100\n", 5,
+     "bad listen"},
+    {"listen v6 port too large", BASE "[status]\nlisten = [::1]:70000\n", 5,
+     "bad listen"},
+    {"listen v6 no colon", BASE "[status]\nlisten = [::1]9100\n", 5,
+     "bad listen"},
+    {"port zero", BASE "[ports]\nweb = 0\n", 5,
+     "bad port '0' for 'web': expected a number from 1 to 65535"},
+    {"port too large", BASE "[ports]\nweb = 65536\n", 5, "bad port '65536'"},
+    {"port not a number", BASE "[ports]\nweb = https\n", 5, "bad port 'https'"},
+    {"bad channel id in ports", BASE "[ports]\nWeb = 443\n", 5,
+     "bad channel id 'Web' in [ports]"},
+    {"bad key in map", BASE "[map]\nThe_Internet = a.example\n", 5,
+     "bad role or channel id 'The_Internet' in [map]"},
+    {"empty host in map", BASE "[map]\ninternet = a.example,,b.example\n", 5,
+     "'internet': empty item"},
+    {"trailing comma in map", BASE "[map]\ninternet = a.example,\n", 5,
+     "'internet': empty item"},
+    {"missing comma in map", BASE "[map]\ninternet = a.example b.example\n", 5,
+     "'internet': bad host 'a.example b.example'"},
+    {"too many hosts in map",
+     BASE "[map]\ninternet = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", 5,
+     "'internet': more than 16 hosts"},
+    {"empty item in optional", BASE "optional = ntp,, web\n", 4,
+     "'optional': empty item"},
+    {"all among channels", BASE "optional = all, ntp\n", 4,
+     "'optional = all' stands alone"},
+    {"optional twice", BASE "optional = ntp, ntp\n", 4,
+     "channel 'ntp' listed twice"},
+    {"bad optional id", BASE "optional = NTP\n", 4, "bad channel id 'NTP'"},
+    {"first error wins", BASE "colour = blue\nshade = dark\n", 4,
+     "unknown key 'colour'"},
+    {"inih's error first", BASE "just words\ncolour = blue\n", 4,
+     "expected 'KEY = VALUE'"},
+    {"ours before inih's", BASE "colour = blue\njust words\n", 4,
+     "unknown key 'colour'"},
+    {"line count with comments and crlf",
+     "[veriport]\r\n# c\r\n\r\n; c\r\n  profile = demo\r\ncolour = x\r\n", 6,
+     "unknown key 'colour'"},
 };
 
 START_TEST(config_refusals_name_the_line)
@@ -399,9 +395,8 @@ START_TEST(config_refuses_large_and_binary_files)
 	/* Exactly the limit is fine. */
 	struct config *c;
 	char err[256];
-	ck_assert_int_eq(config_parse("test.conf", big, len - 1, &c, err,
-				      sizeof err),
-			 0);
+	ck_assert_int_eq(
+	    config_parse("test.conf", big, len - 1, &c, err, sizeof err), 0);
 	config_free(c);
 	free(big);
 }
@@ -411,9 +406,9 @@ START_TEST(config_load_reads_a_file_and_names_a_missing_one)
 {
 	struct config *c;
 	char err[256];
-	ck_assert_int_eq(config_load("/nonexistent/veriport.conf", &c, err,
-				     sizeof err),
-			 -ENOENT);
+	ck_assert_int_eq(
+	    config_load("/nonexistent/veriport.conf", &c, err, sizeof err),
+	    -ENOENT);
 	ck_assert_ptr_null(c);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/veriport.conf: "));
 
@@ -441,7 +436,8 @@ START_TEST(config_apply_overrides_only_the_port)
 					 "[ports]\nsmtp-out = 2525\n");
 	char err[256];
 	ck_assert_msg(config_apply(c, cat, err, sizeof err) == 0, "%s", err);
-	const struct catalog_channel *ch = catalog_channel_find(cat, "smtp-out");
+	const struct catalog_channel *ch =
+	    catalog_channel_find(cat, "smtp-out");
 	ck_assert_uint_eq(ch->port, 2525);
 	ck_assert_uint_eq(ch->vendor_port, 25);
 	ch = catalog_channel_find(cat, "web");
@@ -455,20 +451,20 @@ END_TEST
 /* Each refusal of config_apply: the configuration, the line its error
  * names, and words of the message. */
 static const struct refusal apply_refusals[] = {
-	{"unknown role", "[veriport]\nprofile = demo\nrole = nobody\n", 3,
-	 "unknown role 'nobody' in profile demo (roles: appliance, internet, "
-	 "portal)"},
-	{"other profile", "[veriport]\nprofile = other\nrole = appliance\n", 2,
-	 "profile 'other' but the catalog is 'demo'"},
-	{"unknown map key",
-	 BASE "[map]\ninternet = a.example\nnowhere = b.example\n", 6,
-	 "'nowhere' is neither a role nor a channel of profile demo"},
-	{"unknown optional channel", BASE "optional = ntp, sms\n", 4,
-	 "optional: no channel 'sms' in profile demo"},
-	{"required channel in optional", BASE "optional = smtp-out\n", 4,
-	 "channel 'smtp-out' of profile demo is required, not optional"},
-	{"unknown channel in ports", BASE "[ports]\nweb = 8443\nsmtp = 2525\n",
-	 6, "no channel 'smtp' in profile demo"},
+    {"unknown role", "[veriport]\nprofile = demo\nrole = nobody\n", 3,
+     "unknown role 'nobody' in profile demo (roles: appliance, internet, "
+     "portal)"},
+    {"other profile", "[veriport]\nprofile = other\nrole = appliance\n", 2,
+     "profile 'other' but the catalog is 'demo'"},
+    {"unknown map key",
+     BASE "[map]\ninternet = a.example\nnowhere = b.example\n", 6,
+     "'nowhere' is neither a role nor a channel of profile demo"},
+    {"unknown optional channel", BASE "optional = ntp, sms\n", 4,
+     "optional: no channel 'sms' in profile demo"},
+    {"required channel in optional", BASE "optional = smtp-out\n", 4,
+     "channel 'smtp-out' of profile demo is required, not optional"},
+    {"unknown channel in ports", BASE "[ports]\nweb = 8443\nsmtp = 2525\n", 6,
+     "no channel 'smtp' in profile demo"},
 };
 
 START_TEST(config_apply_refusals_name_the_line)
@@ -510,12 +506,12 @@ static void apply_to_its_catalog(struct config *c)
 	for (size_t i = 0; i < c->noptional; i++)
 		optional[i] = c->optional[i].value;
 	struct plan_options po = {
-		.role = c->role.value,
-		.maps = c->maps,
-		.nmaps = c->nmaps,
-		.optional = c->optional_all,
-		.optional_in_use = optional,
-		.noptional_in_use = c->noptional,
+	    .role = c->role.value,
+	    .maps = c->maps,
+	    .nmaps = c->nmaps,
+	    .optional = c->optional_all,
+	    .optional_in_use = optional,
+	    .noptional_in_use = c->noptional,
 	};
 	struct plan plan;
 	ck_assert_msg(plan_build(cat, &po, &plan, err, sizeof err) == 0, "%s",
@@ -524,7 +520,7 @@ static void apply_to_its_catalog(struct config *c)
 	plan_free(&plan);
 	free(optional);
 	const struct catalog_channel *ch =
-		catalog_channel_find(cat, "smtp-to-smarthost");
+	    catalog_channel_find(cat, "smtp-to-smarthost");
 	ck_assert_ptr_nonnull(ch);
 	ck_assert_uint_eq(ch->port, 587);
 	ck_assert_uint_eq(ch->vendor_port, 25);
@@ -559,7 +555,8 @@ START_TEST(config_shipped_example_commented_settings_parse)
 	char line[512];
 	unsigned uncommented = 0;
 	while (fgets(line, sizeof line, f) != NULL) {
-		bool setting = line[0] == '#' && line[1] >= 'a' && line[1] <= 'z';
+		bool setting =
+		    line[0] == '#' && line[1] >= 'a' && line[1] <= 'z';
 		fputs(setting ? line + 1 : line, out);
 		uncommented += setting;
 	}

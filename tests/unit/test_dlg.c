@@ -177,7 +177,7 @@ static const uint8_t ldap_slapd_tcp[] = {
 /* pyzord of pyzor 1.0.0 (gdbm engine): our ping for id 0x1234, Thread
  * 5684. */
 static const char pyzor_pyzord[] = "Code: 200\nDiag: OK\nPV: 2.1\n"
-                                   "Thread: 5684\n\n";
+				   "Thread: 5684\n\n";
 
 /* Built by hand from a specification, no server to run here. */
 
@@ -340,7 +340,7 @@ static const char pyzor_unauthorized[] =
     "Code: 401\nDiag: Unauthorized: Signature Error: Invalid "
     "signature.\nPV: 2.1\nThread: 5684\n\n";
 static const char pyzor_folded[] = "Code: 200\nDiag: OK\n but folded\nPV: "
-                                   "2.1\nThread: 5684\n\n";
+				   "2.1\nThread: 5684\n\n";
 
 /* Our requests, decoded field by field. */
 
@@ -374,22 +374,22 @@ static const uint8_t snmp_request[] = {
 /* RFC 4511 §4.5.1 searchRequest for the rootDSE, messageID 0x1234. */
 static const uint8_t cldap_request[] =
     {
-        0x30, 0x4c,             /* LDAPMessage */
-        0x02, 0x02, 0x12, 0x34, /* messageID */
-        0x63, 0x46,             /* [APPLICATION 3] searchRequest */
-        0x04, 0x00,             /* baseObject "" */
-        0x0a, 0x01, 0x00,       /* scope baseObject */
-        0x0a, 0x01, 0x00,       /* derefAliases neverDerefAliases */
-        0x02, 0x01, 0x00,       /* sizeLimit 0 */
-        0x02, 0x01, 0x00,       /* timeLimit 0 */
-        0x01, 0x01, 0x00,       /* typesOnly FALSE */
-        0x87, 0x0b, 'o',  'b',  'j', 'e', 'c', 't', 'C', 'l',
-        'a',  's',  's', /* filter: present [7] objectClass */
-        0x30, 0x26,      /* attributes */
-        0x04, 0x14, 's',  'u',  'p', 'p', 'o', 'r', 't', 'e',
-        'd',  'L',  'D',  'A',  'P', 'V', 'e', 'r', 's', 'i',
-        'o',  'n',  0x04, 0x0e, 'n', 'a', 'm', 'i', 'n', 'g',
-        'C',  'o',  'n',  't',  'e', 'x', 't', 's',
+	0x30, 0x4c,             /* LDAPMessage */
+	0x02, 0x02, 0x12, 0x34, /* messageID */
+	0x63, 0x46,             /* [APPLICATION 3] searchRequest */
+	0x04, 0x00,             /* baseObject "" */
+	0x0a, 0x01, 0x00,       /* scope baseObject */
+	0x0a, 0x01, 0x00,       /* derefAliases neverDerefAliases */
+	0x02, 0x01, 0x00,       /* sizeLimit 0 */
+	0x02, 0x01, 0x00,       /* timeLimit 0 */
+	0x01, 0x01, 0x00,       /* typesOnly FALSE */
+	0x87, 0x0b, 'o',  'b',  'j', 'e', 'c', 't', 'C', 'l',
+	'a',  's',  's', /* filter: present [7] objectClass */
+	0x30, 0x26,      /* attributes */
+	0x04, 0x14, 's',  'u',  'p', 'p', 'o', 'r', 't', 'e',
+	'd',  'L',  'D',  'A',  'P', 'V', 'e', 'r', 's', 'i',
+	'o',  'n',  0x04, 0x0e, 'n', 'a', 'm', 'i', 'n', 'g',
+	'C',  'o',  'n',  't',  'e', 'x', 't', 's',
 };
 
 /* RFC 5905 §7.3 client packet (mode 3), the transmit timestamp left out. */
@@ -410,7 +410,7 @@ static const uint8_t dcc_request[] = {
 };
 
 static const char pyzor_request[] = "Op: ping\nThread: 5684\nPV: 2.1\n"
-                                    "User: anonymous\n\n";
+				    "User: anonymous\n\n";
 
 /* Stream dialogues -------------------------------------------------------- */
 
@@ -444,11 +444,11 @@ static const struct stream_case streams[] = {
      "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10"},
     {"ssh binary packet after the identification", SSH, 0, NULL,
      TEXT("SSH-2.0-OpenSSH_9.2p1\r\n"
-          "\x00\x00\x04\x4c\x0a\x14"),
+	  "\x00\x00\x04\x4c\x0a\x14"),
      false, DLG_DONE, NONE, "SSH-2.0-OpenSSH_9.2p1"},
     {"ssh lines before the identification", SSH, 0, NULL,
      TEXT("Welcome to the jump host\r\nBe nice\r\n"
-          "SSH-2.0-dropbear_2022.83\r\n"),
+	  "SSH-2.0-dropbear_2022.83\r\n"),
      false, DLG_DONE, NONE, "SSH-2.0-dropbear_2022.83"},
     {"ssh 1.99 compatibility version", SSH, 0, NULL,
      TEXT("SSH-1.99-Cisco-1.25\r\n"), false, DLG_DONE, NONE,
@@ -541,7 +541,7 @@ static const struct stream_case streams[] = {
      DLG_FAIL, UNEXPECTED, "not a DNS answer to our query*"},
     {"dns tcp our query echoed", DNS, 0x4567, NULL,
      TEXT("\x00\x11\x45\x67\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00"
-          "\x00\x06\x00\x01"),
+	  "\x00\x06\x00\x01"),
      false, DLG_FAIL, UNEXPECTED, "not a DNS answer to our query*"},
     {"dns tcp answer without question", DNS, 0x4567, NULL,
      TEXT("\x00\x0c\x45\x67\x81\x80\x00\x00\x00\x00\x00\x00\x00\x00"), false,
@@ -552,14 +552,14 @@ static const struct stream_case streams[] = {
 };
 
 static void check_end(const struct dlg *d, enum dlg_step step,
-                      const struct stream_case *c, const char *how)
+		      const struct stream_case *c, const char *how)
 {
 	ck_assert_msg(step == c->step, "%s (%s): step %d, expected %d (%s)",
-	              c->name, how, step, c->step, d->detail);
+		      c->name, how, step, c->step, d->detail);
 	if (step == DLG_FAIL)
 		ck_assert_msg(d->failure == c->failure,
-		              "%s (%s): failure %d, expected %d (%s)", c->name,
-		              how, d->failure, c->failure, d->detail);
+			      "%s (%s): failure %d, expected %d (%s)", c->name,
+			      how, d->failure, c->failure, d->detail);
 	assert_detail(d->detail, c->detail);
 	ck_assert_uint_le(d->inlen, DLG_IN_MAX);
 }
@@ -567,7 +567,7 @@ static void check_end(const struct dlg *d, enum dlg_step step,
 /* Replay C cut after every byte position CUTS[i]; the peer closes after the
  * last piece when C says so. */
 static enum dlg_step replay(struct dlg *d, const struct stream_case *c,
-                            const size_t *cuts, size_t ncuts)
+			    const size_t *cuts, size_t ncuts)
 {
 	struct transcript t = {
 	    .check = c->check,
@@ -615,8 +615,8 @@ END_TEST
 
 /* Lines of exactly the bound and one byte over it, built at run time. */
 static void bound_case(enum catalog_check check, const char *head, size_t total,
-                       enum dlg_step step, enum dlg_failure failure,
-                       const char *detail)
+		       enum dlg_step step, enum dlg_failure failure,
+		       const char *detail)
 {
 	uint8_t *buf = malloc(total);
 	size_t h = strlen(head);
@@ -624,7 +624,7 @@ static void bound_case(enum catalog_check check, const char *head, size_t total,
 	memset(buf + h, 'a', total - h - 2);
 	memcpy(buf + total - 2, "\r\n", 2);
 	struct stream_case c = {"bound", check, 0,    NULL,    buf,
-	                        total,   false, step, failure, detail};
+				total,   false, step, failure, detail};
 	struct dlg *d = malloc(sizeof *d);
 	size_t cut = total / 2;
 	check_end(d, replay(d, &c, &cut, 1), &c, "bound");
@@ -637,13 +637,13 @@ START_TEST(ssh_identification_bound_is_255_bytes)
 	/* RFC 4253 §4.2: 255 characters including CR LF. */
 	bound_case(SSH, "SSH-2.0-", 255, DLG_DONE, NONE, "SSH-2.0-aaaa*");
 	bound_case(SSH, "SSH-2.0-", 256, DLG_FAIL, TOO_LONG,
-	           "no line end in 255 bytes: SSH-2.0-aaaa*");
+		   "no line end in 255 bytes: SSH-2.0-aaaa*");
 	bound_case(RSYNC, "@RSYNCD: 31.0 ", 1024, DLG_DONE, NONE,
-	           "@RSYNCD: 31.0 aaa*");
+		   "@RSYNCD: 31.0 aaa*");
 	bound_case(RSYNC, "@RSYNCD: 31.0 ", 1025, DLG_FAIL, TOO_LONG,
-	           "no line end in 1024 bytes: @RSYNCD: 31.0 aaa*");
+		   "no line end in 1024 bytes: @RSYNCD: 31.0 aaa*");
 	bound_case(RAZOR, "sn=C&", 1025, DLG_FAIL, TOO_LONG,
-	           "no line end in 1024 bytes: sn=C&aaa*");
+		   "no line end in 1024 bytes: sn=C&aaa*");
 }
 END_TEST
 
@@ -664,15 +664,15 @@ START_TEST(ssh_notice_lines_are_bounded)
 	for (int i = 0; i < 33; i++)
 		strcat(text, "x\r\n");
 	struct stream_case bad = {"33 notices",
-	                          SSH,
-	                          0,
-	                          NULL,
-	                          (const uint8_t *)text,
-	                          strlen(text),
-	                          false,
-	                          DLG_FAIL,
-	                          UNEXPECTED,
-	                          "32 lines and no SSH identification"};
+				  SSH,
+				  0,
+				  NULL,
+				  (const uint8_t *)text,
+				  strlen(text),
+				  false,
+				  DLG_FAIL,
+				  UNEXPECTED,
+				  "32 lines and no SSH identification"};
 	check_end(d, replay(d, &bad, NULL, 0), &bad, "whole");
 	free(d);
 }
@@ -740,8 +740,8 @@ START_TEST(stream_random_input_is_judged_in_bounds)
 				/* Mostly text, sometimes anything. */
 				buf[i] =
 				    (seed >> 24) % 8 == 0
-				        ? (uint8_t)(seed >> 16)
-				        : (uint8_t)(0x20 + (seed >> 16) % 0x5f);
+					? (uint8_t)(seed >> 16)
+					: (uint8_t)(0x20 + (seed >> 16) % 0x5f);
 				if ((seed >> 8) % 50 == 0)
 					buf[i] = '\n';
 			}
@@ -783,7 +783,7 @@ START_TEST(banner_dialogues_send_nothing)
 		ck_assert_int_eq(dlg_start(&d, checks[i], NULL), 0);
 		ck_assert_uint_eq(dlg_output(&d, &out), 0);
 		ck_assert_int_eq(dlg_feed(&d, TEXT("SSH-2.0-x\r\n")),
-		                 checks[i] == SSH ? DLG_DONE : DLG_FAIL);
+				 checks[i] == SSH ? DLG_DONE : DLG_FAIL);
 		ck_assert_uint_eq(dlg_output(&d, &out), 0);
 	}
 }
@@ -797,15 +797,15 @@ START_TEST(dlg_kinds_match_the_catalog)
 		/* Every check kind that runs over UDP has a datagram
 		 * dialogue, and no other does. */
 		ck_assert_msg(dlg_udp_supported(c) ==
-		                  catalog_check_allows(c, CATALOG_UDP),
-		              "%s", catalog_check_name(c));
+				  catalog_check_allows(c, CATALOG_UDP),
+			      "%s", catalog_check_name(c));
 		if (dlg_has_stream(c))
 			ck_assert(catalog_check_allows(c, CATALOG_TCP));
 		ck_assert(dlg_udp_expects_reply(c) ==
-		          (dlg_udp_supported(c) && c != CATALOG_CHECK_SYSLOG));
+			  (dlg_udp_supported(c) && c != CATALOG_CHECK_SYSLOG));
 	}
 	ck_assert(dlg_has_stream(SSH) && dlg_has_stream(RSYNC) &&
-	          dlg_has_stream(RAZOR) && dlg_has_stream(DNS));
+		  dlg_has_stream(RAZOR) && dlg_has_stream(DNS));
 	ck_assert(!dlg_has_stream(CATALOG_CHECK_TCP));
 	ck_assert(!dlg_has_stream(CATALOG_CHECK_NTP));
 	ck_assert(!dlg_udp_supported(CATALOG_CHECK_COUNT));
@@ -861,7 +861,7 @@ END_TEST
 /* Datagram requests -------------------------------------------------------- */
 
 static void request(struct dlg_udp *u, enum catalog_check check, uint16_t id,
-                    const char *qname, const char *community)
+		    const char *qname, const char *community)
 {
 	struct dlg_params p = {
 	    .id = id, .dns_qname = qname, .snmp_community = community};
@@ -877,7 +877,7 @@ START_TEST(dns_request_layout)
 	ck_assert_mem_eq(u.req, dns_request_root, sizeof dns_request_root);
 	/* A name in labels, with or without the trailing dot. */
 	static const uint8_t qname[] = {7,   'e', 'x', 'a', 'm', 'p', 'l',
-	                                'e', 3,   'c', 'o', 'm', 0};
+					'e', 3,   'c', 'o', 'm', 0};
 	request(&u, DNS, 0x1234, "example.com", NULL);
 	ck_assert_uint_eq(u.reqlen, 12 + sizeof qname + 4);
 	ck_assert_mem_eq(u.req + 12, qname, sizeof qname);
@@ -1139,7 +1139,7 @@ static bool is_still_whole(const void *reply, size_t len)
 
 /* Judge N bytes of BYTES from a buffer of exactly N bytes. */
 static enum dlg_udp_match judge(struct dlg_udp *u, const uint8_t *bytes,
-                                size_t n)
+				size_t n)
 {
 	uint8_t *copy = malloc(n ? n : 1);
 	memcpy(copy, bytes, n);
@@ -1161,7 +1161,7 @@ START_TEST(udp_replies_are_judged)
 	start_case(&u, c, c->id);
 	enum dlg_udp_match m = judge(&u, c->reply, c->len);
 	ck_assert_msg(m == c->match, "%s: %d, expected %d (%s)", c->name, m,
-	              c->match, u.detail);
+		      c->match, u.detail);
 	assert_detail(u.detail, c->detail);
 	/* The same datagram again: a reply is judged on its own. */
 	ck_assert_int_eq(judge(&u, c->reply, c->len), m);
@@ -1181,7 +1181,7 @@ START_TEST(udp_reply_for_another_id_is_foreign)
 		ck_assert_int_eq(m, MATCH);
 	else
 		ck_assert_msg(m == FOREIGN, "%s: %d (%s)", c->name, m,
-		              u.detail);
+			      u.detail);
 }
 END_TEST
 
@@ -1195,7 +1195,7 @@ START_TEST(udp_truncated_reply_is_not_a_match)
 			continue;
 		enum dlg_udp_match m = judge(&u, c->reply, n);
 		ck_assert_msg(m != MATCH, "%s cut to %zu bytes: %s", c->name, n,
-		              u.detail);
+			      u.detail);
 	}
 }
 END_TEST
@@ -1210,11 +1210,11 @@ START_TEST(udp_mutated_reply_stays_in_bounds)
 	uint8_t *copy = malloc(c->len ? c->len : 1);
 	for (size_t i = 0; i < c->len; i++) {
 		static const uint8_t values[] = {0x00, 0x01, 0x7f, 0x80,
-		                                 0x81, 0x84, 0xc0, 0xff};
+						 0x81, 0x84, 0xc0, 0xff};
 		for (size_t v = 0; v < COUNT(values) + 1; v++) {
 			memcpy(copy, c->reply, c->len);
 			copy[i] = v < COUNT(values) ? values[v]
-			                            : (uint8_t)(copy[i] + 1);
+						    : (uint8_t)(copy[i] + 1);
 			judge(&u, copy, c->len);
 		}
 	}
@@ -1234,8 +1234,8 @@ START_TEST(udp_other_protocols_are_not_a_match)
 		struct dlg_udp u;
 		request(&u, check, c->id, NULL, NULL);
 		ck_assert_msg(judge(&u, c->reply, c->len) != MATCH,
-		              "%s judged as %s: %s", c->name,
-		              catalog_check_name(check), u.detail);
+			      "%s judged as %s: %s", c->name,
+			      catalog_check_name(check), u.detail);
 	}
 }
 END_TEST
@@ -1276,7 +1276,7 @@ START_TEST(udp_null_and_empty_datagrams_are_bad)
 		ck_assert_int_eq(dlg_udp_reply(&u, NULL, 0), BAD);
 		assert_ascii(u.detail);
 		ck_assert_int_eq(dlg_udp_reply(&u, (const uint8_t *)"", 0),
-		                 BAD);
+				 BAD);
 	}
 }
 END_TEST
@@ -1432,7 +1432,7 @@ START_TEST(ber_reader_refuses_what_snmp_and_ldap_forbid)
 		struct ber_tlv t;
 		ber_reader_init(&r, copy, cases[i].len);
 		ck_assert_msg(ber_read(&r, &t) == cases[i].rc, "%s",
-		              cases[i].name);
+			      cases[i].name);
 		if (cases[i].rc == 0) {
 			ck_assert_uint_eq(t.len, 1);
 			ck_assert_uint_eq(t.val[0], 'x');
@@ -1441,9 +1441,9 @@ START_TEST(ber_reader_refuses_what_snmp_and_ldap_forbid)
 		free(copy);
 	}
 	struct ber_tlv t = {BER_INTEGER,
-	                    (const uint8_t *)"\x01\x02\x03\x04"
-	                                     "\x05\x06\x07\x08\x09",
-	                    9};
+			    (const uint8_t *)"\x01\x02\x03\x04"
+					     "\x05\x06\x07\x08\x09",
+			    9};
 	int64_t v;
 	ck_assert_int_eq(ber_get_int(&t, &v), -EBADMSG);
 	t.len = 0;
@@ -1474,20 +1474,20 @@ START_TEST(line_reader_takes_crlf_and_lf_lines)
 	size_t len;
 	put_input(d, "ab\r\ncd\nrest", 11);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_OK);
+			 DLG_LINE_OK);
 	ck_assert_str_eq(line, "ab");
 	ck_assert_uint_eq(len, 2);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_OK);
+			 DLG_LINE_OK);
 	ck_assert_str_eq(line, "cd");
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_PARTIAL);
+			 DLG_LINE_PARTIAL);
 	ck_assert_uint_eq(d->inlen, 4);
 	ck_assert_mem_eq(d->in, "rest", 4);
 	/* A bare CR stays in the line; a NUL is kept, and counted. */
 	put_input(d, "a\rb\0c\n", 6);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_OK);
+			 DLG_LINE_OK);
 	ck_assert_uint_eq(len, 5);
 	ck_assert_mem_eq(line, "a\rb\0c", 6);
 	free(d);
@@ -1502,22 +1502,22 @@ START_TEST(line_reader_bound_counts_the_terminator)
 	/* MAX 8: seven bytes and LF fit, six and CR LF fit. */
 	put_input(d, "1234567\n", 8);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_OK);
+			 DLG_LINE_OK);
 	ck_assert_str_eq(line, "1234567");
 	put_input(d, "123456\r\n", 8);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_OK);
+			 DLG_LINE_OK);
 	ck_assert_str_eq(line, "123456");
 	put_input(d, "1234567\r\n", 9);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_TOO_LONG);
+			 DLG_LINE_TOO_LONG);
 	ck_assert_uint_eq(d->inlen, 9);
 	put_input(d, "12345678", 8);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_TOO_LONG);
+			 DLG_LINE_TOO_LONG);
 	put_input(d, "1234567", 7);
 	ck_assert_int_eq(dlg_line_take(d, line, sizeof line, &len),
-	                 DLG_LINE_PARTIAL);
+			 DLG_LINE_PARTIAL);
 	free(d);
 }
 END_TEST
@@ -1554,12 +1554,12 @@ static Suite *dlg_suite(void)
 	TCase *tc = tcase_create("stream");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, stream_transcripts_split_at_every_byte, 0,
-	                    COUNT(streams));
+			    COUNT(streams));
 	tcase_add_loop_test(tc, stream_end_is_final, 0, COUNT(streams));
 	tcase_add_test(tc, ssh_identification_bound_is_255_bytes);
 	tcase_add_test(tc, ssh_notice_lines_are_bounded);
 	tcase_add_loop_test(tc, stream_endless_data_stays_bounded, 0,
-	                    COUNT(endless));
+			    COUNT(endless));
 	tcase_add_test(tc, stream_random_input_is_judged_in_bounds);
 	tcase_add_test(tc, dns_tcp_request_has_length_prefix);
 	tcase_add_test(tc, banner_dialogues_send_nothing);
@@ -1585,13 +1585,13 @@ static Suite *dlg_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, udp_replies_are_judged, 0, COUNT(replies));
 	tcase_add_loop_test(tc, udp_reply_for_another_id_is_foreign, 0,
-	                    COUNT(replies));
+			    COUNT(replies));
 	tcase_add_loop_test(tc, udp_truncated_reply_is_not_a_match, 0,
-	                    COUNT(replies));
+			    COUNT(replies));
 	tcase_add_loop_test(tc, udp_mutated_reply_stays_in_bounds, 0,
-	                    COUNT(replies));
+			    COUNT(replies));
 	tcase_add_loop_test(tc, udp_other_protocols_are_not_a_match, 0,
-	                    COUNT(replies));
+			    COUNT(replies));
 	tcase_add_loop_test(tc, udp_random_datagrams_are_not_a_match, 0, 7);
 	tcase_add_test(tc, udp_null_and_empty_datagrams_are_bad);
 	suite_add_tcase(s, tc);

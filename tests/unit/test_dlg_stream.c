@@ -60,16 +60,16 @@ static const char postfix_clear[] =
     "250 CHUNKING\r\n"
     "220 2.0.0 Ready to start TLS\r\n";
 static const char postfix_tls[] = "250-mx.vpt.test\r\n"
-                                  "250-PIPELINING\r\n"
-                                  "250-SIZE 10240000\r\n"
-                                  "250-VRFY\r\n"
-                                  "250-ETRN\r\n"
-                                  "250-ENHANCEDSTATUSCODES\r\n"
-                                  "250-8BITMIME\r\n"
-                                  "250-DSN\r\n"
-                                  "250-SMTPUTF8\r\n"
-                                  "250 CHUNKING\r\n"
-                                  "221 2.0.0 Bye\r\n";
+				  "250-PIPELINING\r\n"
+				  "250-SIZE 10240000\r\n"
+				  "250-VRFY\r\n"
+				  "250-ETRN\r\n"
+				  "250-ENHANCEDSTATUSCODES\r\n"
+				  "250-8BITMIME\r\n"
+				  "250-DSN\r\n"
+				  "250-SMTPUTF8\r\n"
+				  "250 CHUNKING\r\n"
+				  "221 2.0.0 Bye\r\n";
 /* Postfix 3.7.11: the same session on smtps (smtpd_tls_wrappermode), and
  * in the clear with smtpd_tls_security_level=none. */
 static const char postfix_plain[] =
@@ -131,42 +131,42 @@ static const char dovecot_imap_plain[] =
 
 /* Dovecot 2.3.19.1, pop3-login with ssl = yes. */
 static const char dovecot_pop3_clear[] = "+OK Dovecot (Debian) ready.\r\n"
-                                         "+OK\r\n"
-                                         "CAPA\r\n"
-                                         "TOP\r\n"
-                                         "UIDL\r\n"
-                                         "RESP-CODES\r\n"
-                                         "PIPELINING\r\n"
-                                         "AUTH-RESP-CODE\r\n"
-                                         "STLS\r\n"
-                                         "USER\r\n"
-                                         "SASL PLAIN\r\n"
-                                         ".\r\n"
-                                         "+OK Begin TLS negotiation now.\r\n";
+					 "+OK\r\n"
+					 "CAPA\r\n"
+					 "TOP\r\n"
+					 "UIDL\r\n"
+					 "RESP-CODES\r\n"
+					 "PIPELINING\r\n"
+					 "AUTH-RESP-CODE\r\n"
+					 "STLS\r\n"
+					 "USER\r\n"
+					 "SASL PLAIN\r\n"
+					 ".\r\n"
+					 "+OK Begin TLS negotiation now.\r\n";
 static const char dovecot_pop3_tls[] = "+OK\r\n"
-                                       "CAPA\r\n"
-                                       "TOP\r\n"
-                                       "UIDL\r\n"
-                                       "RESP-CODES\r\n"
-                                       "PIPELINING\r\n"
-                                       "AUTH-RESP-CODE\r\n"
-                                       "USER\r\n"
-                                       "SASL PLAIN\r\n"
-                                       ".\r\n"
-                                       "+OK Logging out\r\n";
+				       "CAPA\r\n"
+				       "TOP\r\n"
+				       "UIDL\r\n"
+				       "RESP-CODES\r\n"
+				       "PIPELINING\r\n"
+				       "AUTH-RESP-CODE\r\n"
+				       "USER\r\n"
+				       "SASL PLAIN\r\n"
+				       ".\r\n"
+				       "+OK Logging out\r\n";
 /* Dovecot 2.3.19.1 on pop3s, and with ssl = no on 110. */
 static const char dovecot_pop3_plain[] = "+OK Dovecot (Debian) ready.\r\n"
-                                         "+OK\r\n"
-                                         "CAPA\r\n"
-                                         "TOP\r\n"
-                                         "UIDL\r\n"
-                                         "RESP-CODES\r\n"
-                                         "PIPELINING\r\n"
-                                         "AUTH-RESP-CODE\r\n"
-                                         "USER\r\n"
-                                         "SASL PLAIN\r\n"
-                                         ".\r\n"
-                                         "+OK Logging out\r\n";
+					 "+OK\r\n"
+					 "CAPA\r\n"
+					 "TOP\r\n"
+					 "UIDL\r\n"
+					 "RESP-CODES\r\n"
+					 "PIPELINING\r\n"
+					 "AUTH-RESP-CODE\r\n"
+					 "USER\r\n"
+					 "SASL PLAIN\r\n"
+					 ".\r\n"
+					 "+OK Logging out\r\n";
 #define DOVECOT_POP3_CAPS                                                      \
 	"CAPA TOP UIDL RESP-CODES PIPELINING AUTH-RESP-CODE USER SASL PLAIN"
 
@@ -223,13 +223,13 @@ static const char nginx_200[] =
 /* nginx 1.22.1 set up to answer like a proxy: "return 407" with the Via
  * and X-Cache headers squid adds (add_header ... always). */
 static const char nginx_407_via[] = "HTTP/1.1 407 \r\n"
-                                    "Server: nginx/1.22.1\r\n"
-                                    "Date: Mon, 23 Nov 2026 10:07:24 GMT\r\n"
-                                    "Content-Length: 0\r\n"
-                                    "Connection: close\r\n"
-                                    "Via: 1.1 squid.example.net (squid/5.7)\r\n"
-                                    "X-Cache: MISS from squid.example.net\r\n"
-                                    "\r\n";
+				    "Server: nginx/1.22.1\r\n"
+				    "Date: Mon, 23 Nov 2026 10:07:24 GMT\r\n"
+				    "Content-Length: 0\r\n"
+				    "Connection: close\r\n"
+				    "Via: 1.1 squid.example.net (squid/5.7)\r\n"
+				    "X-Cache: MISS from squid.example.net\r\n"
+				    "\r\n";
 
 /* PostgreSQL 15.18: the answers to our SSLRequest with ssl = on and
  * ssl = off. */
@@ -291,10 +291,10 @@ static const char imap_literals[] =
 
 /* A POP3 server of RFC 2595's time: no CAPA, but STLS. */
 static const char pop3_no_capa[] = "+OK POP3 server ready\r\n"
-                                   "-ERR unknown command\r\n"
-                                   "+OK Begin TLS\r\n";
+				   "-ERR unknown command\r\n"
+				   "+OK Begin TLS\r\n";
 static const char pop3_no_capa_tls[] = "-ERR unknown command\r\n"
-                                       "+OK bye\r\n";
+				       "+OK bye\r\n";
 
 /* RFC 4511 §4.14.2: Active Directory without a certificate answers
  * StartTLS with unavailable (52); its message as Microsoft documents it. */
@@ -481,7 +481,7 @@ static const struct session sessions[] = {
     {"smtp postfix 3.7.11 refuses starttls", SMTP, CLEAR(postfix_454),
      .step = DLG_DONE,
      .detail = "STARTTLS refused: 454 4.7.0 TLS not available due to local "
-               "problem; EHLO: PIPELINING SIZE 10240000 VRFY ETRN STARTTLS*",
+	       "problem; EHLO: PIPELINING SIZE 10240000 VRFY ETRN STARTTLS*",
      SENT(EHLO "STARTTLS\r\nQUIT\r\n")},
     {"smtp multi-line greeting", SMTP, CLEAR(smtp_multiline_greeting),
      OVER_TLS(smtp_exchange_tls), .step = DLG_DONE,
@@ -494,7 +494,7 @@ static const struct session sessions[] = {
      .greeting = "554 5.7.1 mx.example.com: your address is blocked", SENT("")},
     {"smtp 421 greeting", SMTP,
      CLEAR("421 4.3.2 Service shutting down, closing transmission "
-           "channel\r\n"),
+	   "channel\r\n"),
      .step = DLG_FAIL, .failure = UNEXPECTED, .detail = "421 4.3.2 Service*"},
     {"smtp 421 to ehlo", SMTP,
      CLEAR("220 mx ESMTP\r\n421 4.7.0 mx Error: too many connections\r\n"),
@@ -502,12 +502,12 @@ static const struct session sessions[] = {
      .detail = "421 4.7.0 mx Error: too many connections"},
     {"smtp 421 to ehlo over tls", SMTP, CLEAR(postfix_clear),
      OVER_TLS("421 4.3.0 collect: Cannot write ./dfx (bfcompress, uid=0, "
-              "gid=0)\r\n"),
+	      "gid=0)\r\n"),
      .step = DLG_FAIL, .failure = UNEXPECTED, .detail = "421 4.3.0 collect*",
      .offered = true},
     {"smtp ehlo refused", SMTP,
      CLEAR("220 old.example.com Sendmail 8.6\r\n"
-           "502 5.5.2 Command not recognized\r\n221 bye\r\n"),
+	   "502 5.5.2 Command not recognized\r\n221 bye\r\n"),
      .step = DLG_DONE,
      .detail = "EHLO refused: 502 5.5.2 Command not recognized",
      SENT(EHLO "QUIT\r\n")},
@@ -576,7 +576,7 @@ static const struct session sessions[] = {
     {"imap without capabilities in the greeting", IMAP,
      CLEAR(imap_no_greeting_caps), OVER_TLS(imap_cyrus_tls), .step = DLG_DONE,
      .detail = "CAPABILITY after STARTTLS: IMAP4rev1 LITERAL+ ID AUTH=PLAIN "
-               "SASL-IR",
+	       "SASL-IR",
      .offered = true,
      .greeting = "* OK imap.example.com Cyrus IMAP server ready",
      SENT("a1 CAPABILITY\r\na2 STARTTLS\r\n"),
@@ -587,11 +587,11 @@ static const struct session sessions[] = {
      SENT("a1 CAPABILITY\r\na2 STARTTLS\r\n")},
     {"imap starttls refused", IMAP,
      CLEAR("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n"
-           "a2 NO [UNAVAILABLE] TLS not available\r\n"
-           "* BYE\r\na4 OK\r\n"),
+	   "a2 NO [UNAVAILABLE] TLS not available\r\n"
+	   "* BYE\r\na4 OK\r\n"),
      .step = DLG_DONE,
      .detail = "STARTTLS refused: a2 NO [UNAVAILABLE] TLS not available; "
-               "CAPABILITY: IMAP4rev1 STARTTLS",
+	       "CAPABILITY: IMAP4rev1 STARTTLS",
      SENT("a2 STARTTLS\r\na4 LOGOUT\r\n")},
     {"imap capability refused", IMAP,
      CLEAR("* OK hi\r\na1 BAD unknown command\r\na4 OK\r\n"), .step = DLG_DONE,
@@ -607,13 +607,13 @@ static const struct session sessions[] = {
      .detail = "* BYE Autologout; idle for too long"},
     {"imap preauth greeting in the clear", IMAP,
      CLEAR("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in as "
-           "joe\r\n* BYE\r\na4 OK\r\n"),
+	   "joe\r\n* BYE\r\na4 OK\r\n"),
      .step = DLG_DONE,
      .detail = "PREAUTH greeting: no STARTTLS once authenticated",
      SENT("a4 LOGOUT\r\n")},
     {"imaps preauth greeting", IMAPS,
      CLEAR("* PREAUTH logged in\r\n* CAPABILITY IMAP4rev1\r\na1 OK\r\n"
-           "a4 OK\r\n"),
+	   "a4 OK\r\n"),
      .step = DLG_DONE, .detail = "CAPABILITY: IMAP4rev1",
      SENT("a1 CAPABILITY\r\na4 LOGOUT\r\n")},
     {"imap answer for another tag", IMAP, CLEAR("* OK hi\r\na9 OK done\r\n"),
@@ -687,19 +687,19 @@ static const struct session sessions[] = {
     {"ldap slapd 2.5.13 without tls", LDAP, CLEAR_BYTES(slapd_no_tls),
      .step = DLG_DONE,
      .detail = "StartTLS refused: resultCode 2 protocolError: unsupported "
-               "extended operation; " SLAPD_ROOTDSE,
+	       "extended operation; " SLAPD_ROOTDSE,
      SENT_BYTES(ldap_both_requests)},
     {"ldap starttls unavailable", LDAP, CLEAR_BYTES(ldap_unavailable),
      .step = DLG_DONE,
      .detail = "StartTLS refused: resultCode 52 unavailable: 00000000: "
-               "LdapErr: DSID-0C0911E1; resultCode 50 "
-               "insufficientAccessRights"},
+	       "LdapErr: DSID-0C0911E1; resultCode 50 "
+	       "insufficientAccessRights"},
     {"ldaps search refused", LDAPS, CLEAR_BYTES(ldap_search_refused),
      .step = DLG_DONE, .detail = "resultCode 50 insufficientAccessRights"},
     {"ldap notice of disconnection", LDAP, CLEAR_BYTES(ldap_notice),
      .step = DLG_FAIL, .failure = CLOSED,
      .detail = "unsolicited notification: resultCode 52 unavailable: "
-               "server is going away"},
+	       "server is going away"},
     {"ldap answer for another message", LDAP, CLEAR_BYTES(ldap_other_id),
      .step = DLG_FAIL, .failure = UNEXPECTED,
      .detail = "LDAP messageID 4761, expected 4660"},
@@ -732,8 +732,8 @@ static const struct session sessions[] = {
     {"ldap closed after refusal", LDAP, .clear = slapd_no_tls, .clear_len = 45,
      .eof = true, .step = DLG_FAIL, .failure = CLOSED,
      .detail = "StartTLS refused: resultCode 2 protocolError: unsupported "
-               "extended operation; closed before the rootDSE search "
-               "ended"},
+	       "extended operation; closed before the rootDSE search "
+	       "ended"},
 
     /* HTTP ------------------------------------------------------------ */
     {"http nginx 1.22.1", HTTP, CLEAR(nginx_200), .step = DLG_DONE,
@@ -749,34 +749,34 @@ static const struct session sessions[] = {
      .x_cache = true, .server = "nginx/1.22.1"},
     {"http squid proxy authentication", HTTP,
      CLEAR("HTTP/1.1 407 Proxy Authentication Required\r\n"
-           "server: squid/5.7\r\n"
-           "PROXY-AUTHENTICATE: Basic realm=\"proxy\"\r\n"
-           "X-Cache-Lookup: NONE from proxy:3128\r\n"
-           "Content-Length: 3498\r\n\r\n"),
+	   "server: squid/5.7\r\n"
+	   "PROXY-AUTHENTICATE: Basic realm=\"proxy\"\r\n"
+	   "X-Cache-Lookup: NONE from proxy:3128\r\n"
+	   "Content-Length: 3498\r\n\r\n"),
      .step = DLG_DONE,
      .detail = "HTTP/1.1 407 Proxy Authentication Required, Server: "
-               "squid/5.7",
+	       "squid/5.7",
      .http_status = 407, .x_cache = true, .proxy = true, .server = "squid/5.7"},
     {"http interim answer first", HTTP,
      CLEAR("HTTP/1.1 100 Continue\r\n\r\n"
-           "HTTP/1.0 204 No Content\r\n\r\n"),
+	   "HTTP/1.0 204 No Content\r\n\r\n"),
      .step = DLG_DONE, .detail = "HTTP/1.0 204 No Content",
      .greeting = "HTTP/1.0 204 No Content", .http_status = 204, .server = ""},
     {"http body sent to head anyway", HTTP,
      CLEAR("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n"
-           "Server: \xe2\x9c\x93 caf\xc3\xa9\r\n\r\nerror"),
+	   "Server: \xe2\x9c\x93 caf\xc3\xa9\r\n\r\nerror"),
      .step = DLG_DONE,
      .detail = "HTTP/1.1 500 Internal Server Error, Server: \\xe2\\x9c\\x93 "
-               "caf\\xc3\\xa9",
+	       "caf\\xc3\\xa9",
      .http_status = 500, .server = "\\xe2\\x9c\\x93 caf\\xc3\\xa9"},
     {"http long server header kept short", HTTP,
      CLEAR("HTTP/1.1 200 OK\r\nServer: "
-           "0123456789012345678901234567890123456789012345678901234567890123"
-           "456789\r\n\r\n"),
+	   "0123456789012345678901234567890123456789012345678901234567890123"
+	   "456789\r\n\r\n"),
      .step = DLG_DONE, .http_status = 200,
      .detail = "HTTP/1.1 200 OK, Server: 012345678901234567890123456789*",
      .server =
-         "012345678901234567890123456789012345678901234567890123456789..."},
+	 "012345678901234567890123456789012345678901234567890123456789..."},
     {"http port answered by ssh", HTTP, CLEAR("SSH-2.0-OpenSSH_9.2p1\r\n"),
      .step = DLG_FAIL, .failure = UNEXPECTED,
      .detail = "not an HTTP answer (HPE_INVALID_CONSTANT): S*"},
@@ -800,11 +800,11 @@ static const struct session sessions[] = {
     {"pgsql protocol 2 error", PGSQL, CLEAR(pgsql_error_v2), .step = DLG_FAIL,
      .failure = UNEXPECTED,
      .detail = "ErrorResponse instead of an SSL answer: FATAL:  unsupported "
-               "frontend protocol 1.0: server supports 3.0 to 3.0"},
+	       "frontend protocol 1.0: server supports 3.0 to 3.0"},
     {"pgsql protocol 3 error", PGSQL, CLEAR(pgsql_error_v3), .step = DLG_FAIL,
      .failure = UNEXPECTED,
      .detail = "ErrorResponse instead of an SSL answer: FATAL 28000: no "
-               "PostgreSQL user name specified in startup packet"},
+	       "PostgreSQL user name specified in startup packet"},
     {"pgsql port answered by http", PGSQL,
      CLEAR("HTTP/1.1 400 Bad Request\r\n\r\n"), .step = DLG_FAIL,
      .failure = UNEXPECTED, .detail = "not a PostgreSQL SSL answer: H*"},
@@ -829,7 +829,7 @@ static const struct session sessions[] = {
     {"tds encryption with client certificate", TDS, CLEAR_BYTES(tds_cert),
      .step = DLG_DONE,
      .detail = "SQL Server 16.0.1000, encryption ENCRYPT_ON with client "
-               "certificate"},
+	       "certificate"},
     {"tds option past the packet", TDS, CLEAR_BYTES(tds_past), .step = DLG_FAIL,
      .failure = UNEXPECTED,
      .detail = "malformed PRELOGIN answer: option past the packet"},
@@ -864,38 +864,38 @@ static void session_transcript(const struct session *s, struct transcript *t)
 }
 
 static void check_sent(const char *name, const char *what, const uint8_t *got,
-                       size_t got_len, const uint8_t *want, size_t want_len)
+		       size_t got_len, const uint8_t *want, size_t want_len)
 {
 	ck_assert_msg(got_len == want_len && memcmp(got, want, got_len) == 0,
-	              "%s: sent %s \"%.*s\" (%zu bytes), expected \"%.*s\" "
-	              "(%zu bytes)",
-	              name, what, (int)got_len, (const char *)got, got_len,
-	              (int)want_len, (const char *)want, want_len);
+		      "%s: sent %s \"%.*s\" (%zu bytes), expected \"%.*s\" "
+		      "(%zu bytes)",
+		      name, what, (int)got_len, (const char *)got, got_len,
+		      (int)want_len, (const char *)want, want_len);
 }
 
 static void check_session(const struct dlg *d, enum dlg_step step,
-                          const struct replay_sent *sent,
-                          const struct session *s, const char *how)
+			  const struct replay_sent *sent,
+			  const struct session *s, const char *how)
 {
 	ck_assert_msg(step == s->step, "%s (%s): step %d, expected %d (%s)",
-	              s->name, how, step, s->step, d->detail);
+		      s->name, how, step, s->step, d->detail);
 	if (step == DLG_FAIL)
 		ck_assert_msg(d->failure == s->failure,
-		              "%s (%s): failure %d, expected %d (%s)", s->name,
-		              how, d->failure, s->failure, d->detail);
+			      "%s (%s): failure %d, expected %d (%s)", s->name,
+			      how, d->failure, s->failure, d->detail);
 	assert_detail(d->detail, s->detail);
 	assert_ascii(d->greeting);
 	ck_assert_msg(d->starttls_offered == s->offered,
-	              "%s (%s): starttls_offered %d", s->name, how,
-	              d->starttls_offered);
+		      "%s (%s): starttls_offered %d", s->name, how,
+		      d->starttls_offered);
 	if (s->greeting)
 		assert_detail(d->greeting, s->greeting);
 	if (s->sent)
 		check_sent(s->name, "in the clear", sent->clear,
-		           sent->clear_len, s->sent, s->sent_len);
+			   sent->clear_len, s->sent, s->sent_len);
 	if (s->sent_tls)
 		check_sent(s->name, "over TLS", sent->tls, sent->tls_len,
-		           s->sent_tls, s->sent_tls_len);
+			   s->sent_tls, s->sent_tls_len);
 	if (s->http_status) {
 		ck_assert_uint_eq(d->http.status, s->http_status);
 		ck_assert(d->http.via == s->via);
@@ -918,13 +918,13 @@ START_TEST(sessions_split_at_every_byte)
 	for (size_t cut = 0; cut <= total; cut++) {
 		snprintf(how, sizeof how, "cut at %zu", cut);
 		check_session(d, replay_transcript(d, &t, &cut, 1, sent), sent,
-		              s, how);
+			      s, how);
 	}
 	size_t *cuts = malloc((total + 1) * sizeof *cuts);
 	for (size_t i = 0; i < total; i++)
 		cuts[i] = i + 1;
 	check_session(d, replay_transcript(d, &t, cuts, total, sent), sent, s,
-	              "one byte at a time");
+		      "one byte at a time");
 	free(cuts);
 	free(sent);
 	free(d);
@@ -942,7 +942,7 @@ START_TEST(sessions_end_is_final)
 	ck_assert_int_eq(replay_transcript(d, &t, NULL, 0, NULL), s->step);
 	enum dlg_failure failure = d->failure;
 	ck_assert_int_eq(dlg_feed(d, (const uint8_t *)"220 more\r\n", 10),
-	                 s->step);
+			 s->step);
 	ck_assert_int_eq(dlg_eof(d), s->step);
 	ck_assert_int_eq(d->failure, failure);
 	assert_detail(d->detail, s->detail);
@@ -955,8 +955,8 @@ END_TEST
 /* A session whose line LINE is filled with 'a' to TOTAL bytes with its
  * CR LF, after PREFIX. */
 static enum dlg_step long_line(struct dlg *d, enum catalog_check check,
-                               const char *prefix, const char *head,
-                               size_t total)
+			       const char *prefix, const char *head,
+			       size_t total)
 {
 	size_t p = strlen(prefix), h = strlen(head);
 	uint8_t *buf = malloc(p + total);
@@ -964,10 +964,11 @@ static enum dlg_step long_line(struct dlg *d, enum catalog_check check,
 	memcpy(buf + p, head, h);
 	memset(buf + p + h, 'a', total - h - 2);
 	memcpy(buf + p + total - 2, "\r\n", 2);
-	struct transcript t = {.check = check,
-	                       .params = {.id = PROBE_ID, .host = HOST, .helo = HOST},
-	                       .clear = buf,
-	                       .clear_len = p + total};
+	struct transcript t = {
+	    .check = check,
+	    .params = {.id = PROBE_ID, .host = HOST, .helo = HOST},
+	    .clear = buf,
+	    .clear_len = p + total};
 	size_t cut = p + total / 2;
 	enum dlg_step step = replay_transcript(d, &t, &cut, 1, NULL);
 	free(buf);
@@ -983,7 +984,7 @@ START_TEST(line_bounds_are_1024_bytes_for_smtp_and_pop3)
 	ck_assert_int_eq(d->failure, TOO_LONG);
 	assert_detail(d->detail, "no line end in 1024 bytes: 220 aaaa*");
 	ck_assert_int_eq(long_line(d, SMTP, "220 mx\r\n", "250-", 1025),
-	                 DLG_FAIL);
+			 DLG_FAIL);
 	ck_assert_int_eq(d->failure, TOO_LONG);
 	ck_assert_int_eq(long_line(d, POP3, "", "+OK ", 1024), DLG_MORE);
 	ck_assert_int_eq(long_line(d, POP3, "", "+OK ", 1025), DLG_FAIL);
@@ -991,7 +992,7 @@ START_TEST(line_bounds_are_1024_bytes_for_smtp_and_pop3)
 	/* IMAP: a response with its literals fills at most the buffer. */
 	ck_assert_int_eq(long_line(d, IMAP, "", "* OK ", DLG_IN_MAX), DLG_MORE);
 	ck_assert_int_eq(long_line(d, IMAP, "", "* OK ", DLG_IN_MAX + 1),
-	                 DLG_FAIL);
+			 DLG_FAIL);
 	ck_assert_int_eq(d->failure, TOO_LONG);
 	free(d);
 }
@@ -1010,13 +1011,13 @@ START_TEST(http_headers_bound_is_16_kib)
 		size_t n = (size_t)sprintf(buf, "HTTP/1.1 200 OK\r\n");
 		while (n + LINE + 2 <= total) {
 			n += (size_t)sprintf(buf + n, "X-Filler: %0*d\r\n",
-			                     LINE - 12, 0);
+					     LINE - 12, 0);
 		}
 		n += (size_t)sprintf(buf + n, "\r\n");
 		struct transcript t = {.check = HTTP,
-		                       .params = {.host = HOST, .helo = HOST},
-		                       .clear = (const uint8_t *)buf,
-		                       .clear_len = n};
+				       .params = {.host = HOST, .helo = HOST},
+				       .clear = (const uint8_t *)buf,
+				       .clear_len = n};
 		struct dlg *d = malloc(sizeof *d);
 		size_t cut = 1000;
 		enum dlg_step step = replay_transcript(d, &t, &cut, 1, NULL);
@@ -1026,8 +1027,8 @@ START_TEST(http_headers_bound_is_16_kib)
 			ck_assert_int_eq(step, DLG_FAIL);
 			ck_assert_int_eq(d->failure, TOO_LONG);
 			assert_detail(d->detail, "over 16384 bytes from the "
-			                         "peer and the exchange not "
-			                         "over");
+						 "peer and the exchange not "
+						 "over");
 		}
 		free(d);
 		free(buf);
@@ -1077,7 +1078,7 @@ START_TEST(stream_endless_data_stays_bounded)
 	ck_assert_int_eq(dlg_start(d, endless[_i].check, &p), 0);
 	dlg_sent(d);
 	enum dlg_step step = dlg_feed(d, (const uint8_t *)endless[_i].prefix,
-	                              strlen(endless[_i].prefix));
+				      strlen(endless[_i].prefix));
 	ck_assert_int_eq(step, DLG_MORE);
 	dlg_sent(d);
 	size_t fed = 0;
@@ -1088,12 +1089,12 @@ START_TEST(stream_endless_data_stays_bounded)
 		ck_assert_uint_le(d->inlen, DLG_IN_MAX);
 	}
 	ck_assert_msg(step == DLG_FAIL, "%s: step %d after %zu bytes",
-	              catalog_check_name(endless[_i].check), step, fed);
+		      catalog_check_name(endless[_i].check), step, fed);
 	/* The largest total bound is 32 KiB. */
 	ck_assert_uint_le(fed, 32 * 1024 + 2 * READ);
 	ck_assert_msg(d->failure == endless[_i].failure, "%s: failure %d (%s)",
-	              catalog_check_name(endless[_i].check), d->failure,
-	              d->detail);
+		      catalog_check_name(endless[_i].check), d->failure,
+		      d->detail);
 	assert_ascii(d->detail);
 	free(d);
 	free(chunk);
@@ -1131,7 +1132,7 @@ START_TEST(stream_random_input_is_judged_in_bounds)
 	for (int round = 0; round < 3000; round++) {
 		struct dlg_params p = {.id = PROBE_ID, .host = HOST};
 		ck_assert_int_eq(dlg_start(d, kinds[round % COUNT(kinds)], &p),
-		                 0);
+				 0);
 		dlg_sent(d);
 		enum dlg_step step = DLG_MORE;
 		for (int piece = 0; piece < 6 && step == DLG_MORE; piece++) {
@@ -1141,8 +1142,8 @@ START_TEST(stream_random_input_is_judged_in_bounds)
 				seed = seed * 1103515245 + 12345;
 				buf[i] =
 				    (seed >> 24) % 8 == 0
-				        ? (uint8_t)(seed >> 16)
-				        : (uint8_t)(0x20 + (seed >> 16) % 0x5f);
+					? (uint8_t)(seed >> 16)
+					: (uint8_t)(0x20 + (seed >> 16) % 0x5f);
 				if ((seed >> 8) % 30 == 0)
 					buf[i] = '\n';
 			}
@@ -1197,7 +1198,7 @@ START_TEST(plaintext_after_the_go_ahead_is_refused)
 		ck_assert_int_eq(dlg_start(d, cases[i].check, &p), 0);
 		enum dlg_step step =
 		    feed_piece(d, (const uint8_t *)cases[i].bytes, 0,
-		               strlen(cases[i].bytes));
+			       strlen(cases[i].bytes));
 		ck_assert_int_eq(step, DLG_FAIL);
 		ck_assert_int_eq(d->failure, UNEXPECTED);
 		assert_detail(d->detail, cases[i].detail);
@@ -1232,7 +1233,7 @@ END_TEST
 /* Requests ------------------------------------------------------------- */
 
 static size_t first_output(struct dlg *d, enum catalog_check check,
-                           const char *host, uint16_t id, const uint8_t **out)
+			   const char *host, uint16_t id, const uint8_t **out)
 {
 	struct dlg_params p = {.id = id, .host = host};
 	ck_assert_int_eq(dlg_start(d, check, &p), 0);
@@ -1292,13 +1293,13 @@ START_TEST(host_names_go_into_commands_safely)
 	for (size_t i = 0; i < COUNT(cases); i++) {
 		struct dlg d;
 		struct dlg_params p = {.host = cases[i].host,
-		                       .helo = cases[i].host};
+				       .helo = cases[i].host};
 		int rc = dlg_start(&d, cases[i].check, &p);
 		if (!cases[i].line) {
 			ck_assert_int_eq(rc, -EINVAL);
 			/* An engine that goes on anyway meets a failure. */
 			ck_assert_int_eq(dlg_feed(&d, (const uint8_t *)"2", 1),
-			                 DLG_FAIL);
+					 DLG_FAIL);
 			continue;
 		}
 		ck_assert_int_eq(rc, 0);
@@ -1312,7 +1313,7 @@ START_TEST(host_names_go_into_commands_safely)
 		memcpy(text, out, n);
 		text[n] = '\0';
 		ck_assert_msg(strstr(text, cases[i].line) != NULL,
-		              "\"%s\" not in \"%s\"", cases[i].line, text);
+			      "\"%s\" not in \"%s\"", cases[i].line, text);
 	}
 	/* RFC 1035 §2.3.4: 253 characters at most. */
 	char name[300];
@@ -1334,9 +1335,9 @@ START_TEST(stream_kinds_and_tls_first)
 	 * "tls" are the connect and the handshake alone. */
 	for (int c = 0; c < CATALOG_CHECK_COUNT; c++) {
 		bool want = catalog_check_allows(c, CATALOG_TCP) &&
-		            c != CATALOG_CHECK_TCP && c != CATALOG_CHECK_TLS;
+			    c != CATALOG_CHECK_TCP && c != CATALOG_CHECK_TLS;
 		ck_assert_msg(dlg_has_stream(c) == want, "%s",
-		              catalog_check_name(c));
+			      catalog_check_name(c));
 	}
 	struct dlg d;
 	/* The implicit-TLS kinds start over TLS whatever the caller says. */
@@ -1350,9 +1351,9 @@ START_TEST(stream_kinds_and_tls_first)
 	ck_assert_int_eq(dlg_start(&d, CATALOG_CHECK_SSH, &p), -EINVAL);
 	ck_assert_int_eq(dlg_start(&d, IMAP, &p), 0);
 	ck_assert_uint_eq(dlg_feed(&d, (const uint8_t *)"* OK hi\r\n", 9),
-	                  DLG_MORE);
+			  DLG_MORE);
 	ck_assert_int_eq(dlg_feed(&d, (const uint8_t *)"a1 OK\r\n", 7),
-	                 DLG_MORE);
+			 DLG_MORE);
 	ck_assert(!d.starttls_offered);
 	ck_assert_mem_eq(d.out, "a1 CAPABILITY\r\na4 LOGOUT\r\n", 26);
 }
@@ -1364,7 +1365,7 @@ static Suite *dlg_stream_suite(void)
 	TCase *tc = tcase_create("sessions");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, sessions_split_at_every_byte, 0,
-	                    COUNT(sessions));
+			    COUNT(sessions));
 	tcase_add_loop_test(tc, sessions_end_is_final, 0, COUNT(sessions));
 	suite_add_tcase(s, tc);
 
@@ -1373,7 +1374,7 @@ static Suite *dlg_stream_suite(void)
 	tcase_add_test(tc, line_bounds_are_1024_bytes_for_smtp_and_pop3);
 	tcase_add_test(tc, http_headers_bound_is_16_kib);
 	tcase_add_loop_test(tc, stream_endless_data_stays_bounded, 0,
-	                    COUNT(endless));
+			    COUNT(endless));
 	tcase_add_test(tc, stream_random_input_is_judged_in_bounds);
 	suite_add_tcase(s, tc);
 

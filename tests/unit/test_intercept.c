@@ -23,10 +23,10 @@ static struct intercept_list *parse_ok(const char *text)
 
 START_TEST(intercept_list_matches_chain_and_greeting)
 {
-	struct intercept_list *l = parse_ok(
-		"# comment\n\nissuer  mitmproxy -- mitmproxy\n"
-		"issuer Zscaler Root CA -- Zscaler\r\n"
-		"greeting ***** -- Cisco ASA\n");
+	struct intercept_list *l =
+	    parse_ok("# comment\n\nissuer  mitmproxy -- mitmproxy\n"
+		     "issuer Zscaler Root CA -- Zscaler\r\n"
+		     "greeting ***** -- Cisco ASA\n");
 	struct tlsio_facts f = {0};
 	strcpy(f.issuer, "CN=Example Issuing CA");
 	ck_assert_ptr_null(intercept_match_chain(l, &f));
@@ -50,11 +50,13 @@ START_TEST(intercept_list_refusals_name_the_line)
 		const char *text;
 		const char *expect;
 	} bad[] = {
-		{"issuer x -- y\nsubject z -- w\n",
-		 "t.list:2: expected 'issuer' or 'greeting'"},
-		{"issuer no separator\n", "t.list:1: expected 'KIND PATTERN -- PRODUCT'"},
-		{"\n\ngreeting  --  product\n", "t.list:3: expected a pattern and a product"},
-		{"issuer a -- \n", "t.list:1: expected 'KIND PATTERN -- PRODUCT'"},
+	    {"issuer x -- y\nsubject z -- w\n",
+	     "t.list:2: expected 'issuer' or 'greeting'"},
+	    {"issuer no separator\n",
+	     "t.list:1: expected 'KIND PATTERN -- PRODUCT'"},
+	    {"\n\ngreeting  --  product\n",
+	     "t.list:3: expected a pattern and a product"},
+	    {"issuer a -- \n", "t.list:1: expected 'KIND PATTERN -- PRODUCT'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct intercept_list *l = (struct intercept_list *)1;
@@ -77,7 +79,8 @@ START_TEST(intercept_shipped_list_loads)
 	snprintf(path, sizeof path, "%s/catalogs/interceptors.list",
 		 top ? top : ".");
 	struct intercept_list *l;
-	ck_assert_msg(intercept_load(path, &l, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(intercept_load(path, &l, err, sizeof err) == 0, "%s",
+		      err);
 	struct tlsio_facts f = {0};
 	strcpy(f.issuer, "CN=Kaspersky Anti-Virus Personal Root Certificate");
 	ck_assert_str_eq(intercept_match_chain(l, &f), "Kaspersky Anti-Virus");
@@ -87,20 +90,20 @@ END_TEST
 
 /* A sweep's results built from evidence alone. */
 static const char text[] =
-	"profile demo\ntitle T\nsource S\nrole here H\nrole lan L\n"
-	"role internet I\n    public\n"
-	"row smtp\n    vendor v\n    from here\n    to lan\n"
-	"    port tcp/25 smtp-starttls\n    starttls opportunistic\n    purpose p\n"
-	"row submission\n    vendor v\n    from here\n    to lan\n"
-	"    port tcp/587 smtp-starttls\n    starttls required\n    purpose p\n"
-	"row web\n    vendor v\n    from here\n    to lan\n"
-	"    port tcp/443 https\n    purpose p\n"
-	"row web-alt\n    vendor v\n    from here\n    to lan\n"
-	"    port tcp/8443 https\n    purpose p\n"
-	"row plain-web\n    vendor v\n    from here\n    to lan\n"
-	"    port tcp/80 http\n    purpose p\n"
-	"row update\n    vendor v\n    from here\n    to internet\n"
-	"    port tcp/443 https\n    purpose p\n";
+    "profile demo\ntitle T\nsource S\nrole here H\nrole lan L\n"
+    "role internet I\n    public\n"
+    "row smtp\n    vendor v\n    from here\n    to lan\n"
+    "    port tcp/25 smtp-starttls\n    starttls opportunistic\n    purpose p\n"
+    "row submission\n    vendor v\n    from here\n    to lan\n"
+    "    port tcp/587 smtp-starttls\n    starttls required\n    purpose p\n"
+    "row web\n    vendor v\n    from here\n    to lan\n"
+    "    port tcp/443 https\n    purpose p\n"
+    "row web-alt\n    vendor v\n    from here\n    to lan\n"
+    "    port tcp/8443 https\n    purpose p\n"
+    "row plain-web\n    vendor v\n    from here\n    to lan\n"
+    "    port tcp/80 http\n    purpose p\n"
+    "row update\n    vendor v\n    from here\n    to internet\n"
+    "    port tcp/443 https\n    purpose p\n";
 
 static struct catalog *cat;
 static struct result items[8];
@@ -134,7 +137,8 @@ static void tls(struct result *r, bool verified)
 static void setup(void)
 {
 	struct catalog_error err;
-	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &err), 0);
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &err),
+			 0);
 	res = (struct results){.catalog = cat, .role = "here", .items = items};
 }
 
@@ -145,7 +149,8 @@ static void teardown(void)
 
 static void expect(size_t i, enum verdict v, enum reason r)
 {
-	ck_assert_msg(items[i].verdict.verdict == v && items[i].verdict.reason == r,
+	ck_assert_msg(items[i].verdict.verdict == v &&
+			  items[i].verdict.reason == r,
 		      "result %zu (%s %s): %s/%s, expected %s/%s", i,
 		      items[i].channel->id, items[i].address,
 		      verdict_word(items[i].verdict.verdict),
@@ -254,7 +259,8 @@ END_TEST
 
 START_TEST(known_interceptor_even_when_verified)
 {
-	struct intercept_list *l = parse_ok("issuer Example AV Root -- Example AV\n");
+	struct intercept_list *l =
+	    parse_ok("issuer Example AV Root -- Example AV\n");
 	struct result *r = add(0, "web", "mail.lan", "10.0.0.5");
 	tls(r, true);
 	strcpy(r->ev.tls.issuer, "CN=Example AV Root");

@@ -11,30 +11,31 @@
 #include "veriport/plan.h"
 
 static const char text[] =
-	"profile demo\ntitle T\nsource S\n"
-	"role appliance A\nrole internet I\nrole admin-pc P\n"
-	"role portal V\n    default update.example.com support.example.com\n"
-	"row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
-	"    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
-	"    purpose p\n"
-	"row sms\n    vendor v\n    from appliance\n    to internet\n"
-	"    host sms.example.com\n    port tcp/5061 tls\n    purpose p\n"
-	"row update\n    vendor v\n    from appliance\n    to portal\n"
-	"    port tcp/22 ssh\n    purpose p\n"
-	"row ntp\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/123 ntp\n    optional depending on configuration\n"
-	"    purpose p\n"
-	"row admin\n    vendor v\n    from admin-pc\n    to appliance\n"
-	"    port tcp/8443 https\n    purpose p\n"
-	"row cluster\n    vendor v\n    from appliance\n    to appliance\n"
-	"    port tcp/2222 ssh\n    purpose p\n";
+    "profile demo\ntitle T\nsource S\n"
+    "role appliance A\nrole internet I\nrole admin-pc P\n"
+    "role portal V\n    default update.example.com support.example.com\n"
+    "row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
+    "    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
+    "    purpose p\n"
+    "row sms\n    vendor v\n    from appliance\n    to internet\n"
+    "    host sms.example.com\n    port tcp/5061 tls\n    purpose p\n"
+    "row update\n    vendor v\n    from appliance\n    to portal\n"
+    "    port tcp/22 ssh\n    purpose p\n"
+    "row ntp\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/123 ntp\n    optional depending on configuration\n"
+    "    purpose p\n"
+    "row admin\n    vendor v\n    from admin-pc\n    to appliance\n"
+    "    port tcp/8443 https\n    purpose p\n"
+    "row cluster\n    vendor v\n    from appliance\n    to appliance\n"
+    "    port tcp/2222 ssh\n    purpose p\n";
 
 static struct catalog *cat;
 
 static void setup(void)
 {
 	struct catalog_error err;
-	ck_assert_msg(catalog_parse("demo", text, strlen(text), &cat, &err) == 0,
+	ck_assert_msg(catalog_parse("demo", text, strlen(text), &cat, &err) ==
+			  0,
 		      "%s", err.msg);
 }
 
@@ -50,11 +51,12 @@ static char *describe(const struct plan *p)
 	buf[0] = '\0';
 	for (size_t i = 0; i < p->nitems; i++) {
 		const struct plan_item *it = &p->items[i];
-		const char *kind = it->kind == PLAN_PROBE      ? "probe"
-				   : it->kind == PLAN_LISTENER ? "listen"
-							       : reason_word(it->skip_reason);
-		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s:%s%s%s",
-			 i ? " " : "", it->channel->id, kind,
+		const char *kind = it->kind == PLAN_PROBE ? "probe"
+				   : it->kind == PLAN_LISTENER
+				       ? "listen"
+				       : reason_word(it->skip_reason);
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+			 "%s%s:%s%s%s", i ? " " : "", it->channel->id, kind,
 			 it->host ? ":" : "", it->host ? it->host : "");
 	}
 	return buf;
@@ -87,13 +89,14 @@ START_TEST(plan_map_precedence_channel_then_row_host_then_role)
 	struct plan_map m[3];
 	char err[256];
 	ck_assert_int_eq(plan_parse_map("internet=mx.example.net,192.0.2.1",
-					&m[0], err, sizeof err), 0);
-	ck_assert_int_eq(plan_parse_map("portal=10.0.0.1", &m[1], err,
-					sizeof err), 0);
-	ck_assert_int_eq(plan_parse_map("smtp-out=203.0.113.5", &m[2], err,
-					sizeof err), 0);
-	struct plan_options o = {.role = "appliance", .maps = m, .nmaps = 3,
-				 .optional = true};
+					&m[0], err, sizeof err),
+			 0);
+	ck_assert_int_eq(
+	    plan_parse_map("portal=10.0.0.1", &m[1], err, sizeof err), 0);
+	ck_assert_int_eq(
+	    plan_parse_map("smtp-out=203.0.113.5", &m[2], err, sizeof err), 0);
+	struct plan_options o = {
+	    .role = "appliance", .maps = m, .nmaps = 3, .optional = true};
 	struct plan p;
 	ck_assert_int_eq(plan_build(cat, &o, &p, err, sizeof err), 0);
 	ck_assert_str_eq(describe(&p),
@@ -128,8 +131,11 @@ START_TEST(plan_optional_channels_in_use_are_probed)
 	const char *in_use[] = {"ntp"};
 	struct plan_map m;
 	char err[256];
-	ck_assert_int_eq(plan_parse_map("internet=192.0.2.1", &m, err, sizeof err), 0);
-	struct plan_options o = {.role = "appliance", .maps = &m, .nmaps = 1,
+	ck_assert_int_eq(
+	    plan_parse_map("internet=192.0.2.1", &m, err, sizeof err), 0);
+	struct plan_options o = {.role = "appliance",
+				 .maps = &m,
+				 .nmaps = 1,
 				 .optional_in_use = in_use,
 				 .noptional_in_use = 1};
 	struct plan p;
@@ -153,11 +159,13 @@ START_TEST(plan_refuses_unknown_names)
 	ck_assert_int_eq(plan_parse_map("nosuch=h", &m, err, sizeof err), 0);
 	o = (struct plan_options){.role = "appliance", .maps = &m, .nmaps = 1};
 	ck_assert_int_eq(plan_build(cat, &o, &p, err, sizeof err), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "'nosuch' is neither a role nor a channel"));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "'nosuch' is neither a role nor a channel"));
 	plan_map_free(&m);
 
 	const char *only[] = {"nope"};
-	o = (struct plan_options){.role = "appliance", .only = only, .nonly = 1};
+	o = (struct plan_options){
+	    .role = "appliance", .only = only, .nonly = 1};
 	ck_assert_int_eq(plan_build(cat, &o, &p, err, sizeof err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "--only nope: no such channel"));
 }
@@ -165,17 +173,18 @@ END_TEST
 
 START_TEST(plan_parse_map_refuses_malformed)
 {
-	static const char *bad[] = {"internet", "=host", "internet=",
-				    "internet=a,,b", "internet=a,"};
+	static const char *bad[] = {
+	    "internet", "=host", "internet=", "internet=a,,b", "internet=a,"};
 	struct plan_map m;
 	char err[256];
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_msg(plan_parse_map(bad[i], &m, err, sizeof err) ==
-				      -EINVAL,
+				  -EINVAL,
 			      "accepted '%s'", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, bad[i]));
 	}
-	ck_assert_int_eq(plan_parse_map("internet=a,b", &m, err, sizeof err), 0);
+	ck_assert_int_eq(plan_parse_map("internet=a,b", &m, err, sizeof err),
+			 0);
 	ck_assert_str_eq(m.key, "internet");
 	ck_assert_uint_eq(m.nhosts, 2);
 	ck_assert_str_eq(m.hosts[1], "b");
@@ -188,7 +197,8 @@ int main(void)
 	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("plan");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, plan_without_map_uses_vendor_hosts_and_skips_the_rest);
+	tcase_add_test(tc,
+		       plan_without_map_uses_vendor_hosts_and_skips_the_rest);
 	tcase_add_test(tc, plan_map_precedence_channel_then_row_host_then_role);
 	tcase_add_test(tc, plan_only_names_channels_and_explains_other_roles);
 	tcase_add_test(tc, plan_optional_channels_in_use_are_probed);

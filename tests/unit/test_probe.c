@@ -17,19 +17,19 @@
 #define TIMEOUT_MS 600
 
 static const char text[] =
-	"profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
-	"row tcp-open\n    vendor v\n    from here\n    to there\n"
-	"    port tcp/1 tcp\n    purpose p\n"
-	"row tcp-closed\n    vendor v\n    from here\n    to there\n"
-	"    port tcp/1 tcp\n    purpose p\n"
-	"row udp-closed\n    vendor v\n    from here\n    to there\n"
-	"    port udp/1 dns\n    purpose p\n"
-	"row udp-silent\n    vendor v\n    from here\n    to there\n"
-	"    port udp/1 dns\n    purpose p\n"
-	"row syslog-silent\n    vendor v\n    from here\n    to there\n"
-	"    port udp/1 syslog\n    purpose p\n"
-	"row listener\n    vendor v\n    from there\n    to here\n"
-	"    port tcp/1 tcp\n    purpose p\n";
+    "profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+    "row tcp-open\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/1 tcp\n    purpose p\n"
+    "row tcp-closed\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/1 tcp\n    purpose p\n"
+    "row udp-closed\n    vendor v\n    from here\n    to there\n"
+    "    port udp/1 dns\n    purpose p\n"
+    "row udp-silent\n    vendor v\n    from here\n    to there\n"
+    "    port udp/1 dns\n    purpose p\n"
+    "row syslog-silent\n    vendor v\n    from here\n    to there\n"
+    "    port udp/1 syslog\n    purpose p\n"
+    "row listener\n    vendor v\n    from there\n    to here\n"
+    "    port tcp/1 tcp\n    purpose p\n";
 
 /* A socket of the test's own, bound to an ephemeral loopback port. */
 static int bound_socket(int type, uint16_t *port)
@@ -76,14 +76,16 @@ START_TEST(probe_sweep_classifies_loopback_channels)
 {
 	struct catalog *cat;
 	struct catalog_error cerr;
-	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr), 0);
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr),
+			 0);
 	uint16_t open_port, silent_port, syslog_port;
 	int listener = bound_socket(SOCK_STREAM, &open_port);
 	ck_assert_int_eq(listen(listener, 8), 0);
 	int silent = bound_socket(SOCK_DGRAM, &silent_port);
 	int syslog = bound_socket(SOCK_DGRAM, &syslog_port);
 	catalog_channel_find(cat, "tcp-open")->port = open_port;
-	catalog_channel_find(cat, "tcp-closed")->port = closed_port(SOCK_STREAM);
+	catalog_channel_find(cat, "tcp-closed")->port =
+	    closed_port(SOCK_STREAM);
 	catalog_channel_find(cat, "udp-closed")->port = closed_port(SOCK_DGRAM);
 	catalog_channel_find(cat, "udp-silent")->port = silent_port;
 	catalog_channel_find(cat, "syslog-silent")->port = syslog_port;
@@ -91,16 +93,19 @@ START_TEST(probe_sweep_classifies_loopback_channels)
 
 	struct plan_map map;
 	char err[256];
-	ck_assert_int_eq(plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
+	ck_assert_int_eq(
+	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
 	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
 	struct plan plan;
 	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
 	struct sweep_options so = {
-		.probe = {.timeout_ms = TIMEOUT_MS, .max_inflight = 4,
-			  .udp_tries = 2},
+	    .probe = {.timeout_ms = TIMEOUT_MS,
+		      .max_inflight = 4,
+		      .udp_tries = 2},
 	};
 	struct results r;
-	ck_assert_int_eq(sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
 
 	ck_assert_uint_eq(r.nitems, 6);
 	expect(&r, "tcp-open", VERDICT_OK, REASON_CONNECTED);
@@ -112,7 +117,8 @@ START_TEST(probe_sweep_classifies_loopback_channels)
 	ck_assert(uc->ev.icmp && !uc->ev.icmp_local && !uc->ev.icmp_v6);
 	ck_assert_str_eq(uc->ev.icmp_from, "127.0.0.1");
 	expect(&r, "udp-silent", VERDICT_FILTERED, REASON_NO_RESPONSE);
-	expect(&r, "syslog-silent", VERDICT_UNVERIFIED, REASON_NO_REPLY_EXPECTED);
+	expect(&r, "syslog-silent", VERDICT_UNVERIFIED,
+	       REASON_NO_REPLY_EXPECTED);
 	expect(&r, "listener", VERDICT_OK, REASON_LISTENING);
 	ck_assert_int_eq(results_status(&r), RESULTS_CRITICAL);
 	/* Concurrent: the two silent UDP probes each take a whole timeout,
@@ -136,30 +142,35 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 {
 	struct catalog *cat;
 	struct catalog_error cerr;
-	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr), 0);
-	catalog_channel_find(cat, "tcp-closed")->port = closed_port(SOCK_STREAM);
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr),
+			 0);
+	catalog_channel_find(cat, "tcp-closed")->port =
+	    closed_port(SOCK_STREAM);
 	const char *only[] = {"tcp-closed", "udp-closed"};
 	struct plan_map map;
 	char err[256];
-	ck_assert_int_eq(plan_parse_map("tcp-closed=localhost", &map, err,
-					sizeof err), 0);
-	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1,
-				  .only = only, .nonly = 2};
+	ck_assert_int_eq(
+	    plan_parse_map("tcp-closed=localhost", &map, err, sizeof err), 0);
+	struct plan_options po = {
+	    .role = "here", .maps = &map, .nmaps = 1, .only = only, .nonly = 2};
 	struct plan plan;
 	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
 	struct sweep_options so = {
-		.probe = {.timeout_ms = TIMEOUT_MS, .max_inflight = 1,
-			  .udp_tries = 1},
+	    .probe = {.timeout_ms = TIMEOUT_MS,
+		      .max_inflight = 1,
+		      .udp_tries = 1},
 	};
 	struct results r;
-	ck_assert_int_eq(sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
 	/* localhost comes from /etc/hosts: 127.0.0.1, and ::1 where the
 	 * host lists it; every address gets its own result. */
 	ck_assert_uint_ge(r.nitems, 2);
 	for (size_t i = 0; i + 1 < r.nitems; i++) {
 		ck_assert_str_eq(r.items[i].channel->id, "tcp-closed");
 		ck_assert_str_eq(r.items[i].host, "localhost");
-		ck_assert_ptr_nonnull(strstr(r.items[i].ev.lines[0], "DNS localhost: "));
+		ck_assert_ptr_nonnull(
+		    strstr(r.items[i].ev.lines[0], "DNS localhost: "));
 		ck_assert_int_eq(r.items[i].verdict.verdict, VERDICT_REFUSED);
 	}
 	expect(&r, "udp-closed", VERDICT_SKIPPED, REASON_NO_TARGET);

@@ -11,19 +11,19 @@
 #include "veriport/report.h"
 
 static const char text[] =
-	"profile demo\ntitle Demo\nsource S\n"
-	"role appliance A\nrole internet I\nrole admin-pc P\n"
-	"row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
-	"    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
-	"    purpose p\n"
-	"row dns\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/53 dns\n    purpose p\n"
-	"row syslog\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/514 syslog\n    optional if used\n    purpose p\n"
-	"row ntp\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/123 ntp\n    optional if used\n    purpose p\n"
-	"row admin\n    vendor v\n    from admin-pc\n    to appliance\n"
-	"    port tcp/8443 https\n    purpose p\n";
+    "profile demo\ntitle Demo\nsource S\n"
+    "role appliance A\nrole internet I\nrole admin-pc P\n"
+    "row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
+    "    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
+    "    purpose p\n"
+    "row dns\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/53 dns\n    purpose p\n"
+    "row syslog\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/514 syslog\n    optional if used\n    purpose p\n"
+    "row ntp\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/123 ntp\n    optional if used\n    purpose p\n"
+    "row admin\n    vendor v\n    from admin-pc\n    to appliance\n"
+    "    port tcp/8443 https\n    purpose p\n";
 
 static struct catalog *cat;
 static struct results res;
@@ -43,7 +43,8 @@ static void add(size_t i, const char *channel, const char *host,
 static void setup(void)
 {
 	struct catalog_error err;
-	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &err), 0);
+	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &err),
+			 0);
 	add(0, "smtp-out", "mx.example.net", "192.0.2.10", 41.7);
 	items[0].ev.connected = true;
 	evidence_add(&items[0].ev, "TCP connected in 41.7 ms");
@@ -66,9 +67,11 @@ static void setup(void)
 	items[5].ev.listener_check = items[5].ev.listening = true;
 	for (size_t i = 0; i < 6; i++)
 		items[i].verdict = verdict_decide(&items[i].ev, NULL);
-	res = (struct results){.catalog = cat, .role = "appliance",
+	res = (struct results){.catalog = cat,
+			       .role = "appliance",
 			       .started = 1795435200, /* 2026-11-23T12:00:00Z */
-			       .duration_ms = 3012.4, .items = items,
+			       .duration_ms = 3012.4,
+			       .items = items,
 			       .nitems = 6};
 }
 
@@ -120,8 +123,8 @@ END_TEST
 
 START_TEST(report_table_verbose_colour)
 {
-	struct report_style style = {.width = 100, .verbose = true,
-				     .colour = true};
+	struct report_style style = {
+	    .width = 100, .verbose = true, .colour = true};
 	RENDER("check-verbose.table", report_table(out, &res, &style));
 }
 END_TEST
@@ -153,7 +156,8 @@ START_TEST(report_status_follows_required_channels)
 	ck_assert_int_eq(results_status(&res), RESULTS_WARNING);
 	res.nitems = 1;
 	ck_assert_int_eq(results_status(&res), RESULTS_OK);
-	ck_assert_int_eq(report_format_from_name("prometheus"), REPORT_PROMETHEUS);
+	ck_assert_int_eq(report_format_from_name("prometheus"),
+			 REPORT_PROMETHEUS);
 	ck_assert_int_eq(report_format_from_name("xml"), -1);
 }
 END_TEST

@@ -45,7 +45,7 @@ static void with_tls(struct result *r, const char *spki, const char *issuer)
 	r->ev.tls_attempted = true;
 	r->ev.tls_done = true;
 	snprintf(r->ev.tls.spki_sha256, sizeof r->ev.tls.spki_sha256, "%s",
-	         spki);
+		 spki);
 	snprintf(r->ev.tls.issuer, sizeof r->ev.tls.issuer, "%s", issuer);
 }
 
@@ -68,7 +68,7 @@ static struct results one(struct result *r)
 
 /* A result for smtp-out at 192.0.2.10 with every fact. */
 static struct result full(const char *spki, const char *issuer, bool offered,
-                          const char *greeting)
+			  const char *greeting)
 {
 	struct result r = make(&chan_smtp, "192.0.2.10");
 	with_tls(&r, spki, issuer);
@@ -108,9 +108,9 @@ START_TEST(state_new_spki_is_changed_naming_old_and_new)
 	char what[200];
 	ck_assert(state_changed(st, &now, what, sizeof what));
 	ck_assert_str_eq(what,
-	                 "certificate changed since 2026-11-20T10:00:00Z: was "
-	                 "SPKI 3f2a1b2c3d4e... issuer CN=Old CA, now SPKI "
-	                 "91bc4d5e6f70... issuer CN=New CA");
+			 "certificate changed since 2026-11-20T10:00:00Z: was "
+			 "SPKI 3f2a1b2c3d4e... issuer CN=Old CA, now SPKI "
+			 "91bc4d5e6f70... issuer CN=New CA");
 	/* The same key under another issuer is a change too. */
 	now = full(SPKI_OLD, "CN=Other CA", true, GREETING);
 	ck_assert(state_changed(st, &now, NULL, 0));
@@ -128,8 +128,8 @@ START_TEST(state_starttls_withdrawn_is_changed)
 	char what[200];
 	ck_assert(state_changed(st, &now, what, sizeof what));
 	ck_assert_str_eq(what, "STARTTLS offer changed since "
-	                       "2026-11-20T10:00:00Z: was offered, now not "
-	                       "offered");
+			       "2026-11-20T10:00:00Z: was offered, now not "
+			       "offered");
 	state_free(st);
 }
 END_TEST
@@ -138,22 +138,22 @@ END_TEST
 START_TEST(state_long_values_fit_the_evidence_line)
 {
 	struct result r = full(SPKI_OLD,
-	                       "CN=Example Internal Issuing CA 2,OU=Public Key "
-	                       "Services,O=Example Corporation,C=US",
-	                       true, GREETING);
+			       "CN=Example Internal Issuing CA 2,OU=Public Key "
+			       "Services,O=Example Corporation,C=US",
+			       true, GREETING);
 	struct state *st = learned(&r);
 	struct result now = full(SPKI_NEW,
-	                         "CN=FortiGate CA,OU=Certificate Authority,"
-	                         "O=Fortinet,L=Sunnyvale,ST=California,C=US",
-	                         false, GREETING);
+				 "CN=FortiGate CA,OU=Certificate Authority,"
+				 "O=Fortinet,L=Sunnyvale,ST=California,C=US",
+				 false, GREETING);
 	char what[EVIDENCE_LINE_LEN];
 	ck_assert(state_changed(st, &now, what, sizeof what));
 	ck_assert_msg(strstr(what, "(STARTTLS offer too)") != NULL, "%s", what);
 	ck_assert_msg(strstr(what, "issuer CN=Example Internal") != NULL, "%s",
-	              what);
+		      what);
 	ck_assert_msg(strstr(what, "now SPKI 91bc4d5e6f70... issuer "
-	                           "CN=FortiGate CA") != NULL,
-	              "%s", what);
+				   "CN=FortiGate CA") != NULL,
+		      "%s", what);
 	ck_assert_msg(strcmp(what + strlen(what) - 3, "...") == 0, "%s", what);
 	state_free(st);
 
@@ -162,11 +162,11 @@ START_TEST(state_long_values_fit_the_evidence_line)
 	st = learned(&r);
 	ck_assert(state_changed(st, &now, what, sizeof what));
 	ck_assert_msg(strstr(what, "issuer CN=R3,O=Let's Encrypt,C=US, now") !=
-	                  NULL,
-	              "%s", what);
+			  NULL,
+		      "%s", what);
 	ck_assert_msg(strstr(what, "CN=FortiGate CA,OU=Certificate Auth") !=
-	                  NULL,
-	              "%s", what);
+			  NULL,
+		      "%s", what);
 	state_free(st);
 }
 END_TEST
@@ -177,14 +177,14 @@ START_TEST(state_several_changes_name_the_others)
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
 	struct state *st = learned(&r);
 	struct result now = full(SPKI_NEW, "CN=Proxy CA", false,
-	                         "220 proxy.example.net ESMTP ready");
+				 "220 proxy.example.net ESMTP ready");
 	char what[200];
 	ck_assert(state_changed(st, &now, what, sizeof what));
 	ck_assert_msg(strncmp(what,
-	                      "certificate changed since 2026-11-20T10:00:00Z "
-	                      "(STARTTLS offer and greeting too): was SPKI",
-	                      90) == 0,
-	              "%s", what);
+			      "certificate changed since 2026-11-20T10:00:00Z "
+			      "(STARTTLS offer and greeting too): was SPKI",
+			      90) == 0,
+		      "%s", what);
 	/* A short buffer gets a cut line, never an overrun. */
 	char small[16];
 	ck_assert(state_changed(st, &now, small, sizeof small));
@@ -231,7 +231,7 @@ END_TEST
 START_TEST(state_address_is_part_of_the_key)
 {
 	struct result rr[2] = {full(SPKI_OLD, "CN=CA", true, GREETING),
-	                       full(SPKI_NEW, "CN=CA", true, GREETING)};
+			       full(SPKI_NEW, "CN=CA", true, GREETING)};
 	snprintf(rr[1].address, sizeof rr[1].address, "192.0.2.11");
 	struct results rs = {.items = rr, .nitems = 2};
 	struct state *st = state_new();
@@ -245,8 +245,8 @@ END_TEST
 START_TEST(state_learn_skips_results_without_facts)
 {
 	struct result rr[3] = {make(&chan_smtp, "192.0.2.10"),
-	                       make(&chan_smtp, ""),
-	                       full(SPKI_OLD, "CN=CA", true, GREETING)};
+			       make(&chan_smtp, ""),
+			       full(SPKI_OLD, "CN=CA", true, GREETING)};
 	rr[2].host = NULL; /* a local listener check */
 	rr[2].ev.listener_check = true;
 	with_greeting(&rr[1], GREETING);
@@ -274,7 +274,7 @@ START_TEST(state_learn_never_overwrites_but_completes)
 	char what[200];
 	ck_assert(state_changed(st, &later, what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-23T09:30:00Z") != NULL, "%s",
-	              what);
+		      what);
 	state_free(st);
 }
 END_TEST
@@ -362,14 +362,14 @@ START_TEST(state_greeting_rule)
 	with_greeting(&now, c->now);
 	char what[200] = "";
 	ck_assert_msg(state_changed(st, &now, what, sizeof what) == c->changed,
-	              "%s: expected %s", c->name,
-	              c->changed ? "changed" : "unchanged");
+		      "%s: expected %s", c->name,
+		      c->changed ? "changed" : "unchanged");
 	if (c->changed)
 		ck_assert_msg(strncmp(what,
-		                      "greeting changed since "
-		                      "2026-11-20T10:00:00Z: was \"",
-		                      50) == 0,
-		              "%s: %s", c->name, what);
+				      "greeting changed since "
+				      "2026-11-20T10:00:00Z: was \"",
+				      50) == 0,
+			      "%s: %s", c->name, what);
 	state_free(st);
 }
 END_TEST
@@ -387,8 +387,8 @@ START_TEST(state_accept_clears_the_change)
 	/* The old certificate is now the change, dated by the accept. */
 	ck_assert(state_changed(st, &r, what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-23T09:30:00Z: was SPKI "
-	                           "91bc") != NULL,
-	              "%s", what);
+				   "91bc") != NULL,
+		      "%s", what);
 	/* Accepting what is already remembered changes nothing. */
 	ck_assert_uint_eq(state_accept(st, &rs, NULL, T1 + 60), 0);
 	state_free(st);
@@ -398,7 +398,7 @@ END_TEST
 START_TEST(state_accept_only_the_named_channel)
 {
 	struct result rr[2] = {full(SPKI_OLD, "CN=Old CA", true, GREETING),
-	                       full(SPKI_OLD, "CN=Old CA", true, GREETING)};
+			       full(SPKI_OLD, "CN=Old CA", true, GREETING)};
 	rr[1].channel = &chan_imap;
 	struct results rs = {.items = rr, .nitems = 2};
 	struct state *st = state_new();
@@ -534,13 +534,13 @@ START_TEST(state_save_load_round_trip)
 	char what[200];
 	ck_assert(state_changed(st, &rr[0], what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-23T09:30:00Z") != NULL, "%s",
-	              what);
+		      what);
 	struct result imap = make(&chan_imap, "2001:db8::10");
 	with_starttls(&imap, true);
 	ck_assert(state_changed(st, &imap, what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-20T10:00:00Z: was not "
-	                           "offered, now offered") != NULL,
-	              "%s", what);
+				   "offered, now offered") != NULL,
+		      "%s", what);
 
 	/* Saving the loaded state gives the same file. */
 	char path2[128];
@@ -617,12 +617,12 @@ START_TEST(state_corrupt_file_is_refused_and_set_aside)
 	ck_assert_int_eq(state_load(path, &st, err, sizeof err), -EINVAL);
 	ck_assert_ptr_null(st);
 	ck_assert_msg(strncmp(err, path, strlen(path)) == 0,
-	              "%s: '%s' does not name the file", c->name, err);
+		      "%s: '%s' does not name the file", c->name, err);
 	ck_assert_msg(strstr(err, c->expect) != NULL, "%s: '%s' lacks '%s'",
-	              c->name, err, c->expect);
+		      c->name, err, c->expect);
 
 	ck_assert_msg(state_set_aside(path, T1, err, sizeof err) == 0, "%s",
-	              err);
+		      err);
 	char aside[160];
 	snprintf(aside, sizeof aside, "%s.corrupt-20261123T093000Z", path);
 	ck_assert_msg(strstr(err, aside) != NULL, "%s", err);
@@ -648,7 +648,7 @@ START_TEST(state_set_aside_twice_keeps_both)
 	write_text(path, "y", 1);
 	ck_assert_int_eq(state_set_aside(path, T1, err, sizeof err), 0);
 	ck_assert_msg(strstr(err, ".corrupt-20261123T093000Z-1") != NULL, "%s",
-	              err);
+		      err);
 	ck_assert_uint_eq(count_files(), 2);
 	ck_assert_int_lt(state_set_aside(path, T1, err, sizeof err), 0);
 	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
@@ -693,9 +693,9 @@ START_TEST(state_read_only_folder_is_an_error)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_int_eq(chmod(tmpdir, 0700), 0);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	              "save did not fail (status %d): %s", status, err);
+		      "save did not fail (status %d): %s", status, err);
 	ck_assert_msg(strstr(err, path) != NULL, "'%s' does not name %s", err,
-	              path);
+		      path);
 	ck_assert_uint_eq(count_files(), 0);
 	remove_tmpdir();
 }
@@ -728,7 +728,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, state_learn_never_overwrites_but_completes);
 	tcase_add_test(tc, state_learn_stops_at_the_limit);
 	tcase_add_loop_test(tc, state_greeting_rule, 0,
-	                    sizeof greeting_cases / sizeof greeting_cases[0]);
+			    sizeof greeting_cases / sizeof greeting_cases[0]);
 	tcase_add_test(tc, state_accept_clears_the_change);
 	tcase_add_test(tc, state_accept_only_the_named_channel);
 	tcase_add_test(tc, state_accept_keeps_facts_the_result_lacks);
@@ -738,7 +738,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, state_missing_file_is_empty);
 	tcase_add_test(tc, state_save_load_round_trip);
 	tcase_add_loop_test(tc, state_corrupt_file_is_refused_and_set_aside, 0,
-	                    sizeof corrupt_cases / sizeof corrupt_cases[0]);
+			    sizeof corrupt_cases / sizeof corrupt_cases[0]);
 	tcase_add_test(tc, state_set_aside_twice_keeps_both);
 	tcase_add_test(tc, state_read_only_folder_is_an_error);
 	tcase_add_test(tc, state_save_into_missing_folder_names_the_path);

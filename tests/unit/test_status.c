@@ -24,15 +24,15 @@
 #include "veriport/status.h"
 
 static const char text[] =
-	"profile demo\ntitle Demo\nsource S\n"
-	"role appliance A\nrole internet I\nrole admin-pc P\n"
-	"row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
-	"    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
-	"    purpose p\n"
-	"row dns\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/53 dns\n    purpose p\n"
-	"row ntp\n    vendor v\n    from appliance\n    to internet\n"
-	"    port udp/123 ntp\n    optional if used\n    purpose p\n";
+    "profile demo\ntitle Demo\nsource S\n"
+    "role appliance A\nrole internet I\nrole admin-pc P\n"
+    "row smtp-out\n    vendor v\n    from appliance\n    to internet\n"
+    "    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
+    "    purpose p\n"
+    "row dns\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/53 dns\n    purpose p\n"
+    "row ntp\n    vendor v\n    from appliance\n    to internet\n"
+    "    port udp/123 ntp\n    optional if used\n    purpose p\n";
 
 static struct catalog *cat;
 static struct results res;
@@ -69,9 +69,9 @@ static int fx_accept(void *arg, const char *channel)
 }
 
 static const struct status_source src = {
-	.results = fx_get,
-	.probe = fx_probe,
-	.accept = fx_accept,
+    .results = fx_get,
+    .probe = fx_probe,
+    .accept = fx_accept,
 };
 
 static void add(size_t i, const char *channel, const char *host,
@@ -109,9 +109,12 @@ static void setup(void)
 		items[i].verdict = verdict_decide(&items[i].ev, NULL);
 		items[i].since = items[i].changed = 1795435200;
 	}
-	res = (struct results){.catalog = cat, .role = "appliance",
-			       .started = 1795435200, .duration_ms = 3012.4,
-			       .items = items, .nitems = 4};
+	res = (struct results){.catalog = cat,
+			       .role = "appliance",
+			       .started = 1795435200,
+			       .duration_ms = 3012.4,
+			       .items = items,
+			       .nitems = 4};
 	fx_results = &res;
 	probe_rc = accept_rc = calls = 0;
 	last_channel[0] = '\0';
@@ -153,7 +156,7 @@ static char *render(int what, size_t *len)
 		size_t len_;                                                   \
 		char *got_ = status_answer(&src, (line), &len_);               \
 		ck_assert_msg(len_ == strlen(want) &&                          \
-				      memcmp(got_, (want), len_) == 0,         \
+				  memcmp(got_, (want), len_) == 0,             \
 			      "'%s': got '%.*s', expected '%s'", (line),       \
 			      (int)len_, got_, (want));                        \
 		free(got_);                                                    \
@@ -219,8 +222,8 @@ START_TEST(answer_show_keeps_only_the_channel)
 	json_t *results = json_object_get(doc, "results");
 	ck_assert_int_eq(json_array_size(results), 2);
 	for (size_t i = 0; i < 2; i++) {
-		json_t *ch = json_object_get(json_array_get(results, i),
-					     "channel");
+		json_t *ch =
+		    json_object_get(json_array_get(results, i), "channel");
 		ck_assert_str_eq(json_string_value(ch), "smtp-out");
 	}
 	ck_assert_str_eq(json_string_value(json_object_get(doc, "profile")),
@@ -263,10 +266,9 @@ START_TEST(answer_help_lists_every_command)
 {
 	size_t len;
 	char *got = status_answer(&src, "help", &len);
-	static const char *const words[] = {"status", "metrics", "nagios",
-					    "table", "show CHANNEL",
-					    "probe [CHANNEL]",
-					    "accept [CHANNEL]", "help"};
+	static const char *const words[] = {
+	    "status",       "metrics",         "nagios",           "table",
+	    "show CHANNEL", "probe [CHANNEL]", "accept [CHANNEL]", "help"};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		ck_assert_msg(strstr(got, words[i]) != NULL, "help lacks %s",
 			      words[i]);
@@ -311,7 +313,7 @@ END_TEST
 static uv_loop_t loop;
 static char dir[64], path[128];
 static struct status_server *server;
-static int left;    /* test clients not yet closed */
+static int left; /* test clients not yet closed */
 static bool stopped;
 static uint64_t t0; /* ms, when the test's clients started */
 
@@ -377,9 +379,8 @@ static void tclient_on_write(uv_write_t *req, int status)
 static void tclient_send(struct tclient *c, const char *what)
 {
 	uv_buf_t buf = uv_buf_init((char *)what, (unsigned)strlen(what));
-	ck_assert_int_eq(uv_write(&c->write, &c->sock.stream, &buf, 1,
-				  tclient_on_write),
-			 0);
+	ck_assert_int_eq(
+	    uv_write(&c->write, &c->sock.stream, &buf, 1, tclient_on_write), 0);
 }
 
 static void tclient_on_connect(uv_connect_t *req, int status)
@@ -436,7 +437,7 @@ static void ck_got_text(const struct tclient *c, const char *want)
 {
 	ck_assert_msg(c->eof, "no EOF (error %d)", c->error);
 	ck_assert_msg(c->len == strlen(want) &&
-			      memcmp(c->got, want, c->len) == 0,
+			  memcmp(c->got, want, c->len) == 0,
 		      "got '%.*s', expected '%s'", (int)c->len, c->got, want);
 }
 
@@ -486,7 +487,7 @@ static void start(const char *listen)
 {
 	char err[256];
 	struct status_options o = {
-		.socket_path = path, .socket_mode = 0600, .listen = listen};
+	    .socket_path = path, .socket_mode = 0600, .listen = listen};
 	int rc = status_start(&loop, &o, &src, &server, err, sizeof err);
 	ck_assert_msg(rc == 0, "status_start: %s", err);
 }
@@ -575,7 +576,7 @@ START_TEST(server_closes_idle_clients_and_serves_others)
 		ck_assert_uint_eq(c->len, 0);
 		uint64_t ms = c->closed_ms;
 		ck_assert_msg(ms + 50 >= STATUS_READ_TIMEOUT_MS &&
-				      ms < STATUS_READ_TIMEOUT_MS + 2000,
+				  ms < STATUS_READ_TIMEOUT_MS + 2000,
 			      "closed after %llu ms",
 			      (unsigned long long)c->closed_ms);
 	}
@@ -703,7 +704,7 @@ static void ck_http(const struct tclient *c, int code, const char *type,
 		size_t len;
 		char *want = status_answer(&src, command, &len);
 		ck_assert_msg(r.bodylen == len &&
-				      memcmp(r.body, want, len) == 0,
+				  memcmp(r.body, want, len) == 0,
 			      "body '%.*s'", (int)r.bodylen, r.body);
 		free(want);
 	}
@@ -712,14 +713,14 @@ static void ck_http(const struct tclient *c, int code, const char *type,
 START_TEST(server_http_on_the_tcp_listener)
 {
 	static const char prometheus[] =
-		"GET /metrics HTTP/1.1\r\n"
-		"Host: 127.0.0.1\r\n"
-		"User-Agent: Prometheus/2.45.0\r\n"
-		"Accept: application/openmetrics-text;version=1.0.0,"
-		"application/openmetrics-text;version=0.0.1;q=0.75,"
-		"text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n"
-		"Accept-Encoding: gzip\r\n"
-		"X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n";
+	    "GET /metrics HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\n"
+	    "User-Agent: Prometheus/2.45.0\r\n"
+	    "Accept: application/openmetrics-text;version=1.0.0,"
+	    "application/openmetrics-text;version=0.0.1;q=0.75,"
+	    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n"
+	    "Accept-Encoding: gzip\r\n"
+	    "X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n";
 	start("127.0.0.1:0");
 	ck_assert_int_gt(status_tcp_port(server), 0);
 	enum { METRICS, STATUS, NOPE, POST, BAD, HEAD, LINE, ACCEPT, N };

@@ -35,9 +35,11 @@ static void server_start(struct server *s, const char *cert)
 	snprintf(key, sizeof key, "%s.key", cert);
 	s->ctx = SSL_CTX_new(TLS_server_method());
 	ck_assert_int_eq(SSL_CTX_use_certificate_file(s->ctx, cert_path(pem),
-						      SSL_FILETYPE_PEM), 1);
+						      SSL_FILETYPE_PEM),
+			 1);
 	ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(s->ctx, cert_path(key),
-						     SSL_FILETYPE_PEM), 1);
+						     SSL_FILETYPE_PEM),
+			 1);
 	s->ssl = SSL_new(s->ctx);
 	s->in = BIO_new(BIO_s_mem());
 	s->out = BIO_new(BIO_s_mem());
@@ -77,7 +79,8 @@ static void run(const char *cert, const char *trust, const char *name,
 {
 	struct tlsio_ctx *ctx;
 	char err[256];
-	ck_assert_int_eq(tlsio_ctx_new(&ctx, cert_path(trust), err, sizeof err), 0);
+	ck_assert_int_eq(tlsio_ctx_new(&ctx, cert_path(trust), err, sizeof err),
+			 0);
 	struct server s;
 	server_start(&s, cert);
 	struct tlsio *c = tlsio_new(ctx, name);
@@ -155,7 +158,8 @@ START_TEST(tlsio_peer_that_is_not_tls_fails_the_handshake)
 {
 	struct tlsio_ctx *ctx;
 	char err[256];
-	ck_assert_int_eq(tlsio_ctx_new(&ctx, cert_path("ca.pem"), err, sizeof err), 0);
+	ck_assert_int_eq(
+	    tlsio_ctx_new(&ctx, cert_path("ca.pem"), err, sizeof err), 0);
 	struct tlsio *c = tlsio_new(ctx, "server.test");
 	uint8_t buf[4096];
 	ck_assert_int_eq(tlsio_handshake(c), TLSIO_WANT_IO);
@@ -174,7 +178,8 @@ START_TEST(tlsio_missing_ca_file_names_it)
 {
 	struct tlsio_ctx *ctx;
 	char err[256];
-	ck_assert_int_lt(tlsio_ctx_new(&ctx, "/nonexistent/ca.pem", err, sizeof err), 0);
+	ck_assert_int_lt(
+	    tlsio_ctx_new(&ctx, "/nonexistent/ca.pem", err, sizeof err), 0);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/ca.pem"));
 }
 END_TEST

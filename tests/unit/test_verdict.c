@@ -17,7 +17,10 @@ enum shape {
 };
 
 /* Setters: each writes the facts one situation leaves in the evidence. */
-static void connected(struct evidence *ev) { ev->connected = true; }
+static void connected(struct evidence *ev)
+{
+	ev->connected = true;
+}
 static void banner_done(struct evidence *ev)
 {
 	ev->connected = true;
@@ -103,13 +106,34 @@ static void tls_wrong_name(struct evidence *ev)
 	ev->tls.verified = false;
 	ev->tls.hostname_mismatch = true;
 }
-static void timed_out(struct evidence *ev) { ev->timed_out = true; }
-static void reset(struct evidence *ev) { ev->error = ECONNREFUSED; }
-static void no_route(struct evidence *ev) { ev->error = ENETUNREACH; }
-static void host_no_route(struct evidence *ev) { ev->error = EHOSTUNREACH; }
-static void net_down(struct evidence *ev) { ev->error = ENETDOWN; }
-static void no_v6(struct evidence *ev) { ev->error = EAFNOSUPPORT; }
-static void conn_reset(struct evidence *ev) { ev->error = ECONNRESET; }
+static void timed_out(struct evidence *ev)
+{
+	ev->timed_out = true;
+}
+static void reset(struct evidence *ev)
+{
+	ev->error = ECONNREFUSED;
+}
+static void no_route(struct evidence *ev)
+{
+	ev->error = ENETUNREACH;
+}
+static void host_no_route(struct evidence *ev)
+{
+	ev->error = EHOSTUNREACH;
+}
+static void net_down(struct evidence *ev)
+{
+	ev->error = ENETDOWN;
+}
+static void no_v6(struct evidence *ev)
+{
+	ev->error = EAFNOSUPPORT;
+}
+static void conn_reset(struct evidence *ev)
+{
+	ev->error = ECONNRESET;
+}
 static void icmp4(struct evidence *ev, int code, int err)
 {
 	ev->error = err;
@@ -117,13 +141,34 @@ static void icmp4(struct evidence *ev, int code, int err)
 	ev->icmp_type = 3;
 	ev->icmp_code = (uint8_t)code;
 }
-static void icmp4_admin(struct evidence *ev) { icmp4(ev, 13, EHOSTUNREACH); }
-static void icmp4_host(struct evidence *ev) { icmp4(ev, 1, EHOSTUNREACH); }
-static void icmp4_net(struct evidence *ev) { icmp4(ev, 0, ENETUNREACH); }
-static void icmp4_port(struct evidence *ev) { icmp4(ev, 3, ECONNREFUSED); }
-static void icmp4_net_prohib(struct evidence *ev) { icmp4(ev, 9, ENETUNREACH); }
-static void icmp4_host_prohib(struct evidence *ev) { icmp4(ev, 10, EHOSTUNREACH); }
-static void icmp4_frag(struct evidence *ev) { icmp4(ev, 4, EMSGSIZE); }
+static void icmp4_admin(struct evidence *ev)
+{
+	icmp4(ev, 13, EHOSTUNREACH);
+}
+static void icmp4_host(struct evidence *ev)
+{
+	icmp4(ev, 1, EHOSTUNREACH);
+}
+static void icmp4_net(struct evidence *ev)
+{
+	icmp4(ev, 0, ENETUNREACH);
+}
+static void icmp4_port(struct evidence *ev)
+{
+	icmp4(ev, 3, ECONNREFUSED);
+}
+static void icmp4_net_prohib(struct evidence *ev)
+{
+	icmp4(ev, 9, ENETUNREACH);
+}
+static void icmp4_host_prohib(struct evidence *ev)
+{
+	icmp4(ev, 10, EHOSTUNREACH);
+}
+static void icmp4_frag(struct evidence *ev)
+{
+	icmp4(ev, 4, EMSGSIZE);
+}
 static void icmp4_local(struct evidence *ev)
 {
 	icmp4(ev, 1, EHOSTUNREACH);
@@ -137,12 +182,30 @@ static void icmp6(struct evidence *ev, int code, int err)
 	ev->icmp_type = 1;
 	ev->icmp_code = (uint8_t)code;
 }
-static void icmp6_admin(struct evidence *ev) { icmp6(ev, 1, EACCES); }
-static void icmp6_policy(struct evidence *ev) { icmp6(ev, 5, EACCES); }
-static void icmp6_reject_route(struct evidence *ev) { icmp6(ev, 6, EACCES); }
-static void icmp6_noroute(struct evidence *ev) { icmp6(ev, 0, ENETUNREACH); }
-static void icmp6_addr(struct evidence *ev) { icmp6(ev, 3, EHOSTUNREACH); }
-static void icmp6_port(struct evidence *ev) { icmp6(ev, 4, ECONNREFUSED); }
+static void icmp6_admin(struct evidence *ev)
+{
+	icmp6(ev, 1, EACCES);
+}
+static void icmp6_policy(struct evidence *ev)
+{
+	icmp6(ev, 5, EACCES);
+}
+static void icmp6_reject_route(struct evidence *ev)
+{
+	icmp6(ev, 6, EACCES);
+}
+static void icmp6_noroute(struct evidence *ev)
+{
+	icmp6(ev, 0, ENETUNREACH);
+}
+static void icmp6_addr(struct evidence *ev)
+{
+	icmp6(ev, 3, EHOSTUNREACH);
+}
+static void icmp6_port(struct evidence *ev)
+{
+	icmp6(ev, 4, ECONNREFUSED);
+}
 static void udp_answer(struct evidence *ev)
 {
 	ev->udp_sent = true;
@@ -169,12 +232,30 @@ static void udp_answer_then_icmp(struct evidence *ev)
 	udp_answer(ev);
 	icmp4(ev, 3, ECONNREFUSED);
 }
-static void nxdomain(struct evidence *ev) { ev->dns = EVIDENCE_DNS_NXDOMAIN; }
-static void nodata(struct evidence *ev) { ev->dns = EVIDENCE_DNS_NODATA; }
-static void servfail(struct evidence *ev) { ev->dns = EVIDENCE_DNS_SERVFAIL; }
-static void dns_timeout(struct evidence *ev) { ev->dns = EVIDENCE_DNS_TIMEOUT; }
-static void dns_refused(struct evidence *ev) { ev->dns = EVIDENCE_DNS_REFUSED; }
-static void dns_dead(struct evidence *ev) { ev->dns = EVIDENCE_DNS_UNREACHABLE; }
+static void nxdomain(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_NXDOMAIN;
+}
+static void nodata(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_NODATA;
+}
+static void servfail(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_SERVFAIL;
+}
+static void dns_timeout(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_TIMEOUT;
+}
+static void dns_refused(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_REFUSED;
+}
+static void dns_dead(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_UNREACHABLE;
+}
 static void skip_optional(struct evidence *ev)
 {
 	ev->skipped = true;
@@ -195,7 +276,10 @@ static void listening(struct evidence *ev)
 	ev->listener_check = true;
 	ev->listening = true;
 }
-static void not_listening(struct evidence *ev) { ev->listener_check = true; }
+static void not_listening(struct evidence *ev)
+{
+	ev->listener_check = true;
+}
 
 static const struct row {
 	const char *name;
@@ -204,63 +288,66 @@ static const struct row {
 	enum verdict verdict;
 	enum reason reason;
 } rows[] = {
-#define R(shape, set, v, r) {#set, shape, set, VERDICT_##v, REASON_##r}
-	R(TCP_PLAIN, connected, OK, CONNECTED),
-	R(TCP_BANNER, banner_done, OK, ANSWERED),
-	R(TCP_BANNER, banner_unexpected, PROTOCOL_ERROR, UNEXPECTED_GREETING),
-	R(TCP_BANNER, banner_closed, PROTOCOL_ERROR, CLOSED_EARLY),
-	R(TCP_BANNER, banner_too_long, PROTOCOL_ERROR, TOO_LONG),
-	R(TCP_BANNER, banner_silent, PROTOCOL_ERROR, NO_GREETING),
-	R(TCP_PLAIN, tls_ok, OK, HANDSHAKE_OK),
-	R(TCP_BANNER, starttls_ok, OK, HANDSHAKE_OK),
-	R(TCP_BANNER, starttls_not_offered, OK, ANSWERED),
-	R(TCP_BANNER, tls_then_dialogue_fails, PROTOCOL_ERROR, CLOSED_EARLY),
-	R(TCP_BANNER, starttls_refused, TLS_ERROR, HANDSHAKE_FAILED),
-	R(TCP_PLAIN, tls_handshake_fails, TLS_ERROR, HANDSHAKE_FAILED),
-	R(TCP_PLAIN, tls_old_version, TLS_ERROR, PROTOCOL_VERSION),
-	R(TCP_PLAIN, tls_untrusted, TLS_ERROR, UNTRUSTED_ISSUER),
-	R(TCP_PLAIN, tls_expired, TLS_ERROR, CERT_EXPIRED),
-	R(TCP_PLAIN, tls_wrong_name, TLS_ERROR, HOSTNAME_MISMATCH),
-	R(TCP_PLAIN, timed_out, FILTERED, NO_RESPONSE),
-	R(TCP_PLAIN, reset, REFUSED, TCP_RESET),
-	R(TCP_PLAIN, no_route, UNREACHABLE, NO_ROUTE),
-	R(TCP_PLAIN, host_no_route, UNREACHABLE, NO_ROUTE),
-	R(TCP_PLAIN, net_down, UNREACHABLE, NET_DOWN),
-	R(TCP_PLAIN, no_v6, UNREACHABLE, NO_ADDRESS_FAMILY),
-	R(TCP_PLAIN, conn_reset, PROTOCOL_ERROR, CLOSED_EARLY),
-	R(TCP_PLAIN, icmp4_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
-	R(TCP_PLAIN, icmp4_host, REJECTED, ICMP_HOST_UNREACHABLE),
-	R(TCP_PLAIN, icmp4_net, REJECTED, ICMP_NET_UNREACHABLE),
-	R(TCP_PLAIN, icmp4_port, REFUSED, ICMP_PORT_UNREACHABLE),
-	R(TCP_PLAIN, icmp4_net_prohib, REJECTED, ICMP_NET_PROHIBITED),
-	R(TCP_PLAIN, icmp4_host_prohib, REJECTED, ICMP_HOST_PROHIBITED),
-	R(TCP_PLAIN, icmp4_frag, REJECTED, ICMP_UNREACHABLE),
-	R(TCP_PLAIN, icmp4_local, UNREACHABLE, HOST_DOWN),
-	R(TCP_PLAIN, icmp6_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
-	R(TCP_PLAIN, icmp6_policy, REJECTED, ICMP_ADMIN_PROHIBITED),
-	R(TCP_PLAIN, icmp6_reject_route, REJECTED, ICMP_ADMIN_PROHIBITED),
-	R(TCP_PLAIN, icmp6_noroute, REJECTED, ICMP_NET_UNREACHABLE),
-	R(TCP_PLAIN, icmp6_addr, REJECTED, ICMP_HOST_UNREACHABLE),
-	R(TCP_PLAIN, icmp6_port, REFUSED, ICMP_PORT_UNREACHABLE),
-	R(UDP_REPLY, udp_answer, OK, ANSWERED),
-	R(UDP_REPLY, udp_wrong_protocol, PROTOCOL_ERROR, BAD_REPLY),
-	R(UDP_REPLY, udp_silence, FILTERED, NO_RESPONSE),
-	R(UDP_REPLY, udp_port_unreachable, REFUSED, ICMP_PORT_UNREACHABLE),
-	R(UDP_REPLY, udp_answer_then_icmp, OK, ANSWERED),
-	R(UDP_SILENT, udp_silence, UNVERIFIED, NO_REPLY_EXPECTED),
-	R(UDP_SILENT, udp_port_unreachable, REFUSED, ICMP_PORT_UNREACHABLE),
-	R(UDP_SILENT, icmp4_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
-	R(TCP_PLAIN, nxdomain, DNS_ERROR, NXDOMAIN),
-	R(TCP_PLAIN, nodata, DNS_ERROR, NO_ADDRESS),
-	R(TCP_PLAIN, servfail, DNS_ERROR, SERVFAIL),
-	R(TCP_PLAIN, dns_timeout, DNS_ERROR, DNS_TIMEOUT),
-	R(TCP_PLAIN, dns_refused, DNS_ERROR, DNS_REFUSED),
-	R(TCP_PLAIN, dns_dead, DNS_ERROR, DNS_UNREACHABLE),
-	R(TCP_PLAIN, skip_optional, SKIPPED, OPTIONAL),
-	R(TCP_PLAIN, skip_no_target, SKIPPED, NO_TARGET),
-	R(TCP_PLAIN, skip_role, SKIPPED, NOT_THIS_ROLE),
-	R(TCP_PLAIN, listening, OK, LISTENING),
-	R(UDP_REPLY, not_listening, REFUSED, NOT_LISTENING),
+#define R(shape, set, v, r)                                                    \
+	{                                                                      \
+#set, shape, set, VERDICT_##v, REASON_##r                      \
+	}
+    R(TCP_PLAIN, connected, OK, CONNECTED),
+    R(TCP_BANNER, banner_done, OK, ANSWERED),
+    R(TCP_BANNER, banner_unexpected, PROTOCOL_ERROR, UNEXPECTED_GREETING),
+    R(TCP_BANNER, banner_closed, PROTOCOL_ERROR, CLOSED_EARLY),
+    R(TCP_BANNER, banner_too_long, PROTOCOL_ERROR, TOO_LONG),
+    R(TCP_BANNER, banner_silent, PROTOCOL_ERROR, NO_GREETING),
+    R(TCP_PLAIN, tls_ok, OK, HANDSHAKE_OK),
+    R(TCP_BANNER, starttls_ok, OK, HANDSHAKE_OK),
+    R(TCP_BANNER, starttls_not_offered, OK, ANSWERED),
+    R(TCP_BANNER, tls_then_dialogue_fails, PROTOCOL_ERROR, CLOSED_EARLY),
+    R(TCP_BANNER, starttls_refused, TLS_ERROR, HANDSHAKE_FAILED),
+    R(TCP_PLAIN, tls_handshake_fails, TLS_ERROR, HANDSHAKE_FAILED),
+    R(TCP_PLAIN, tls_old_version, TLS_ERROR, PROTOCOL_VERSION),
+    R(TCP_PLAIN, tls_untrusted, TLS_ERROR, UNTRUSTED_ISSUER),
+    R(TCP_PLAIN, tls_expired, TLS_ERROR, CERT_EXPIRED),
+    R(TCP_PLAIN, tls_wrong_name, TLS_ERROR, HOSTNAME_MISMATCH),
+    R(TCP_PLAIN, timed_out, FILTERED, NO_RESPONSE),
+    R(TCP_PLAIN, reset, REFUSED, TCP_RESET),
+    R(TCP_PLAIN, no_route, UNREACHABLE, NO_ROUTE),
+    R(TCP_PLAIN, host_no_route, UNREACHABLE, NO_ROUTE),
+    R(TCP_PLAIN, net_down, UNREACHABLE, NET_DOWN),
+    R(TCP_PLAIN, no_v6, UNREACHABLE, NO_ADDRESS_FAMILY),
+    R(TCP_PLAIN, conn_reset, PROTOCOL_ERROR, CLOSED_EARLY),
+    R(TCP_PLAIN, icmp4_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
+    R(TCP_PLAIN, icmp4_host, REJECTED, ICMP_HOST_UNREACHABLE),
+    R(TCP_PLAIN, icmp4_net, REJECTED, ICMP_NET_UNREACHABLE),
+    R(TCP_PLAIN, icmp4_port, REFUSED, ICMP_PORT_UNREACHABLE),
+    R(TCP_PLAIN, icmp4_net_prohib, REJECTED, ICMP_NET_PROHIBITED),
+    R(TCP_PLAIN, icmp4_host_prohib, REJECTED, ICMP_HOST_PROHIBITED),
+    R(TCP_PLAIN, icmp4_frag, REJECTED, ICMP_UNREACHABLE),
+    R(TCP_PLAIN, icmp4_local, UNREACHABLE, HOST_DOWN),
+    R(TCP_PLAIN, icmp6_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
+    R(TCP_PLAIN, icmp6_policy, REJECTED, ICMP_ADMIN_PROHIBITED),
+    R(TCP_PLAIN, icmp6_reject_route, REJECTED, ICMP_ADMIN_PROHIBITED),
+    R(TCP_PLAIN, icmp6_noroute, REJECTED, ICMP_NET_UNREACHABLE),
+    R(TCP_PLAIN, icmp6_addr, REJECTED, ICMP_HOST_UNREACHABLE),
+    R(TCP_PLAIN, icmp6_port, REFUSED, ICMP_PORT_UNREACHABLE),
+    R(UDP_REPLY, udp_answer, OK, ANSWERED),
+    R(UDP_REPLY, udp_wrong_protocol, PROTOCOL_ERROR, BAD_REPLY),
+    R(UDP_REPLY, udp_silence, FILTERED, NO_RESPONSE),
+    R(UDP_REPLY, udp_port_unreachable, REFUSED, ICMP_PORT_UNREACHABLE),
+    R(UDP_REPLY, udp_answer_then_icmp, OK, ANSWERED),
+    R(UDP_SILENT, udp_silence, UNVERIFIED, NO_REPLY_EXPECTED),
+    R(UDP_SILENT, udp_port_unreachable, REFUSED, ICMP_PORT_UNREACHABLE),
+    R(UDP_SILENT, icmp4_admin, REJECTED, ICMP_ADMIN_PROHIBITED),
+    R(TCP_PLAIN, nxdomain, DNS_ERROR, NXDOMAIN),
+    R(TCP_PLAIN, nodata, DNS_ERROR, NO_ADDRESS),
+    R(TCP_PLAIN, servfail, DNS_ERROR, SERVFAIL),
+    R(TCP_PLAIN, dns_timeout, DNS_ERROR, DNS_TIMEOUT),
+    R(TCP_PLAIN, dns_refused, DNS_ERROR, DNS_REFUSED),
+    R(TCP_PLAIN, dns_dead, DNS_ERROR, DNS_UNREACHABLE),
+    R(TCP_PLAIN, skip_optional, SKIPPED, OPTIONAL),
+    R(TCP_PLAIN, skip_no_target, SKIPPED, NO_TARGET),
+    R(TCP_PLAIN, skip_role, SKIPPED, NOT_THIS_ROLE),
+    R(TCP_PLAIN, listening, OK, LISTENING),
+    R(UDP_REPLY, not_listening, REFUSED, NOT_LISTENING),
 #undef R
 };
 
@@ -269,10 +356,10 @@ START_TEST(verdict_table_row)
 	const struct row *r = &rows[_i];
 	struct evidence ev;
 	static const enum catalog_check checks[] = {
-		[TCP_PLAIN] = CATALOG_CHECK_TCP,
-		[TCP_BANNER] = CATALOG_CHECK_SSH,
-		[UDP_REPLY] = CATALOG_CHECK_DNS,
-		[UDP_SILENT] = CATALOG_CHECK_SYSLOG,
+	    [TCP_PLAIN] = CATALOG_CHECK_TCP,
+	    [TCP_BANNER] = CATALOG_CHECK_SSH,
+	    [UDP_REPLY] = CATALOG_CHECK_DNS,
+	    [UDP_SILENT] = CATALOG_CHECK_SYSLOG,
 	};
 	evidence_init(&ev, r->shape >= UDP_REPLY ? CATALOG_UDP : CATALOG_TCP,
 		      checks[r->shape]);
@@ -289,12 +376,30 @@ END_TEST
 
 /* Interception: the same evidence read with what the sweep and the user
  * said. Each row: evidence, context, expected verdict/reason. */
-static void ctx_declared(struct verdict_context *c) { c->declared_trust = true; }
-static void ctx_public(struct verdict_context *c) { c->public_target = true; }
-static void ctx_none(struct verdict_context *c) { (void)c; }
-static void ctx_split(struct verdict_context *c) { c->verified_elsewhere = true; }
-static void ctx_product(struct verdict_context *c) { c->chain_product = "mitmproxy"; }
-static void ctx_greeting(struct verdict_context *c) { c->greeting_product = "Cisco ASA"; }
+static void ctx_declared(struct verdict_context *c)
+{
+	c->declared_trust = true;
+}
+static void ctx_public(struct verdict_context *c)
+{
+	c->public_target = true;
+}
+static void ctx_none(struct verdict_context *c)
+{
+	(void)c;
+}
+static void ctx_split(struct verdict_context *c)
+{
+	c->verified_elsewhere = true;
+}
+static void ctx_product(struct verdict_context *c)
+{
+	c->chain_product = "mitmproxy";
+}
+static void ctx_greeting(struct verdict_context *c)
+{
+	c->greeting_product = "Cisco ASA";
+}
 static void ctx_required(struct verdict_context *c)
 {
 	c->starttls = CATALOG_STARTTLS_REQUIRED;
@@ -308,8 +413,14 @@ static void ctx_offered_elsewhere(struct verdict_context *c)
 	ctx_opportunistic(c);
 	c->starttls_offered_elsewhere = true;
 }
-static void ctx_canary(struct verdict_context *c) { c->canary_answered = true; }
-static void ctx_remembered(struct verdict_context *c) { c->remembered_changed = true; }
+static void ctx_canary(struct verdict_context *c)
+{
+	c->canary_answered = true;
+}
+static void ctx_remembered(struct verdict_context *c)
+{
+	c->remembered_changed = true;
+}
 static void ctx_headers_here(struct verdict_context *c)
 {
 	c->proxy_headers_only_here = true;
@@ -352,34 +463,40 @@ static const struct irow {
 	enum reason reason;
 } irows[] = {
 #define I(shape, set, ctx, v, r)                                               \
-	{#set " + " #ctx, shape, set, ctx, VERDICT_##v, REASON_##r}
-	I(TCP_PLAIN, resigned, ctx_none, TLS_ERROR, UNTRUSTED_ISSUER),
-	I(TCP_PLAIN, resigned, ctx_declared, INTERCEPTED, UNTRUSTED_ISSUER),
-	I(TCP_PLAIN, resigned, ctx_public, INTERCEPTED, UNTRUSTED_ISSUER),
-	I(TCP_PLAIN, resigned, ctx_split, INTERCEPTED, UNTRUSTED_ISSUER),
-	I(TCP_PLAIN, resigned_other_name, ctx_declared, TLS_ERROR, UNTRUSTED_ISSUER),
-	I(TCP_PLAIN, resigned_other_name, ctx_public, TLS_ERROR, UNTRUSTED_ISSUER),
-	I(TCP_PLAIN, tls_ok, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
-	I(TCP_PLAIN, resigned, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
-	I(TCP_PLAIN, tls_ok, ctx_declared, OK, HANDSHAKE_OK),
-	I(TCP_PLAIN, tls_ok, ctx_public, OK, HANDSHAKE_OK),
-	I(TCP_PLAIN, tls_expired, ctx_declared, TLS_ERROR, CERT_EXPIRED),
-	I(TCP_BANNER, starttls_not_offered, ctx_required, INTERCEPTED, STARTTLS_STRIPPED),
-	I(TCP_BANNER, starttls_not_offered, ctx_opportunistic, OK, ANSWERED),
-	I(TCP_BANNER, starttls_not_offered, ctx_offered_elsewhere, INTERCEPTED, STARTTLS_STRIPPED),
-	I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK),
-	I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED),
-	I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
-	I(TCP_PLAIN, tls_ok, ctx_remembered, INTERCEPTED, PIN_MISMATCH),
-	I(TCP_BANNER, starttls_not_offered, ctx_remembered, INTERCEPTED, PIN_MISMATCH),
-	I(TCP_PLAIN, tls_expired, ctx_remembered, TLS_ERROR, CERT_EXPIRED),
-	I(TCP_PLAIN, resigned, ctx_remembered, INTERCEPTED, UNTRUSTED_ISSUER),
-	I(UDP_REPLY, udp_answer, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
-	I(TCP_PLAIN, timed_out, ctx_canary, FILTERED, NO_RESPONSE),
-	I(TCP_BANNER, http_407, ctx_none, INTERCEPTED, HEADER_INJECTED),
-	I(TCP_BANNER, http_via, ctx_none, OK, ANSWERED),
-	I(TCP_BANNER, http_via, ctx_headers_here, INTERCEPTED, HEADER_INJECTED),
-	I(TCP_BANNER, http_answer, ctx_none, OK, ANSWERED),
+	{                                                                      \
+#set " + " #ctx, shape, set, ctx, VERDICT_##v, REASON_##r      \
+	}
+    I(TCP_PLAIN, resigned, ctx_none, TLS_ERROR, UNTRUSTED_ISSUER),
+    I(TCP_PLAIN, resigned, ctx_declared, INTERCEPTED, UNTRUSTED_ISSUER),
+    I(TCP_PLAIN, resigned, ctx_public, INTERCEPTED, UNTRUSTED_ISSUER),
+    I(TCP_PLAIN, resigned, ctx_split, INTERCEPTED, UNTRUSTED_ISSUER),
+    I(TCP_PLAIN, resigned_other_name, ctx_declared, TLS_ERROR,
+      UNTRUSTED_ISSUER),
+    I(TCP_PLAIN, resigned_other_name, ctx_public, TLS_ERROR, UNTRUSTED_ISSUER),
+    I(TCP_PLAIN, tls_ok, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
+    I(TCP_PLAIN, resigned, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
+    I(TCP_PLAIN, tls_ok, ctx_declared, OK, HANDSHAKE_OK),
+    I(TCP_PLAIN, tls_ok, ctx_public, OK, HANDSHAKE_OK),
+    I(TCP_PLAIN, tls_expired, ctx_declared, TLS_ERROR, CERT_EXPIRED),
+    I(TCP_BANNER, starttls_not_offered, ctx_required, INTERCEPTED,
+      STARTTLS_STRIPPED),
+    I(TCP_BANNER, starttls_not_offered, ctx_opportunistic, OK, ANSWERED),
+    I(TCP_BANNER, starttls_not_offered, ctx_offered_elsewhere, INTERCEPTED,
+      STARTTLS_STRIPPED),
+    I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK),
+    I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED),
+    I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
+    I(TCP_PLAIN, tls_ok, ctx_remembered, INTERCEPTED, PIN_MISMATCH),
+    I(TCP_BANNER, starttls_not_offered, ctx_remembered, INTERCEPTED,
+      PIN_MISMATCH),
+    I(TCP_PLAIN, tls_expired, ctx_remembered, TLS_ERROR, CERT_EXPIRED),
+    I(TCP_PLAIN, resigned, ctx_remembered, INTERCEPTED, UNTRUSTED_ISSUER),
+    I(UDP_REPLY, udp_answer, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
+    I(TCP_PLAIN, timed_out, ctx_canary, FILTERED, NO_RESPONSE),
+    I(TCP_BANNER, http_407, ctx_none, INTERCEPTED, HEADER_INJECTED),
+    I(TCP_BANNER, http_via, ctx_none, OK, ANSWERED),
+    I(TCP_BANNER, http_via, ctx_headers_here, INTERCEPTED, HEADER_INJECTED),
+    I(TCP_BANNER, http_answer, ctx_none, OK, ANSWERED),
 #undef I
 };
 
@@ -406,9 +523,9 @@ END_TEST
 START_TEST(verdict_words_are_the_contract)
 {
 	static const char *const words[] = {
-		"ok",         "filtered",       "rejected",  "refused",
-		"unreachable", "intercepted",   "tls-error", "protocol-error",
-		"dns-error",  "unverified",     "skipped"};
+	    "ok",          "filtered",    "rejected",  "refused",
+	    "unreachable", "intercepted", "tls-error", "protocol-error",
+	    "dns-error",   "unverified",  "skipped"};
 	ck_assert_uint_eq(VERDICT_COUNT, sizeof words / sizeof words[0]);
 	for (int v = 0; v < VERDICT_COUNT; v++)
 		ck_assert_str_eq(verdict_word(v), words[v]);
