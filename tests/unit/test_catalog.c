@@ -10,6 +10,8 @@
 
 #include "veriport/catalog.h"
 
+#include "check_run.h"
+
 #define HEADER                                                                 \
 	"profile demo\n"                                                       \
 	"title   Demo product\n"                                               \
@@ -403,9 +405,5 @@ static Suite *catalog_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(catalog_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(catalog_suite());
 }

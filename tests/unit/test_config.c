@@ -12,6 +12,8 @@
 
 #include "veriport/config.h"
 
+#include "check_run.h"
+
 /* Three lines every test configuration starts with. */
 #define BASE "[veriport]\nprofile = demo\nrole = appliance\n"
 
@@ -606,9 +608,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(config_suite());
 }

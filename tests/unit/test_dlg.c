@@ -18,6 +18,8 @@
 #include "veriport/catalog.h"
 #include "veriport/dlg.h"
 
+#include "check_run.h"
+
 #define TEXT(s) (const uint8_t *)(s), sizeof(s) - 1
 #define BYTES(a) a, sizeof(a)
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -1613,9 +1615,5 @@ static Suite *dlg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dlg_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(dlg_suite());
 }

@@ -16,6 +16,8 @@
 #include "veriport/catalog.h"
 #include "veriport/dlg.h"
 
+#include "check_run.h"
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SMTP CATALOG_CHECK_SMTP_STARTTLS
@@ -1393,9 +1395,5 @@ static Suite *dlg_stream_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dlg_stream_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(dlg_stream_suite());
 }

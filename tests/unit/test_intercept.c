@@ -11,6 +11,8 @@
 
 #include "veriport/results.h"
 
+#include "check_run.h"
+
 static struct intercept_list *parse_ok(const char *text)
 {
 	struct intercept_list *l;
@@ -289,9 +291,5 @@ int main(void)
 	tcase_add_test(tc, proxy_headers_count_only_against_a_clean_answer);
 	tcase_add_test(tc, known_interceptor_even_when_verified);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -10,6 +10,8 @@
 
 #include "veriport/plan.h"
 
+#include "check_run.h"
+
 static const char text[] =
     "profile demo\ntitle T\nsource S\n"
     "role appliance A\nrole internet I\nrole admin-pc P\n"
@@ -205,9 +207,5 @@ int main(void)
 	tcase_add_test(tc, plan_refuses_unknown_names);
 	tcase_add_test(tc, plan_parse_map_refuses_malformed);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

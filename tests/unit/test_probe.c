@@ -14,6 +14,8 @@
 
 #include "veriport/sweep.h"
 
+#include "check_run.h"
+
 #define TIMEOUT_MS 600
 
 static const char text[] =
@@ -189,9 +191,5 @@ int main(void)
 	tcase_add_test(tc, probe_sweep_classifies_loopback_channels);
 	tcase_add_test(tc, probe_sweep_resolves_names_and_skips_unmapped);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

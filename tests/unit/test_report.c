@@ -10,6 +10,8 @@
 
 #include "veriport/report.h"
 
+#include "check_run.h"
+
 static const char text[] =
     "profile demo\ntitle Demo\nsource S\n"
     "role appliance A\nrole internet I\nrole admin-pc P\n"
@@ -174,9 +176,5 @@ int main(void)
 	tcase_add_test(tc, report_prometheus_exposition);
 	tcase_add_test(tc, report_status_follows_required_channels);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -17,6 +17,8 @@
 
 #include "veriport/state.h"
 
+#include "check_run.h"
+
 /* 2026-11-20T10:00:00Z and three days later. */
 #define T0 ((time_t)1795168800)
 #define T1 ((time_t)1795426200)
@@ -748,9 +750,5 @@ static Suite *state_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(state_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(state_suite());
 }

@@ -23,6 +23,8 @@
 #include "veriport/report.h"
 #include "veriport/status.h"
 
+#include "check_run.h"
+
 static const char text[] =
     "profile demo\ntitle Demo\nsource S\n"
     "role appliance A\nrole internet I\nrole admin-pc P\n"
@@ -931,9 +933,5 @@ int main(void)
 	tcase_add_test(ts, server_replaces_a_stale_socket_not_a_live_one);
 	tcase_add_test(ts, server_start_errors_name_the_path);
 	suite_add_tcase(s, ts);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

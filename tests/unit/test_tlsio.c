@@ -12,6 +12,8 @@
 
 #include "veriport/tlsio.h"
 
+#include "check_run.h"
+
 static char *cert_path(const char *name)
 {
 	static char paths[4][4096];
@@ -196,9 +198,5 @@ int main(void)
 	tcase_add_test(tc, tlsio_peer_that_is_not_tls_fails_the_handshake);
 	tcase_add_test(tc, tlsio_missing_ca_file_names_it);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -9,6 +9,8 @@
 
 #include "veriport/verdict.h"
 
+#include "check_run.h"
+
 enum shape {
 	TCP_PLAIN,  /* tcp check: connect only */
 	TCP_BANNER, /* ssh: a stream dialogue after connect */
@@ -558,9 +560,5 @@ int main(void)
 	tcase_add_test(tc, verdict_words_are_the_contract);
 	tcase_add_test(tc, evidence_lines_are_bounded);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
