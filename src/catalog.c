@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "veriport/catalog.h"
+#include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
 /* A catalog line is a directive and one sentence at most; a longer line is
@@ -767,34 +768,14 @@ int catalog_load_file(const char *path, struct catalog **out,
 {
 	*out = NULL;
 	memset(err, 0, sizeof *err);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err->msg, sizeof err->msg, "%s: %s", path,
-			 strerror(e));
-		return -e;
-	}
-	/* Read one byte past the limit so an oversized file is refused by
-	 * catalog_parse with its message, without reading all of it. */
-	size_t cap = CATALOG_FILE_MAX + 1, len = 0;
-	char *text = xmalloc(cap);
-	for (;;) {
-		ssize_t n = read(fd, text + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			snprintf(err->msg, sizeof err->msg, "%s: %s", path,
-				 strerror(e));
-			close(fd);
-			free(text);
-			return -e;
-		}
-		if (n == 0 || (len += (size_t)n) == cap)
-			break;
-	}
-	close(fd);
-	int rc = catalog_parse(path, text, len, out, err);
+	char *text;
+	size_t len;
+	/* catalog_parse refuses an oversized file with its own message. */
+	int rc = textfile_read(path, CATALOG_FILE_MAX, &text, &len, err->msg,
+			       sizeof err->msg);
+	if (rc < 0)
+		return rc;
+	rc = catalog_parse(path, text, len, out, err);
 	free(text);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "veriport/config.h"
+#include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
 /* A site configuration is a few dozen lines; a file this large is the
@@ -673,32 +674,13 @@ out:
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	/* One byte past the limit, so config_parse refuses an oversized
-	 * file with its message without reading all of it. */
-	size_t cap = CONFIG_FILE_MAX + 1, len = 0;
-	char *text = xmalloc(cap);
-	for (;;) {
-		ssize_t n = read(fd, text + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(e));
-			close(fd);
-			free(text);
-			return -e;
-		}
-		if (n == 0 || (len += (size_t)n) == cap)
-			break;
-	}
-	close(fd);
-	int rc = config_parse(path, text, len, out, err, errlen);
+	char *text;
+	size_t len;
+	/* config_parse refuses an oversized file with its own message. */
+	int rc = textfile_read(path, CONFIG_FILE_MAX, &text, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = config_parse(path, text, len, out, err, errlen);
 	free(text);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "veriport/intercept.h"
+#include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
 /* The list is a small text file; a larger one is a mistake. */
@@ -132,16 +133,13 @@ int intercept_load(const char *path, struct intercept_list **out, char *err,
 		   size_t errlen)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "re");
-	if (f == NULL) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	char *text = xmalloc(INTERCEPT_FILE_MAX + 1);
-	size_t len = fread(text, 1, INTERCEPT_FILE_MAX + 1, f);
-	fclose(f);
-	int rc = intercept_parse(path, text, len, out, err, errlen);
+	char *text;
+	size_t len;
+	int rc =
+	    textfile_read(path, INTERCEPT_FILE_MAX, &text, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = intercept_parse(path, text, len, out, err, errlen);
 	free(text);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "veriport/state.h"
+#include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
 #define STATE_VERSION 1
@@ -697,50 +698,18 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 static int read_file(const char *path, char **buf, size_t *len, char *err,
 		     size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	int rc = textfile_read(path, STATE_FILE_MAX, buf, len, err, errlen);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc < 0)
 		return -EINVAL;
-	}
-	struct stat sb;
-	if (fstat(fd, &sb) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -EINVAL;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -EINVAL;
-	}
-	/* One byte more than allowed tells a file that grew past it. */
-	char *b = xmalloc(STATE_FILE_MAX + 1);
-	size_t n = 0;
-	while (n <= STATE_FILE_MAX) {
-		ssize_t got = read(fd, b + n, STATE_FILE_MAX + 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(b);
-			close(fd);
-			return -EINVAL;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	if (n > STATE_FILE_MAX) {
+	if (*len > STATE_FILE_MAX) {
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 			 STATE_FILE_MAX);
-		free(b);
+		free(*buf);
+		*buf = NULL;
 		return -EINVAL;
 	}
-	*buf = b;
-	*len = n;
 	return 0;
 }
 
