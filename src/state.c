@@ -6,21 +6,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "veriport/state.h"
-#include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
-#define STATE_VERSION 1
-/* "2026-11-20T10:00:00Z" and its NUL. */
-#define STATE_TIME_LEN 21
+#include "state_impl.h"
+
 /* Old and new values are quoted in one evidence line (EVIDENCE_LINE_LEN
  * is 200), each cut to half the room left; never shorter than this. */
 #define STATE_QUOTE_MIN 12
@@ -29,37 +23,6 @@
 #define STATE_SPKI_SHOWN 12
 /* Bounds of one greeting's signature: the words compared. */
 #define STATE_SIGNATURE_MAX DLG_DETAIL_MAX
-
-struct state_entry {
-	char *channel;
-	char *host;
-	char address[46]; /* as struct result */
-	time_t first_seen;
-	time_t accepted; /* 0: never accepted */
-
-	/* Each fact is remembered from the first result that had it, so
-	 * each has its own date. */
-	bool has_tls;
-	char spki_sha256[65];
-	char issuer[TLSIO_NAME_MAX];
-	time_t tls_since;
-
-	bool has_starttls;
-	bool starttls_offered;
-	time_t starttls_since;
-
-	bool has_greeting;
-	char greeting[DLG_DETAIL_MAX];
-	time_t greeting_since;
-};
-
-/* Entries sorted by (channel, host, address): lookups bisect and the file
- * comes out in a stable order. */
-struct state {
-	struct state_entry *entries;
-	size_t nentries;
-	size_t cap;
-};
 
 struct state *state_new(void)
 {
@@ -95,7 +58,7 @@ static int key_cmp(const char *channel, const char *host, const char *address,
 	return c;
 }
 
-static int entry_cmp(const void *a, const void *b)
+int state_entry_cmp(const void *a, const void *b)
 {
 	const struct state_entry *x = a;
 	return key_cmp(x->channel, x->host, x->address, b);
@@ -296,7 +259,7 @@ static bool tls_differs(const struct state_entry *e, const struct result *r)
 	       strcmp(e->issuer, r->ev.tls.issuer) != 0;
 }
 
-static void format_time(time_t t, char buf[STATE_TIME_LEN])
+void state_format_time(time_t t, char buf[STATE_TIME_LEN])
 {
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -348,7 +311,7 @@ static void what_tls(const struct state_entry *e, const struct result *r,
 				  "%.*s... issuer %s, now SPKI %.*s... "
 				  "issuer %s";
 	char since[STATE_TIME_LEN], was[TLSIO_NAME_MAX], now[TLSIO_NAME_MAX];
-	format_time(e->tls_since, since);
+	state_format_time(e->tls_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen,
 		   snprintf(NULL, 0, fmt, since, also, STATE_SPKI_SHOWN,
@@ -366,7 +329,7 @@ static void what_starttls(const struct state_entry *e, const char *also,
 			  char *what, size_t whatlen)
 {
 	char since[STATE_TIME_LEN];
-	format_time(e->starttls_since, since);
+	state_format_time(e->starttls_since, since);
 	snprintf(what, whatlen,
 		 "STARTTLS offer changed since %s%s: was %s, now %s", since,
 		 also, e->starttls_offered ? "offered" : "not offered",
@@ -379,7 +342,7 @@ static void what_greeting(const struct state_entry *e, const struct result *r,
 	static const char fmt[] = "greeting changed since %s: was \"%s\", "
 				  "now \"%s\"";
 	char since[STATE_TIME_LEN], was[DLG_DETAIL_MAX], now[DLG_DETAIL_MAX];
-	format_time(e->greeting_since, since);
+	state_format_time(e->greeting_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen, snprintf(NULL, 0, fmt, since, "", ""), e->greeting,
 		   r->ev.greeting, &room_was, &room_now);
@@ -522,406 +485,4 @@ size_t state_accept(struct state *st, const struct results *r,
 		}
 	}
 	return changed;
-}
-
-/* The file: reading -------------------------------------------------- */
-
-static bool parse_time(const char *s, time_t *out)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
-		return false;
-	*out = timegm(&tm);
-	return true;
-}
-
-static bool is_hex64(const char *s)
-{
-	size_t n = 0;
-	for (; s[n] != '\0'; n++)
-		if (!isxdigit((unsigned char)s[n]))
-			return false;
-	return n == 64;
-}
-
-/* Copy S into DST of SIZE bytes; false when it does not fit. */
-static bool copy_field(char *dst, size_t size, const char *s)
-{
-	size_t n = strlen(s);
-	if (n >= size)
-		return false;
-	memcpy(dst, s, n + 1);
-	return true;
-}
-
-/* One entry of the file into E; false with WHY set. */
-static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
-			    size_t whylen)
-{
-	const char *channel, *host, *address, *first_seen;
-	json_t *accepted = NULL, *tls = NULL, *starttls = NULL,
-	       *greeting = NULL;
-	json_error_t jerr;
-	if (json_unpack_ex(
-		o, &jerr, 0, "{s:s, s:s, s:s, s:s, s?o, s?o, s?o, s?o}",
-		"channel", &channel, "host", &host, "address", &address,
-		"first_seen", &first_seen, "accepted", &accepted, "tls", &tls,
-		"starttls", &starttls, "greeting", &greeting) != 0) {
-		snprintf(why, whylen, "%s", jerr.text);
-		return false;
-	}
-	if (*channel == '\0' || *host == '\0' ||
-	    !copy_field(e->address, sizeof e->address, address) ||
-	    *address == '\0') {
-		snprintf(why, whylen, "empty or overlong key");
-		return false;
-	}
-	if (!parse_time(first_seen, &e->first_seen)) {
-		snprintf(why, whylen, "first_seen \"%s\" is not a UTC time",
-			 first_seen);
-		return false;
-	}
-	if (accepted != NULL && !json_is_null(accepted) &&
-	    (!json_is_string(accepted) ||
-	     !parse_time(json_string_value(accepted), &e->accepted))) {
-		snprintf(why, whylen, "accepted is not a UTC time or null");
-		return false;
-	}
-	const char *since, *spki, *issuer, *text;
-	int offered;
-	if (tls != NULL) {
-		if (json_unpack_ex(tls, &jerr, 0, "{s:s, s:s, s:s}",
-				   "spki_sha256", &spki, "issuer", &issuer,
-				   "since", &since) != 0) {
-			snprintf(why, whylen, "tls: %s", jerr.text);
-			return false;
-		}
-		if (!is_hex64(spki) ||
-		    !copy_field(e->spki_sha256, sizeof e->spki_sha256, spki) ||
-		    !copy_field(e->issuer, sizeof e->issuer, issuer) ||
-		    !parse_time(since, &e->tls_since)) {
-			snprintf(why, whylen,
-				 "tls: bad spki_sha256, issuer "
-				 "or since");
-			return false;
-		}
-		e->has_tls = true;
-	}
-	if (starttls != NULL) {
-		if (json_unpack_ex(starttls, &jerr, 0, "{s:b, s:s}", "offered",
-				   &offered, "since", &since) != 0) {
-			snprintf(why, whylen, "starttls: %s", jerr.text);
-			return false;
-		}
-		if (!parse_time(since, &e->starttls_since)) {
-			snprintf(why, whylen, "starttls: bad since");
-			return false;
-		}
-		e->has_starttls = true;
-		e->starttls_offered = offered != 0;
-	}
-	if (greeting != NULL) {
-		if (json_unpack_ex(greeting, &jerr, 0, "{s:s, s:s}", "text",
-				   &text, "since", &since) != 0) {
-			snprintf(why, whylen, "greeting: %s", jerr.text);
-			return false;
-		}
-		if (*text == '\0' ||
-		    !copy_field(e->greeting, sizeof e->greeting, text) ||
-		    !parse_time(since, &e->greeting_since)) {
-			snprintf(why, whylen, "greeting: bad text or since");
-			return false;
-		}
-		e->has_greeting = true;
-	}
-	e->channel = xstrdup(channel);
-	e->host = xstrdup(host);
-	return true;
-}
-
-static int state_from_json(json_t *doc, const char *path, struct state *st,
-			   char *err, size_t errlen)
-{
-	json_t *entries;
-	json_int_t version;
-	json_error_t jerr;
-	if (json_unpack_ex(doc, &jerr, 0, "{s:I, s:o}", "version", &version,
-			   "entries", &entries) != 0) {
-		snprintf(err, errlen, "%s: %s", path, jerr.text);
-		return -EINVAL;
-	}
-	if (version != STATE_VERSION) {
-		snprintf(err, errlen,
-			 "%s: version %lld, this veriportd reads "
-			 "version %d",
-			 path, (long long)version, STATE_VERSION);
-		return -EINVAL;
-	}
-	if (!json_is_array(entries)) {
-		snprintf(err, errlen, "%s: \"entries\" is not an array", path);
-		return -EINVAL;
-	}
-	size_t n = json_array_size(entries);
-	if (n > STATE_ENTRIES_MAX) {
-		snprintf(err, errlen, "%s: %zu entries, more than %d", path, n,
-			 STATE_ENTRIES_MAX);
-		return -EINVAL;
-	}
-	st->entries = xcalloc(n ? n : 1, sizeof *st->entries);
-	st->cap = n ? n : 1;
-	for (size_t i = 0; i < n; i++) {
-		char why[JSON_ERROR_TEXT_LENGTH + 32];
-		if (!entry_from_json(json_array_get(entries, i),
-				     &st->entries[i], why, sizeof why)) {
-			snprintf(err, errlen, "%s: entry %zu: %s", path, i + 1,
-				 why);
-			return -EINVAL;
-		}
-		st->nentries++;
-	}
-	qsort(st->entries, st->nentries, sizeof *st->entries, entry_cmp);
-	for (size_t i = 1; i < st->nentries; i++) {
-		const struct state_entry *e = &st->entries[i];
-		if (entry_cmp(e - 1, e) == 0) {
-			snprintf(err, errlen, "%s: %s %s %s is there twice",
-				 path, e->channel, e->host, e->address);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* Read PATH into a buffer, refusing more than STATE_FILE_MAX bytes.
- * -ENOENT for a missing file, else -EINVAL with ERR set. */
-static int read_file(const char *path, char **buf, size_t *len, char *err,
-		     size_t errlen)
-{
-	int rc = textfile_read(path, STATE_FILE_MAX, buf, len, err, errlen);
-	if (rc == -ENOENT)
-		return rc;
-	if (rc < 0)
-		return -EINVAL;
-	if (*len > STATE_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-			 STATE_FILE_MAX);
-		free(*buf);
-		*buf = NULL;
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int state_load(const char *path, struct state **out, char *err, size_t errlen)
-{
-	*out = NULL;
-	char *buf;
-	size_t len;
-	int rc = read_file(path, &buf, &len, err, errlen);
-	if (rc == -ENOENT) {
-		*out = state_new();
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	json_error_t jerr;
-	json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
-	if (doc == NULL) {
-		snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line,
-			 jerr.column, jerr.text);
-		return -EINVAL;
-	}
-	struct state *st = state_new();
-	rc = state_from_json(doc, path, st, err, errlen);
-	json_decref(doc);
-	if (rc < 0) {
-		state_free(st);
-		return rc;
-	}
-	*out = st;
-	return 0;
-}
-
-int state_set_aside(const char *path, time_t now, char *err, size_t errlen)
-{
-	char stamp[32];
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	/* Two corrupt files within one second keep both: the second gets a
-	 * number. */
-	char *aside = xasprintf("%s.corrupt-%s", path, stamp);
-	for (int n = 1; access(aside, F_OK) == 0 && n < 100; n++) {
-		free(aside);
-		aside = xasprintf("%s.corrupt-%s-%d", path, stamp, n);
-	}
-	int rc = 0;
-	if (rename(path, aside) != 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot set %s aside as %s: %s", path,
-			 aside, strerror(errno));
-	} else {
-		snprintf(err, errlen, "%s set aside as %s", path, aside);
-	}
-	free(aside);
-	return rc;
-}
-
-/* The file: writing -------------------------------------------------- */
-
-static json_t *time_json(time_t t)
-{
-	char buf[STATE_TIME_LEN];
-	format_time(t, buf);
-	return json_string(buf);
-}
-
-static json_t *entry_json(const struct state_entry *e)
-{
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o}", "channel", e->channel, "host", e->host,
-	    "address", e->address, "first_seen", time_json(e->first_seen),
-	    "accepted", e->accepted ? time_json(e->accepted) : json_null());
-	if (o == NULL)
-		return NULL;
-	json_t *f;
-	if (e->has_tls) {
-		f = json_pack("{s:s, s:s, s:o}", "spki_sha256", e->spki_sha256,
-			      "issuer", e->issuer, "since",
-			      time_json(e->tls_since));
-		if (f == NULL || json_object_set_new(o, "tls", f) != 0)
-			goto fail;
-	}
-	if (e->has_starttls) {
-		f = json_pack("{s:b, s:o}", "offered", e->starttls_offered,
-			      "since", time_json(e->starttls_since));
-		if (f == NULL || json_object_set_new(o, "starttls", f) != 0)
-			goto fail;
-	}
-	if (e->has_greeting) {
-		f = json_pack("{s:s, s:o}", "text", e->greeting, "since",
-			      time_json(e->greeting_since));
-		if (f == NULL || json_object_set_new(o, "greeting", f) != 0)
-			goto fail;
-	}
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* The folder PATH is in, so its rename can be made durable. */
-static char *folder_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
-static int write_tmp(const char *tmp, const char *text, size_t len, char *err,
-		     size_t errlen)
-{
-	if (unlink(tmp) != 0 && errno != ENOENT) {
-		int rc = -errno;
-		snprintf(err, errlen, "cannot remove stale %s: %s", tmp,
-			 strerror(errno));
-		return rc;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		      0600);
-	if (fd < 0) {
-		int rc = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-			 strerror(errno));
-		return rc;
-	}
-	int rc = write_all(fd, text, len);
-	if (rc == 0 && fsync(fd) != 0)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp,
-			 strerror(-rc));
-		unlink(tmp);
-	}
-	return rc;
-}
-
-int state_save(const struct state *st, const char *path, char *err,
-	       size_t errlen)
-{
-	json_t *entries = json_array();
-	for (size_t i = 0; i < st->nentries; i++) {
-		json_t *e = entry_json(&st->entries[i]);
-		if (e == NULL) {
-			/* Jansson refuses strings that are not UTF-8; the
-			 * dialogues and tlsio escape what they copy, so
-			 * this is a value from elsewhere. */
-			snprintf(err, errlen, "%s: cannot encode %s %s %s",
-				 path, st->entries[i].channel,
-				 st->entries[i].host, st->entries[i].address);
-			json_decref(entries);
-			return -EINVAL;
-		}
-		json_array_append_new(entries, e);
-	}
-	json_t *doc = json_pack("{s:i, s:o}", "version", STATE_VERSION,
-				"entries", entries);
-	char *text = json_dumps(doc, JSON_INDENT(1));
-	json_decref(doc);
-	if (text == NULL)
-		fatalx("cannot serialise the state");
-	size_t len = strlen(text);
-	if (len + 1 > STATE_FILE_MAX) {
-		/* state_load would refuse what was written. */
-		snprintf(err, errlen, "%s: %zu bytes, more than %d", path,
-			 len + 1, STATE_FILE_MAX);
-		free(text);
-		return -EFBIG;
-	}
-	text[len++] = '\n';
-	char *tmp = xasprintf("%s.tmp", path);
-	int rc = write_tmp(tmp, text, len, err, errlen);
-	free(text);
-	if (rc == 0 && rename(tmp, path) != 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-			 strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	if (rc < 0)
-		return rc;
-	/* The rename is durable once the folder's entry is on disk. */
-	char *dir = folder_of(path);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot sync folder %s: %s", dir,
-			 strerror(errno));
-	}
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
-	return rc;
 }
