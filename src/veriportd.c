@@ -255,6 +255,8 @@ static void current_free(struct daemon *d)
 	d->current_gen = NULL;
 }
 
+static int daemon_sweep(struct daemon *d, const char *only);
+
 static void daemon_on_sweep_done(struct results *r, void *arg)
 {
 	struct daemon *d = arg;
@@ -274,14 +276,19 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 		    state_save(d->state, d->state_path, err, sizeof err) < 0)
 			log_line(LOG_ERR, "%s", err);
 	} else {
-		/* Swept with a configuration since replaced: its results
-		 * describe channels that may no longer exist. */
+		/* Swept with a configuration since replaced (and cut short
+		 * by the reload): its results may name channels that no
+		 * longer exist. The new configuration sweeps at once. */
 		results_free(r);
 		free(r);
 	}
+	bool replaced = g != d->gen;
 	d->probe_only = NULL;
 	generation_release(g);
-	schedule_next(d);
+	if (replaced && !d->stopping)
+		daemon_sweep(d, NULL);
+	else
+		schedule_next(d);
 }
 
 static int daemon_sweep(struct daemon *d, const char *only)
@@ -383,7 +390,11 @@ static void daemon_on_sighup(uv_signal_t *h, int signum)
 	log_line(LOG_NOTICE, "reloaded %s: profile %s, role %s, %zu planned",
 		 d->config_path, c->profile.value, c->role.value,
 		 g->plan.nitems);
-	if (d->running == NULL)
+	/* A sweep of the old configuration ends now; its end starts one of
+	 * the new. */
+	if (d->running != NULL)
+		sweep_cancel(d->running);
+	else
 		daemon_sweep(d, NULL);
 }
 
