@@ -268,6 +268,35 @@ EOF
 	vpt_spawn "$var" "$ns" "$dir.log" unbound -d -c "$dir/unbound.conf"
 }
 
+# vpt_sshd VAR NS DIR ADDR...: OpenSSH's sshd on port 22 of ADDR..., with a
+# host key of its own in DIR and nobody allowed in: it only has to greet.
+# Checked with sshd -t first; makes the privilege separation folder.
+vpt_sshd() {
+	local var=$1 ns=$2 dir=$3 a
+	shift 3
+	vpt_privsep_dir
+	mkdir -p "$dir" || vpt_error "cannot create $dir"
+	ssh-keygen -q -t ed25519 -N '' -C vpt -f "$dir/ssh_host_ed25519_key" ||
+		vpt_error "ssh-keygen"
+	{
+		for a in "$@"; do echo "ListenAddress $(vpt_bracket "$a"):22"; done
+		cat <<EOF
+HostKey $dir/ssh_host_ed25519_key
+PidFile none
+UsePAM no
+UseDNS no
+PermitRootLogin no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile none
+LogLevel ERROR
+EOF
+	} >"$dir/sshd_config"
+	/usr/sbin/sshd -t -f "$dir/sshd_config" >"$dir/sshd-t.out" 2>&1 ||
+		vpt_error "sshd -t: $(cat "$dir/sshd-t.out")"
+	vpt_spawn "$var" "$ns" "$dir.log" /usr/sbin/sshd -D -e -f "$dir/sshd_config"
+}
+
 # vpt_postfix VAR NS DIR HOSTNAME KEY CHAIN ADDR...: postfix on ADDR..., a
 # configuration folder of its own, nothing chrooted, three smtpd listeners
 # (25 and 587 offer STARTTLS, 587 requires it; 465 is TLS from the first
@@ -448,6 +477,113 @@ vpt_result() {
 	jq -r --arg c "$2" --arg a "$3" "
 		[.results[]? | select(.channel == \$c and (.address // \"-\") == \$a)]
 		| if length == 1 then .[0] | $4 else \"\\(length) results\" end" "$1"
+}
+
+# Time, processes and clients -------------------------------------------------
+
+# vpt_now_ms: the wall clock in milliseconds, without a fork (bash 5).
+vpt_now_ms() {
+	local us=${EPOCHREALTIME/[.,]/}
+	echo $((us / 1000))
+}
+
+# vpt_wait_until SECONDS CMD...: run CMD every tenth of a second until it
+# succeeds (status 0) or SECONDS (a decimal) have passed (status 1).
+vpt_wait_until() {
+	local end
+	end=$(($(vpt_now_ms) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(vpt_now_ms)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# vpt_alive PID: PID runs (a zombie, exited but not yet reaped, does not).
+vpt_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# vpt_wait_exit PID SECONDS: wait, bounded, for PID (a child of this
+# script, as vpt_spawn makes them) to exit; the status is PID's exit
+# status, or 124 when it still runs after SECONDS.
+vpt_wait_exit() {
+	vpt_wait_until "$2" vpt_exited "$1" || return 124
+	wait "$1"
+}
+
+vpt_exited() {
+	! vpt_alive "$1"
+}
+
+# vpt_unix_ask SOCKET LINE: one command line on the Unix stream socket
+# SOCKET; prints what comes back until the peer closes (at most 10 s).
+vpt_unix_ask() {
+	printf '%s\n' "$2" | socat -t 10 -T 10 - "UNIX-CONNECT:$1"
+}
+
+# vpt_tcp_ask NS ADDR PORT LINE: the same over TCP, from inside NS.
+vpt_tcp_ask() {
+	printf '%s\n' "$4" |
+		vpt_in "$1" socat -t 10 -T 10 - "TCP:$(vpt_bracket "$2"):$3"
+}
+
+# vpt_idle_clients [-n NS] TARGET N SECONDS: N clients connect at once to
+# TARGET (a Unix socket path, or ADDR:PORT for TCP, [ADDR]:PORT for IPv6;
+# from inside namespace NS with -n), send nothing, and read until the
+# server closes each or SECONDS have passed. Prints "connected N" as soon
+# as all are connected, then, at the end, one line per client: the
+# milliseconds from the start until the server closed it (-1: still open)
+# and the first line it received ("-": none). Run it in the background and
+# wait for the "connected" line.
+vpt_idle_clients() {
+	local in=()
+	if [ "$1" = -n ]; then
+		in=(ip netns exec "$2")
+		shift 2
+	fi
+	"${in[@]}" python3 - "$@" <<'EOF'
+import selectors, socket, sys, time
+
+target, n, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+sel = selectors.DefaultSelector()
+t0 = time.monotonic()
+for i in range(n):
+    if target.startswith("/"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(target)
+    else:
+        host, port = target.rsplit(":", 1)
+        s = socket.create_connection((host.strip("[]"), int(port)))
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ, i)
+print("connected %d" % n, flush=True)
+got = [b""] * n
+closed = [None] * n
+left = n
+while left and time.monotonic() - t0 < limit:
+    for key, _ in sel.select(timeout=0.05):
+        i = key.data
+        try:
+            data = key.fileobj.recv(4096)
+        except OSError:
+            data = b""
+        if data:
+            got[i] += data
+            continue
+        closed[i] = time.monotonic() - t0
+        sel.unregister(key.fileobj)
+        key.fileobj.close()
+        left -= 1
+for i in range(n):
+    line = got[i].split(b"\n")[0].decode(errors="replace") or "-"
+    print(-1 if closed[i] is None else int(closed[i] * 1000), line)
+EOF
 }
 
 # Assertions ----------------------------------------------------------------
