@@ -60,6 +60,12 @@ void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg);
  * unit tests call it directly. */
 char *status_answer(const struct status_source *src, const char *line,
 		    size_t *len);
+/* Client: send COMMAND on the status socket at PATH and read the answer
+ * until the daemon closes. Returns 0 with *ANSWER (malloc'd,
+ * NUL-terminated, *LEN bytes), or -1 with ERR saying why, PATH first. */
+int status_ask(const char *path, const char *command, char **answer,
+	       size_t *len, char *err, size_t errlen);
+
 /* A malloc'd printf, its length in *LEN: the answers' text, for both
  * halves of the module. */
 char *status_text(size_t *len, const char *fmt, ...)
