@@ -268,10 +268,16 @@ EOF
 	vpt_spawn "$var" "$ns" "$dir.log" unbound -d -c "$dir/unbound.conf"
 }
 
-# vpt_sshd VAR NS DIR ADDR...: OpenSSH's sshd on port 22 of ADDR..., with a
-# host key of its own in DIR and nobody allowed in: it only has to greet.
-# Checked with sshd -t first; makes the privilege separation folder.
+# vpt_sshd [-p PORT] VAR NS DIR ADDR...: OpenSSH's sshd on PORT (22) of
+# ADDR..., with a host key of its own in DIR and nobody allowed in: it only
+# has to greet. Checked with sshd -t first; makes the privilege separation
+# folder.
 vpt_sshd() {
+	local port=22
+	if [ "$1" = -p ]; then
+		port=$2
+		shift 2
+	fi
 	local var=$1 ns=$2 dir=$3 a
 	shift 3
 	vpt_privsep_dir
@@ -279,7 +285,7 @@ vpt_sshd() {
 	ssh-keygen -q -t ed25519 -N '' -C vpt -f "$dir/ssh_host_ed25519_key" ||
 		vpt_error "ssh-keygen"
 	{
-		for a in "$@"; do echo "ListenAddress $(vpt_bracket "$a"):22"; done
+		for a in "$@"; do echo "ListenAddress $(vpt_bracket "$a"):$port"; done
 		cat <<EOF
 HostKey $dir/ssh_host_ed25519_key
 PidFile none

@@ -98,85 +98,32 @@ table inet vpt_router {
 }
 EOF
 
-# unbound: authoritative for everything (local-zone "." static), so it
-# answers the test names, says NXDOMAIN for the rest and never recurses.
-cat >"$VPT_TMP/unbound.conf" <<EOF
-server:
-	verbosity: 1
-	use-syslog: no
-	logfile: ""
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$VPT_TMP"
-	pidfile: ""
-	num-threads: 1
-	interface: $OPEN4
-	interface: $OPEN6
-	port: 53
-	do-ip4: yes
-	do-ip6: yes
-	do-udp: yes
-	do-tcp: yes
-	access-control: $VPT_NET4 allow
-	access-control: $VPT_NET6 allow
-	module-config: "iterator"
-	local-zone: "." static
-	local-data: ". 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 60"
-	local-data: ". 3600 IN NS ns.test."
-	local-data: "ns.test. 60 IN A $OPEN4"
-	local-data: "h-open.test. 60 IN A $OPEN4"
-	local-data: "h-open.test. 60 IN AAAA $OPEN6"
-	local-data: "h-drop.test. 60 IN A $DROP4"
-	local-data: "h-drop.test. 60 IN AAAA $DROP6"
-	local-data: "h-reject.test. 60 IN A $REJECT4"
-	local-data: "h-reject.test. 60 IN AAAA $REJECT6"
-	local-data: "h-reset.test. 60 IN A $RESET4"
-	local-data: "h-reset.test. 60 IN AAAA $RESET6"
-	local-data: "h-noroute.test. 60 IN A $NOROUTE4"
-	local-data: "h-noroute.test. 60 IN AAAA $NOROUTE6"
-	local-data: "h-v6.test. 60 IN AAAA $V6ONLY6"
-	local-data: "h-dual.test. 60 IN A $OPEN4"
-	local-data: "h-dual.test. 60 IN AAAA $DUAL6"
-remote-control:
-	control-enable: no
+# unbound: authoritative for the test names, NXDOMAIN for the rest.
+vpt_unbound UNBOUND "$SRV" "$VPT_TMP/unbound" "$OPEN4" "$OPEN6" <<EOF
+local-data: ". 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 60"
+local-data: ". 3600 IN NS ns.test."
+local-data: "ns.test. 60 IN A $OPEN4"
+local-data: "h-open.test. 60 IN A $OPEN4"
+local-data: "h-open.test. 60 IN AAAA $OPEN6"
+local-data: "h-drop.test. 60 IN A $DROP4"
+local-data: "h-drop.test. 60 IN AAAA $DROP6"
+local-data: "h-reject.test. 60 IN A $REJECT4"
+local-data: "h-reject.test. 60 IN AAAA $REJECT6"
+local-data: "h-reset.test. 60 IN A $RESET4"
+local-data: "h-reset.test. 60 IN AAAA $RESET6"
+local-data: "h-noroute.test. 60 IN A $NOROUTE4"
+local-data: "h-noroute.test. 60 IN AAAA $NOROUTE6"
+local-data: "h-v6.test. 60 IN AAAA $V6ONLY6"
+local-data: "h-dual.test. 60 IN A $OPEN4"
+local-data: "h-dual.test. 60 IN AAAA $DUAL6"
 EOF
-unbound-checkconf "$VPT_TMP/unbound.conf" >"$VPT_TMP/unbound-checkconf.log" 2>&1 ||
-	vpt_error "unbound-checkconf: $(cat "$VPT_TMP/unbound-checkconf.log")"
-vpt_spawn UNBOUND "$SRV" "$VPT_TMP/unbound.log" \
-	unbound -d -c "$VPT_TMP/unbound.conf"
 
-# sshd: a private configuration and host key; it only has to greet.
-vpt_privsep_dir
-ssh-keygen -q -t ed25519 -N '' -C vpt -f "$VPT_TMP/ssh_host_ed25519_key" ||
-	vpt_error "ssh-keygen"
-# sshd_config LISTEN...: a configuration that listens on LISTEN.
-sshd_config() {
-	local a
-	for a in "$@"; do echo "ListenAddress $a"; done
-	cat <<EOF
-HostKey $VPT_TMP/ssh_host_ed25519_key
-PidFile none
-UsePAM no
-UseDNS no
-PermitRootLogin no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile none
-LogLevel ERROR
-EOF
-}
-sshd_config "$OPEN4:22" "[$OPEN6]:22" >"$VPT_TMP/sshd_config"
-/usr/sbin/sshd -t -f "$VPT_TMP/sshd_config" >"$VPT_TMP/sshd-t.log" 2>&1 ||
-	vpt_error "sshd -t: $(cat "$VPT_TMP/sshd-t.log")"
-vpt_spawn SSHD "$SRV" "$VPT_TMP/sshd.log" \
-	/usr/sbin/sshd -D -e -f "$VPT_TMP/sshd_config"
+# sshd: it only has to greet.
+vpt_sshd SSHD "$SRV" "$VPT_TMP/sshd" "$OPEN4" "$OPEN6"
 # A socket bound to tcp/443 in the client, so the listener check of the
 # appliance's inbound webmail-https channel has something to find (sshd
 # only because it is already here; the check looks for a bound port).
-sshd_config "$CLI4:443" >"$VPT_TMP/sshd_client_config"
-vpt_spawn SSHD_CLI "$CLI" "$VPT_TMP/sshd-client.log" \
-	/usr/sbin/sshd -D -e -f "$VPT_TMP/sshd_client_config"
+vpt_sshd -p 443 SSHD_CLI "$CLI" "$VPT_TMP/sshd-client" "$CLI4"
 
 for a in "$OPEN4" "$OPEN6"; do
 	vpt_wait_listen "$SRV" "$UNBOUND" udp "$a" 53 || vpt_error "unbound is not on udp $a:53"
