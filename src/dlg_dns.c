@@ -170,7 +170,7 @@ static enum dlg_udp_match judge(const uint8_t *query, size_t qlen,
 	}
 	if (DNS_OPCODE(flags) != 0) {
 		snprintf(detail, size, "DNS opcode %u in the answer",
-			 DNS_OPCODE(flags));
+			 (unsigned)DNS_OPCODE(flags));
 		return DLG_UDP_BAD;
 	}
 	unsigned qd = dlg_get16(msg + 4), an = dlg_get16(msg + 6);
