@@ -125,8 +125,9 @@ struct parser {
 	size_t errlen;
 };
 
-static void vreport(char *err, size_t errlen, const char *name, unsigned line,
-		    const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void
+vreport(char *err, size_t errlen, const char *name, unsigned line,
+	const char *fmt, va_list ap)
 {
 	int n = line ? snprintf(err, errlen, "%s:%u: ", name, line)
 		     : snprintf(err, errlen, "%s: ", name);
