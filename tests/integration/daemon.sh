@@ -66,23 +66,7 @@ T_START=$(vpt_now_ms)
 
 # The world -----------------------------------------------------------------
 
-vpt_netns CLI cli "$OPEN4"
-vpt_netns RTR rtr "$OPEN4"
-vpt_netns SRV srv "$OPEN4"
-vpt_link "$CLI" cv0 "$RTR" rc0
-vpt_link "$RTR" rs0 "$SRV" sv0
-vpt_addr "$CLI" cv0 "$CLI4/24" "$CLI6/64"
-vpt_addr "$RTR" rc0 "$RTR4_C/24" "$RTR6_C/64"
-vpt_addr "$RTR" rs0 "$RTR4_S/24" "$RTR6_S/64"
-vpt_addr "$SRV" sv0 "$SRV4/24" "$SRV6/64" "$OPEN4/32" "$OPEN6/128"
-vpt_route "$CLI" "$VPT_NET4" "$RTR4_C"
-vpt_route "$CLI" "$VPT_NET6" "$RTR6_C"
-vpt_route "$RTR" 10.216.3.0/24 "$SRV4"
-vpt_route "$RTR" fd7e:216:3::/64 "$SRV6"
-vpt_route "$SRV" "$VPT_NET4" "$RTR4_S"
-vpt_route "$SRV" "$VPT_NET6" "$RTR6_S"
-vpt_sysctl "$RTR" net.ipv4.ip_forward 1
-vpt_sysctl "$RTR" net.ipv6.conf.all.forwarding 1
+vpt_routed_world "$OPEN4" 10.216.3.0/24 fd7e:216:3::/64 "$OPEN4" "$OPEN6"
 
 # The router's rules: the chain the test adds a rule to and flushes, and
 # one that always drops DARK4 and DARK4B (for the second daemon, whose

@@ -91,27 +91,8 @@ chmod 0711 "$VPT_TMP" || vpt_error "chmod $VPT_TMP"
 
 # The network -------------------------------------------------------------------
 
-vpt_netns CLI cli "$NS4"
-vpt_netns RTR rtr "$NS4"
-vpt_netns SRV srv "$NS4"
-vpt_link "$CLI" cv0 "$RTR" rc0
-vpt_link "$RTR" rs0 "$SRV" sv0
-vpt_addr "$CLI" cv0 "$CLI4/24" "$CLI6/64"
-vpt_addr "$RTR" rc0 "$RTR4_C/24" "$RTR6_C/64"
-vpt_addr "$RTR" rs0 "$RTR4_S/24" "$RTR6_S/64"
-vpt_addr "$SRV" sv0 "$SRV4/24" "$SRV6/64" "$NS4/32" "$CANARY4/32"
-for a in "${SERVED[@]}"; do
-	case $a in *:*) vpt_addr "$SRV" sv0 "$a/128" ;; *) vpt_addr "$SRV" sv0 "$a/32" ;; esac
-done
-# No default route anywhere: nothing can leave the world.
-vpt_route "$CLI" "$VPT_NET4" "$RTR4_C"
-vpt_route "$CLI" "$VPT_NET6" "$RTR6_C"
-vpt_route "$RTR" 10.215.3.0/24 "$SRV4"
-vpt_route "$RTR" fd7e:215:3::/64 "$SRV6"
-vpt_route "$SRV" "$VPT_NET4" "$RTR4_S"
-vpt_route "$SRV" "$VPT_NET6" "$RTR6_S"
-vpt_sysctl "$RTR" net.ipv4.ip_forward 1
-vpt_sysctl "$RTR" net.ipv6.conf.all.forwarding 1
+vpt_routed_world "$NS4" 10.215.3.0/24 fd7e:215:3::/64 \
+	"$NS4" "$CANARY4" "${SERVED[@]}"
 
 # Certificates ------------------------------------------------------------------
 # The servers' own CA and certificate (every test name, as one server

@@ -172,6 +172,41 @@ vpt_route() {
 		vpt_error "$1: route $2 via $3"
 }
 
+# vpt_routed_world DNS NET4 NET6 ADDR...: the world most tests need. A
+# client (CLI) and a server (SRV), each joined by a veth to a router (RTR)
+# that forwards between them; the server also holds the service addresses
+# ADDR... (in NET4 and NET6, which the router routes to it). No default
+# route anywhere, so nothing can leave the world; every namespace asks
+# DNS. The test sets the link addresses first: CLI4 CLI6 RTR4_C RTR6_C
+# (client side) and RTR4_S RTR6_S SRV4 SRV6 (server side).
+vpt_routed_world() {
+	local dns=$1 net4=$2 net6=$3 a
+	shift 3
+	vpt_netns CLI cli "$dns"
+	vpt_netns RTR rtr "$dns"
+	vpt_netns SRV srv "$dns"
+	vpt_link "$CLI" cv0 "$RTR" rc0
+	vpt_link "$RTR" rs0 "$SRV" sv0
+	vpt_addr "$CLI" cv0 "$CLI4/24" "$CLI6/64"
+	vpt_addr "$RTR" rc0 "$RTR4_C/24" "$RTR6_C/64"
+	vpt_addr "$RTR" rs0 "$RTR4_S/24" "$RTR6_S/64"
+	vpt_addr "$SRV" sv0 "$SRV4/24" "$SRV6/64"
+	for a in "$@"; do
+		case $a in
+		*:*) vpt_addr "$SRV" sv0 "$a/128" ;;
+		*) vpt_addr "$SRV" sv0 "$a/32" ;;
+		esac
+	done
+	vpt_route "$CLI" "$VPT_NET4" "$RTR4_C"
+	vpt_route "$CLI" "$VPT_NET6" "$RTR6_C"
+	vpt_route "$RTR" "$net4" "$SRV4"
+	vpt_route "$RTR" "$net6" "$SRV6"
+	vpt_route "$SRV" "$VPT_NET4" "$RTR4_S"
+	vpt_route "$SRV" "$VPT_NET6" "$RTR6_S"
+	vpt_sysctl "$RTR" net.ipv4.ip_forward 1
+	vpt_sysctl "$RTR" net.ipv6.conf.all.forwarding 1
+}
+
 # vpt_spawn VAR NS LOG CMD...: start CMD in the foreground of namespace NS,
 # in the background of this script; $VAR gets its pid (ip netns exec execs
 # CMD, so the pid is the server's) and the teardown stops it.

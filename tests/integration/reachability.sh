@@ -50,31 +50,11 @@ NOROUTE4=192.0.2.1 NOROUTE6=2001:db8::1
 
 # The world -----------------------------------------------------------------
 
-vpt_netns CLI cli "$OPEN4"
-vpt_netns RTR rtr "$OPEN4"
-vpt_netns SRV srv "$OPEN4"
-
-vpt_link "$CLI" cv0 "$RTR" rc0
-vpt_link "$RTR" rs0 "$SRV" sv0
-vpt_addr "$CLI" cv0 "$CLI4/24" "$CLI6/64"
-vpt_addr "$RTR" rc0 "$RTR4_C/24" "$RTR6_C/64"
-vpt_addr "$RTR" rs0 "$RTR4_S/24" "$RTR6_S/64"
-vpt_addr "$SRV" sv0 "$SRV4/24" "$SRV6/64" \
-	"$OPEN4/32" "$DROP4/32" "$REJECT4/32" "$RESET4/32" \
-	"$OPEN6/128" "$DROP6/128" "$REJECT6/128" "$RESET6/128" \
-	"$V6ONLY6/128" "$DUAL6/128"
-
 # No default route anywhere: a destination outside the test ranges is
 # "no route" in the client, and nothing can leave the world.
-vpt_route "$CLI" "$VPT_NET4" "$RTR4_C"
-vpt_route "$CLI" "$VPT_NET6" "$RTR6_C"
-vpt_route "$RTR" 10.213.3.0/24 "$SRV4"
-vpt_route "$RTR" fd7e:213:3::/64 "$SRV6"
-vpt_route "$SRV" "$VPT_NET4" "$RTR4_S"
-vpt_route "$SRV" "$VPT_NET6" "$RTR6_S"
-
-vpt_sysctl "$RTR" net.ipv4.ip_forward 1
-vpt_sysctl "$RTR" net.ipv6.conf.all.forwarding 1
+vpt_routed_world "$OPEN4" 10.213.3.0/24 fd7e:213:3::/64 \
+	"$OPEN4" "$DROP4" "$REJECT4" "$RESET4" \
+	"$OPEN6" "$DROP6" "$REJECT6" "$RESET6" "$V6ONLY6" "$DUAL6"
 # Every ICMP error the probes provoke must come back, not a rate-limited
 # few: the sweep sends them all at once.
 for ns in "$RTR" "$SRV"; do
