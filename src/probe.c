@@ -224,6 +224,16 @@ static void probe_enable_recverr(struct probe_state *s)
 		setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
 }
 
+/* A socket handle exists: it is closed with the probe, and ICMP errors
+ * for it are queued where probe_read_errqueue() finds them. */
+static void probe_socket_opened(struct probe_state *s)
+{
+	s->sock_open = true;
+	s->open_handles++;
+	s->sock.handle.data = s;
+	probe_enable_recverr(s);
+}
+
 /* A failed connect, send or receive: the ICMP message behind it, when
  * there is one, says more than the errno it became. */
 static void probe_transport_error(struct probe_state *s, int uverr,
@@ -502,10 +512,7 @@ static int probe_start_tcp(struct probe_state *s)
 	    uv_tcp_init_ex(s->engine->loop, &s->sock.tcp, job->addr.ss_family);
 	if (rc < 0)
 		return rc;
-	s->sock_open = true;
-	s->open_handles++;
-	s->sock.handle.data = s;
-	probe_enable_recverr(s);
+	probe_socket_opened(s);
 	/* Implicit-TLS kinds start their dialogue once TLS is up. */
 	if (dlg_has_stream(job->channel->check) &&
 	    !catalog_check_is_implicit_tls(job->channel->check)) {
@@ -597,10 +604,7 @@ static int probe_start_udp(struct probe_state *s)
 	rc = uv_udp_init_ex(s->engine->loop, &s->sock.udp, job->addr.ss_family);
 	if (rc < 0)
 		return rc;
-	s->sock_open = true;
-	s->open_handles++;
-	s->sock.handle.data = s;
-	probe_enable_recverr(s);
+	probe_socket_opened(s);
 	/* Connected, so the kernel hands us ICMP errors for this peer and
 	 * drops datagrams from anyone else. */
 	rc = uv_udp_connect(&s->sock.udp, (const struct sockaddr *)&job->addr);
