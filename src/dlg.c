@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -322,7 +321,7 @@ enum dlg_step dlg_fail_text(struct dlg *d, enum dlg_failure why,
 			    const char *prefix, const void *p, size_t n)
 {
 	snprintf(d->detail, sizeof d->detail, "%s", prefix);
-	dlg_text_append(d->detail, sizeof d->detail, p, n);
+	text_append(d->detail, sizeof d->detail, p, n);
 	return dlg_fail(d, why);
 }
 
@@ -370,57 +369,4 @@ bool dlg_may_start(const void *p, size_t n, const char *prefix)
 {
 	size_t k = strlen(prefix);
 	return memcmp(p, prefix, n < k ? n : k) == 0;
-}
-
-/* The escaped form of byte B in PIECE (5 bytes); returns its length. */
-static size_t escape(uint8_t b, char piece[5])
-{
-	if (b == '\\') {
-		memcpy(piece, "\\\\", 2);
-		return 2;
-	}
-	if (b >= 0x20 && b < 0x7f) {
-		piece[0] = (char)b;
-		return 1;
-	}
-	snprintf(piece, 5, "\\x%02x", b);
-	return 4;
-}
-
-void dlg_text_append(char *dst, size_t size, const void *src, size_t n)
-{
-	const uint8_t *b = src;
-	size_t at = strlen(dst);
-	char piece[5];
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += escape(b[i], piece);
-	bool cut = at + total >= size;
-	for (size_t i = 0; i < n; i++) {
-		size_t plen = escape(b[i], piece);
-		/* When it will not all fit, keep room for "...", so a cut
-		 * text always says it was cut. */
-		if (cut && at + plen + 3 >= size) {
-			if (at + 3 < size) {
-				memcpy(dst + at, "...", 3);
-				at += 3;
-			}
-			break;
-		}
-		memcpy(dst + at, piece, plen);
-		at += plen;
-	}
-	if (at < size)
-		dst[at] = '\0';
-}
-
-void dlg_appendf(char *dst, size_t size, const char *fmt, ...)
-{
-	size_t at = strlen(dst);
-	if (at + 1 >= size)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(dst + at, size - at, fmt, ap);
-	va_end(ap);
 }

@@ -32,7 +32,7 @@ static enum dlg_step fail_line(struct dlg *d, enum dlg_failure why,
 static enum dlg_step done_line(struct dlg *d, const char *line, size_t len)
 {
 	d->detail[0] = '\0';
-	dlg_text_append(d->detail, sizeof d->detail, line, len);
+	text_append(d->detail, sizeof d->detail, line, len);
 	memcpy(d->greeting, d->detail, sizeof d->greeting);
 	return DLG_DONE;
 }
@@ -42,13 +42,13 @@ static enum dlg_step closed(struct dlg *d)
 {
 	if (d->inlen > 0) {
 		snprintf(d->detail, sizeof d->detail, "closed mid-line: ");
-		dlg_text_append(d->detail, sizeof d->detail, d->in, d->inlen);
+		text_append(d->detail, sizeof d->detail, d->in, d->inlen);
 	} else if (d->detail[0] != '\0') {
 		/* SSH: the first line that was not the identification. */
 		char seen[DLG_DETAIL_MAX];
 		memcpy(seen, d->detail, sizeof seen);
 		snprintf(d->detail, sizeof d->detail, "closed after: ");
-		dlg_appendf(d->detail, sizeof d->detail, "%s", seen);
+		text_appendf(d->detail, sizeof d->detail, "%s", seen);
 	} else {
 		snprintf(d->detail, sizeof d->detail,
 			 "closed before sending a greeting");
@@ -110,8 +110,8 @@ static bool ssh_binary(struct dlg *d)
 	if (!dlg_has_control(d->in, n))
 		return false;
 	snprintf(d->detail, sizeof d->detail, "binary data: ");
-	dlg_text_append(d->detail, sizeof d->detail, d->in,
-			n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
+	text_append(d->detail, sizeof d->detail, d->in,
+		    n < DLG_QUOTE_MAX ? n : DLG_QUOTE_MAX);
 	return true;
 }
 
@@ -142,7 +142,7 @@ static enum dlg_step ssh_input(struct dlg *d)
 		 * evidence, in case the identification never comes. */
 		if (d->state++ == 0) {
 			d->detail[0] = '\0';
-			dlg_text_append(d->detail, sizeof d->detail, line, len);
+			text_append(d->detail, sizeof d->detail, line, len);
 		}
 		if (d->state > SSH_PRE_LINES_MAX) {
 			snprintf(d->detail, sizeof d->detail,

@@ -77,7 +77,7 @@ static enum dlg_udp_match dcc_reply(struct dlg_udp *d, const uint8_t *buf,
 		snprintf(d->detail, sizeof d->detail,
 			 "DCC OK from server-ID %u, version %u, brand ", server,
 			 body[0]);
-		dlg_text_append(d->detail, sizeof d->detail, brand, n);
+		text_append(d->detail, sizeof d->detail, brand, n);
 		return DLG_UDP_MATCH;
 	}
 	if (buf[3] == DCC_OP_ERROR) {
@@ -88,7 +88,7 @@ static enum dlg_udp_match dcc_reply(struct dlg_udp *d, const uint8_t *buf,
 			n++;
 		snprintf(d->detail, sizeof d->detail,
 			 "DCC error from server-ID %u: ", server);
-		dlg_text_append(d->detail, sizeof d->detail, body, n);
+		text_append(d->detail, sizeof d->detail, body, n);
 		return DLG_UDP_MATCH;
 	}
 	snprintf(d->detail, sizeof d->detail,

@@ -226,10 +226,10 @@ static enum dlg_udp_match judge(const uint8_t *query, size_t qlen,
 	else
 		snprintf(detail, size, "rcode %u", rcode);
 	if (rcode == 0)
-		dlg_appendf(detail, size, ", %u answer%s", an,
-			    an == 1 ? "" : "s");
+		text_appendf(detail, size, ", %u answer%s", an,
+			     an == 1 ? "" : "s");
 	if (flags & DNS_FLAG_TC)
-		dlg_appendf(detail, size, ", truncated");
+		text_appendf(detail, size, ", truncated");
 	return DLG_UDP_MATCH;
 }
 
@@ -272,7 +272,7 @@ static int dns_tcp_start(struct dlg *d)
 static enum dlg_step unexpected(struct dlg *d, const char *why)
 {
 	snprintf(d->detail, sizeof d->detail, "%s: ", why);
-	dlg_text_append(d->detail, sizeof d->detail, d->in, 2 + DNS_HEADER_LEN);
+	text_append(d->detail, sizeof d->detail, d->in, 2 + DNS_HEADER_LEN);
 	return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 }
 

@@ -90,9 +90,9 @@ static int on_status(http_parser *p, const char *at, size_t len)
 		return 0;
 	if (d->greeting[0] == '\0') {
 		status_prefix(d, p);
-		dlg_appendf(d->greeting, sizeof d->greeting, " ");
+		text_appendf(d->greeting, sizeof d->greeting, " ");
 	}
-	dlg_text_append(d->greeting, sizeof d->greeting, at, len);
+	text_append(d->greeting, sizeof d->greeting, at, len);
 	return 0;
 }
 
@@ -101,8 +101,8 @@ static void end_value(struct http_ctx *c)
 	struct http_state *st = c->st;
 	if (st->in_value && st->header == HEADER_SERVER) {
 		c->d->http.server[0] = '\0';
-		dlg_text_append(c->d->http.server, sizeof c->d->http.server,
-				st->server, st->server_len);
+		text_append(c->d->http.server, sizeof c->d->http.server,
+			    st->server, st->server_len);
 	}
 	st->in_value = false;
 }
@@ -248,8 +248,8 @@ static enum dlg_step http_input(struct dlg *d)
 	if (st.complete) {
 		snprintf(d->detail, sizeof d->detail, "%s", d->greeting);
 		if (d->http.server[0] != '\0')
-			dlg_appendf(d->detail, sizeof d->detail, ", Server: %s",
-				    d->http.server);
+			text_appendf(d->detail, sizeof d->detail,
+				     ", Server: %s", d->http.server);
 		return DLG_DONE;
 	}
 	if (err != HPE_OK) {

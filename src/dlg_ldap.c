@@ -109,7 +109,7 @@ static const char *result_name(int64_t code)
 static void separate(char *text, size_t size)
 {
 	if (text[0] != '\0')
-		dlg_appendf(text, size, "; ");
+		text_appendf(text, size, "; ");
 }
 
 /* RFC 4511 §4.5.2: SearchResultEntry, attributes and their values. */
@@ -131,14 +131,14 @@ int dlg_ldap_entry_text(const struct ber_tlv *op, char *text, size_t size)
 		    !ber_reader_empty(&attr))
 			return -1;
 		separate(text, size);
-		dlg_text_append(text, size, type.val, type.len);
-		dlg_appendf(text, size, ":");
+		text_append(text, size, type.val, type.len);
+		text_appendf(text, size, ":");
 		ber_reader_enter(&vals, &set);
 		while (!ber_reader_empty(&vals)) {
 			if (ber_read_tag(&vals, BER_OCTET_STRING, &value) != 0)
 				return -1;
-			dlg_appendf(text, size, " ");
-			dlg_text_append(text, size, value.val, value.len);
+			text_appendf(text, size, " ");
+			text_append(text, size, value.val, value.len);
 		}
 	}
 	return 0;
@@ -157,11 +157,11 @@ int dlg_ldap_result_text(const struct ber_tlv *op, int64_t *code, char *text,
 	    ber_read_tag(&r, BER_OCTET_STRING, &message) != 0)
 		return -1;
 	separate(text, size);
-	dlg_appendf(text, size, "resultCode %lld %s", (long long)*code,
-		    result_name(*code));
+	text_appendf(text, size, "resultCode %lld %s", (long long)*code,
+		     result_name(*code));
 	if (message.len > 0) {
-		dlg_appendf(text, size, ": ");
-		dlg_text_append(text, size, message.val, message.len);
+		text_appendf(text, size, ": ");
+		text_append(text, size, message.val, message.len);
 	}
 	return 0;
 }
@@ -302,7 +302,7 @@ static enum dlg_step answer_search(struct dlg *d, const struct ber_tlv *op)
 		 * answering: the code goes into the evidence. */
 		if (code != 0 || d->detail[0] == '\0') {
 			separate(d->detail, sizeof d->detail);
-			dlg_appendf(d->detail, sizeof d->detail, "%s", text);
+			text_appendf(d->detail, sizeof d->detail, "%s", text);
 		}
 		return DLG_DONE;
 	}
@@ -390,14 +390,14 @@ static enum dlg_step ldap_eof(struct dlg *d)
 	const char *after =
 	    d->state == LDAP_STARTTLS ? "StartTLS" : "the rootDSE search";
 	if (d->inlen > 0)
-		dlg_appendf(d->detail, sizeof d->detail,
-			    "closed mid-message after %s", after);
+		text_appendf(d->detail, sizeof d->detail,
+			     "closed mid-message after %s", after);
 	else if (d->state == LDAP_STARTTLS)
-		dlg_appendf(d->detail, sizeof d->detail,
-			    "closed without answering StartTLS");
+		text_appendf(d->detail, sizeof d->detail,
+			     "closed without answering StartTLS");
 	else
-		dlg_appendf(d->detail, sizeof d->detail,
-			    "closed before the rootDSE search ended");
+		text_appendf(d->detail, sizeof d->detail,
+			     "closed before the rootDSE search ended");
 	return dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
 }
 

@@ -43,9 +43,9 @@ static void prepend(struct dlg *d, const char *prefix, const char *line,
 	char old[DLG_DETAIL_MAX];
 	memcpy(old, d->detail, sizeof old);
 	snprintf(d->detail, sizeof d->detail, "%s", prefix);
-	dlg_text_append(d->detail, sizeof d->detail, line, len);
+	text_append(d->detail, sizeof d->detail, line, len);
 	if (old[0] != '\0')
-		dlg_appendf(d->detail, sizeof d->detail, "; %s", old);
+		text_appendf(d->detail, sizeof d->detail, "; %s", old);
 }
 
 static void send_phase(struct dlg *d, const struct dlg_mail_proto *p,
@@ -74,7 +74,7 @@ static enum dlg_step decide(struct dlg *d, const struct dlg_mail_proto *p,
 	char prefix[64];
 	if (ok && d->detail[0] == '\0') {
 		caps_label(d, p);
-		dlg_appendf(d->detail, sizeof d->detail, " nothing listed");
+		text_appendf(d->detail, sizeof d->detail, " nothing listed");
 	}
 	if (!ok) {
 		snprintf(prefix, sizeof prefix, "%s refused: ", p->caps_cmd);
@@ -198,8 +198,7 @@ static enum dlg_step input(struct dlg *d, const struct dlg_mail_proto *p)
 		if (phase != DLG_MAIL_QUIT && dlg_has_control(line, len))
 			return unexpected(d, p, phase, line, len);
 		if (phase == DLG_MAIL_GREETING && d->greeting[0] == '\0')
-			dlg_text_append(d->greeting, sizeof d->greeting, line,
-					len);
+			text_append(d->greeting, sizeof d->greeting, line, len);
 		int mid = d->state / PHASES;
 		enum dlg_mail_reply reply = p->reply(d, phase, line, len, &mid);
 		set_state(d, phase, mid);
@@ -253,7 +252,7 @@ static enum dlg_step eof(struct dlg *d, const struct dlg_mail_proto *p)
 		break;
 	}
 	if (d->inlen > 0) {
-		dlg_appendf(what, sizeof what, ", mid-line: ");
+		text_appendf(what, sizeof what, ", mid-line: ");
 		return dlg_fail_text(d, DLG_FAIL_CLOSED_EARLY, what, d->in,
 				     d->inlen < DLG_QUOTE_MAX ? d->inlen
 							      : DLG_QUOTE_MAX);
@@ -283,8 +282,8 @@ void dlg_mail_cap(struct dlg *d, const struct dlg_mail_proto *p,
 	enum dlg_mail_phase phase = phase_of(d);
 	if (d->detail[0] == '\0')
 		caps_label(d, p);
-	dlg_appendf(d->detail, sizeof d->detail, " ");
-	dlg_text_append(d->detail, sizeof d->detail, cap, n);
+	text_appendf(d->detail, sizeof d->detail, " ");
+	text_append(d->detail, sizeof d->detail, cap, n);
 	const char *space = memchr(cap, ' ', n);
 	size_t word = space ? (size_t)(space - cap) : n;
 	if (phase != DLG_MAIL_CAPS_TLS &&

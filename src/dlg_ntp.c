@@ -78,16 +78,16 @@ static enum dlg_udp_match ntp_reply(struct dlg_udp *d, const uint8_t *buf,
 		 * A server that is not synchronized says so this way too. */
 		snprintf(d->detail, sizeof d->detail, "stratum 0");
 		if (textlen > 0) {
-			dlg_appendf(d->detail, sizeof d->detail,
-				    ", kiss code ");
-			dlg_text_append(d->detail, sizeof d->detail, refid,
-					textlen);
+			text_appendf(d->detail, sizeof d->detail,
+				     ", kiss code ");
+			text_append(d->detail, sizeof d->detail, refid,
+				    textlen);
 		}
 	} else if (stratum == 1) {
 		/* RFC 5905 §7.3: a primary server's reference id is the
 		 * four-character name of its clock (GPS, PPS, ...). */
 		snprintf(d->detail, sizeof d->detail, "stratum 1, refid ");
-		dlg_text_append(d->detail, sizeof d->detail, refid, textlen);
+		text_append(d->detail, sizeof d->detail, refid, textlen);
 	} else {
 		/* RFC 5905 §7.3: the IPv4 address of the upstream server,
 		 * or four bytes of a hash of its IPv6 address. */
@@ -95,14 +95,14 @@ static enum dlg_udp_match ntp_reply(struct dlg_udp *d, const uint8_t *buf,
 			 "stratum %u, refid %u.%u.%u.%u", stratum, refid[0],
 			 refid[1], refid[2], refid[3]);
 		if (stratum >= NTP_STRATUM_UNSYNC)
-			dlg_appendf(d->detail, sizeof d->detail,
-				    stratum == NTP_STRATUM_UNSYNC
-					? " (unsynchronized)"
-					: " (reserved stratum)");
+			text_appendf(d->detail, sizeof d->detail,
+				     stratum == NTP_STRATUM_UNSYNC
+					 ? " (unsynchronized)"
+					 : " (reserved stratum)");
 	}
 	if (leap == NTP_LEAP_ALARM)
-		dlg_appendf(d->detail, sizeof d->detail,
-			    ", clock not synchronized");
+		text_appendf(d->detail, sizeof d->detail,
+			     ", clock not synchronized");
 	return DLG_UDP_MATCH;
 }
 

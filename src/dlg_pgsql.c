@@ -43,10 +43,9 @@ static void error_field(struct dlg *d, const uint8_t *p, size_t n, char type,
 			return;
 		size_t len = (size_t)(nul - (p + i + 1));
 		if (p[i] == type) {
-			dlg_appendf(d->detail, sizeof d->detail, "%s", before);
-			dlg_text_append(d->detail, sizeof d->detail, p + i + 1,
-					len < PG_FIELD_MAX ? len
-							   : PG_FIELD_MAX);
+			text_appendf(d->detail, sizeof d->detail, "%s", before);
+			text_append(d->detail, sizeof d->detail, p + i + 1,
+				    len < PG_FIELD_MAX ? len : PG_FIELD_MAX);
 			return;
 		}
 		i += 1 + len + 1;
@@ -79,8 +78,8 @@ static enum dlg_step error_response(struct dlg *d)
 		while (n > 0 && (d->in[n] == '\n' || d->in[n] == ' '))
 			n--;
 		snprintf(d->detail, sizeof d->detail, "%s ", prefix);
-		dlg_text_append(d->detail, sizeof d->detail, d->in + 1,
-				n < PG_FIELD_MAX ? n : PG_FIELD_MAX);
+		text_append(d->detail, sizeof d->detail, d->in + 1,
+			    n < PG_FIELD_MAX ? n : PG_FIELD_MAX);
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	if (d->inlen < 5)

@@ -120,8 +120,8 @@ static enum dlg_udp_match pyzor_reply(struct dlg_udp *d, const uint8_t *buf,
 	if (parse_headers(buf, len, h, 3) != 0 || !code->seen ||
 	    !thread->seen || !all_digits(code) || !all_digits(thread)) {
 		snprintf(d->detail, sizeof d->detail, "not a Pyzor response: ");
-		dlg_text_append(d->detail, sizeof d->detail, buf,
-				len < 48 ? len : 48);
+		text_append(d->detail, sizeof d->detail, buf,
+			    len < 48 ? len : 48);
 		return DLG_UDP_BAD;
 	}
 	unsigned got = (unsigned)strtoul(thread->value, NULL, 10);
@@ -133,9 +133,9 @@ static enum dlg_udp_match pyzor_reply(struct dlg_udp *d, const uint8_t *buf,
 	}
 	snprintf(d->detail, sizeof d->detail, "Code: %s", code->value);
 	if (diag->seen) {
-		dlg_appendf(d->detail, sizeof d->detail, " ");
-		dlg_text_append(d->detail, sizeof d->detail, diag->value,
-				diag->len);
+		text_appendf(d->detail, sizeof d->detail, " ");
+		text_append(d->detail, sizeof d->detail, diag->value,
+			    diag->len);
 	}
 	return DLG_UDP_MATCH;
 }

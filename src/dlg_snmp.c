@@ -109,8 +109,7 @@ static enum dlg_udp_match varbind(struct dlg_udp *d, struct ber_reader *pdu)
 		return DLG_UDP_BAD;
 	}
 	if (value.tag == BER_OCTET_STRING) {
-		dlg_text_append(d->detail, sizeof d->detail, value.val,
-				value.len);
+		text_append(d->detail, sizeof d->detail, value.val, value.len);
 	} else if (value.tag >= SNMP_NO_SUCH_OBJECT &&
 		   value.tag <= SNMP_END_OF_MIB_VIEW && value.len == 0) {
 		static const char *const exceptions[] = {

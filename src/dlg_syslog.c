@@ -35,7 +35,7 @@ static enum dlg_udp_match syslog_reply(struct dlg_udp *d, const uint8_t *buf,
 		 "%zu bytes came back from a syslog port, which never "
 		 "answers: ",
 		 len);
-	dlg_text_append(d->detail, sizeof d->detail, buf, len < 48 ? len : 48);
+	text_append(d->detail, sizeof d->detail, buf, len < 48 ? len : 48);
 	return DLG_UDP_BAD;
 }
 

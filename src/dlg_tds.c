@@ -117,13 +117,13 @@ static enum dlg_step prelogin(struct dlg *d, const uint8_t *p, size_t n)
 		 dlg_get16(version + 2));
 	const char *name = encryption_name(encryption[0]);
 	if (name)
-		dlg_appendf(d->detail, sizeof d->detail, "%s", name);
+		text_appendf(d->detail, sizeof d->detail, "%s", name);
 	else
-		dlg_appendf(d->detail, sizeof d->detail, "0x%02x",
-			    encryption[0]);
+		text_appendf(d->detail, sizeof d->detail, "0x%02x",
+			     encryption[0]);
 	if (encryption[0] & TDS_ENCRYPT_CLIENT_CERT)
-		dlg_appendf(d->detail, sizeof d->detail,
-			    " with client certificate");
+		text_appendf(d->detail, sizeof d->detail,
+			     " with client certificate");
 	return DLG_DONE;
 }
 

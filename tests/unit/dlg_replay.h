@@ -35,7 +35,7 @@ struct replay_sent {
 };
 
 /* Evidence text must be printable ASCII, NUL-terminated in its buffer. */
-void assert_ascii(const char *detail);
+void assert_safe(const char *detail);
 /* EXPECT is the whole detail, or its start when it ends in '*'. */
 void assert_detail(const char *detail, const char *expect);
 /* Feed BYTES[from, to) as one read from a buffer of exactly that size. */

@@ -459,7 +459,7 @@ static const struct stream_case streams[] = {
      DLG_DONE, NONE, "SSH-2.0-Go"},
     {"ssh comments kept", SSH, 0, NULL,
      TEXT("SSH-2.0-billsSSH_3.6.3q3 comment \xc3\xa9\r\n"), false, DLG_DONE,
-     NONE, "SSH-2.0-billsSSH_3.6.3q3 comment \\xc3\\xa9"},
+     NONE, "SSH-2.0-billsSSH_3.6.3q3 comment \xc3\xa9"},
     {"ssh smtp greeting is unexpected", SSH, 0, NULL,
      TEXT("220 mx.example.com ESMTP Postfix\r\n"), false, DLG_FAIL, UNEXPECTED,
      "220 mx.example.com ESMTP Postfix"},
@@ -716,7 +716,7 @@ START_TEST(stream_endless_data_stays_bounded)
 	ck_assert_int_eq(step, DLG_FAIL);
 	ck_assert_uint_le(fed, 2 * DLG_IN_MAX);
 	ck_assert_int_eq(d->failure, endless[_i].failure);
-	assert_ascii(d->detail);
+	assert_safe(d->detail);
 	free(d);
 	free(chunk);
 }
@@ -753,7 +753,7 @@ START_TEST(stream_random_input_is_judged_in_bounds)
 			step = dlg_eof(d);
 		ck_assert(step == DLG_DONE || step == DLG_FAIL);
 		ck_assert_uint_le(d->inlen, DLG_IN_MAX);
-		assert_ascii(d->detail);
+		assert_safe(d->detail);
 	}
 	free(d);
 }
@@ -1147,7 +1147,7 @@ static enum dlg_udp_match judge(struct dlg_udp *u, const uint8_t *bytes,
 	memcpy(copy, bytes, n);
 	enum dlg_udp_match m = dlg_udp_reply(u, copy, n);
 	free(copy);
-	assert_ascii(u->detail);
+	assert_safe(u->detail);
 	return m;
 }
 
@@ -1276,7 +1276,7 @@ START_TEST(udp_null_and_empty_datagrams_are_bad)
 		struct dlg_udp u;
 		request(&u, c, 1, NULL, NULL);
 		ck_assert_int_eq(dlg_udp_reply(&u, NULL, 0), BAD);
-		assert_ascii(u.detail);
+		assert_safe(u.detail);
 		ck_assert_int_eq(dlg_udp_reply(&u, (const uint8_t *)"", 0),
 				 BAD);
 	}
@@ -1524,26 +1524,8 @@ START_TEST(line_reader_bound_counts_the_terminator)
 }
 END_TEST
 
-START_TEST(evidence_text_is_escaped_and_marked_when_cut)
+START_TEST(dlg_may_start_matches_prefixes)
 {
-	char buf[16] = "";
-	dlg_text_append(buf, sizeof buf, "a\\b\x01\xff", 5);
-	ck_assert_str_eq(buf, "a\\\\b\\x01\\xff");
-	char small[10] = "";
-	dlg_text_append(small, sizeof small, "abcdefghijkl", 12);
-	ck_assert_str_eq(small, "abcdef...");
-	small[0] = '\0';
-	dlg_text_append(small, sizeof small, "abcdefghi", 9);
-	ck_assert_str_eq(small, "abcdefghi");
-	small[0] = '\0';
-	dlg_text_append(small, sizeof small, "abcdefghij", 10);
-	ck_assert_str_eq(small, "abcdef...");
-	small[0] = '\0';
-	dlg_text_append(small, sizeof small, "\x01\x02\x03", 3);
-	ck_assert_str_eq(small, "\\x01...");
-	strcpy(small, "ab");
-	dlg_appendf(small, sizeof small, "%d", 1234567890);
-	ck_assert_str_eq(small, "ab1234567");
 	ck_assert(dlg_may_start("SSH-", 2, "SSH-2.0-"));
 	ck_assert(!dlg_may_start("SSX", 3, "SSH-2.0-"));
 	ck_assert(dlg_may_start("SSH-2.0-x", 9, "SSH-"));
@@ -1608,7 +1590,7 @@ static Suite *dlg_suite(void)
 	tc = tcase_create("text");
 	tcase_add_test(tc, line_reader_takes_crlf_and_lf_lines);
 	tcase_add_test(tc, line_reader_bound_counts_the_terminator);
-	tcase_add_test(tc, evidence_text_is_escaped_and_marked_when_cut);
+	tcase_add_test(tc, dlg_may_start_matches_prefixes);
 	suite_add_tcase(s, tc);
 	return s;
 }
