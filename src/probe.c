@@ -357,6 +357,10 @@ static void probe_tls_evidence(struct evidence *ev)
 	if (f->sans[0] != '\0')
 		evidence_add(ev, "names: %s", f->sans);
 	evidence_add(ev, "sha256 %s", f->sha256);
+	if (f->chain_sent > f->nchain)
+		evidence_add(ev,
+			     "chain of %zu certificates; the first %zu kept",
+			     f->chain_sent, f->nchain);
 	if (f->verified)
 		evidence_add(ev, "chain and name verified");
 	else

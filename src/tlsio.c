@@ -7,8 +7,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "veriport/text.h"
 #include "veriport/tlsio.h"
 #include "veriport/xalloc.h"
 
@@ -227,16 +230,59 @@ const char *tlsio_error(const struct tlsio *t)
 	return t->error;
 }
 
+/* An attribute value, with RFC 4514 §2.4's specials escaped so the
+ * name's separators stay unambiguous. */
+static void value_text(char *buf, size_t len, const unsigned char *v, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strchr(",+\"<>;", v[i]) == NULL || v[i] == '\0')
+			continue;
+		text_append(buf, len, v + from, i - from);
+		text_appendf(buf, len, "\\%c", v[i]);
+		from = i + 1;
+	}
+	text_append(buf, len, v + from, n - from);
+}
+
+/* One name's entries in RFC 2253 order (last first), each value from its
+ * own bytes: a certificate's names are the peer's text, so every byte
+ * goes through text_append() and nothing is lost or cut silently. BMP and
+ * Universal strings are converted to UTF-8 first; a value that cannot be
+ * converted is shown as the bytes it has. */
 static void name_text(const X509_NAME *name, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	BIO *b = BIO_new(BIO_s_mem());
-	if (b == NULL)
-		return;
-	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253);
-	int n = BIO_read(b, buf, (int)len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	BIO_free(b);
+	int n = X509_NAME_entry_count(name);
+	int set = -1;
+	for (int i = n - 1; i >= 0; i--) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+		const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
+		int nid = OBJ_obj2nid(obj);
+		char field[80];
+		if (nid != NID_undef && OBJ_nid2sn(nid) != NULL)
+			snprintf(field, sizeof field, "%s", OBJ_nid2sn(nid));
+		else
+			OBJ_obj2txt(field, sizeof field, obj, 1);
+		if (buf[0] != '\0')
+			text_appendf(buf, len, "%s",
+				     X509_NAME_ENTRY_set(e) == set ? "+" : ",");
+		set = X509_NAME_ENTRY_set(e);
+		text_appendf(buf, len, "%s=", field);
+		unsigned char *utf8 = NULL;
+		int type = ASN1_STRING_type(v);
+		int ulen =
+		    type == V_ASN1_BMPSTRING || type == V_ASN1_UNIVERSALSTRING
+			? ASN1_STRING_to_UTF8(&utf8, v)
+			: -1;
+		if (ulen >= 0)
+			value_text(buf, len, utf8, (size_t)ulen);
+		else
+			value_text(buf, len, ASN1_STRING_get0_data(v),
+				   (size_t)ASN1_STRING_length(v));
+		OPENSSL_free(utf8);
+	}
 }
 
 static void hex(const unsigned char *md, unsigned n, char *out)
@@ -256,6 +302,27 @@ static void time_text(const ASN1_TIME *t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* An iPAddress holds 4 (IPv4) or 16 (IPv6) bytes (RFC 5280 §4.2.1.6); any
+ * other length is a malformed certificate, shown as what it holds. */
+static void ip_text(const ASN1_OCTET_STRING *ip, char *buf, size_t len)
+{
+	int n = ASN1_STRING_length(ip);
+	const unsigned char *p = ASN1_STRING_get0_data(ip);
+	char text[INET6_ADDRSTRLEN];
+	if ((n == 4 || n == 16) &&
+	    inet_ntop(n == 4 ? AF_INET : AF_INET6, p, text, sizeof text)) {
+		text_appendf(buf, len, "IP:%s", text);
+		return;
+	}
+	text_appendf(buf, len, "IP:<%d bytes:", n);
+	for (int i = 0; i < n && i < 16; i++)
+		text_appendf(buf, len, " %02x", p[i]);
+	text_appendf(buf, len, "%s>", n > 16 ? " ..." : "");
+}
+
+/* The subjectAltName entries a verdict or a reader can use: DNS names and
+ * addresses (and e-mail addresses and URIs, which a peer may also fill
+ * with any bytes). */
 static void sans_text(X509 *cert, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -265,25 +332,66 @@ static void sans_text(X509 *cert, char *buf, size_t len)
 		return;
 	for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-		char one[80] = "";
+		const ASN1_STRING *text = NULL;
+		const char *kind = NULL;
 		if (g->type == GEN_DNS) {
-			snprintf(
-			    one, sizeof one, "DNS:%.*s",
-			    ASN1_STRING_length(g->d.dNSName),
-			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
-		} else if (g->type == GEN_IPADD) {
-			int n = ASN1_STRING_length(g->d.iPAddress);
-			char ip[46] = "?";
-			inet_ntop(n == 4 ? AF_INET : AF_INET6,
-				  ASN1_STRING_get0_data(g->d.iPAddress), ip,
-				  sizeof ip);
-			snprintf(one, sizeof one, "IP:%s", ip);
+			text = g->d.dNSName;
+			kind = "DNS";
+		} else if (g->type == GEN_EMAIL) {
+			text = g->d.rfc822Name;
+			kind = "email";
+		} else if (g->type == GEN_URI) {
+			text = g->d.uniformResourceIdentifier;
+			kind = "URI";
+		} else if (g->type != GEN_IPADD) {
+			continue;
 		}
-		if (one[0] != '\0')
-			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
-				 buf[0] ? ", " : "", one);
+		if (buf[0] != '\0')
+			text_appendf(buf, len, ", ");
+		if (g->type == GEN_IPADD) {
+			ip_text(g->d.iPAddress, buf, len);
+			continue;
+		}
+		text_appendf(buf, len, "%s:", kind);
+		text_append(buf, len, ASN1_STRING_get0_data(text),
+			    (size_t)ASN1_STRING_length(text));
 	}
 	GENERAL_NAMES_free(names);
+}
+
+/* What the certificates say: the leaf's names, validity and hashes, and
+ * the names along the chain as the peer sent it. */
+static void cert_facts(X509 *leaf, STACK_OF(X509) * chain,
+		       struct tlsio_facts *f)
+{
+	name_text(X509_get_subject_name(leaf), f->subject, sizeof f->subject);
+	name_text(X509_get_issuer_name(leaf), f->issuer, sizeof f->issuer);
+	sans_text(leaf, f->sans, sizeof f->sans);
+	time_text(X509_get0_notBefore(leaf), f->not_before,
+		  sizeof f->not_before);
+	time_text(X509_get0_notAfter(leaf), f->not_after, sizeof f->not_after);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	if (X509_digest(leaf, EVP_sha256(), md, &n) == 1)
+		hex(md, n, f->sha256);
+	/* The pin is over the whole SubjectPublicKeyInfo (RFC 7469 §2.4),
+	 * not just the key bits. */
+	unsigned char *spki = NULL;
+	int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki);
+	if (spki_len > 0 &&
+	    EVP_Digest(spki, (size_t)spki_len, md, &n, EVP_sha256(), NULL) == 1)
+		hex(md, n, f->spki_sha256);
+	OPENSSL_free(spki);
+	f->chain_sent = chain ? (size_t)sk_X509_num(chain) : 0;
+	for (size_t i = 0; i < f->chain_sent && f->nchain < TLSIO_CHAIN_MAX;
+	     i++) {
+		X509 *c = sk_X509_value(chain, (int)i);
+		name_text(X509_get_subject_name(c), f->chain[f->nchain].subject,
+			  TLSIO_NAME_MAX);
+		name_text(X509_get_issuer_name(c), f->chain[f->nchain].issuer,
+			  TLSIO_NAME_MAX);
+		f->nchain++;
+	}
 }
 
 void tlsio_facts(const struct tlsio *t, struct tlsio_facts *f)
@@ -307,34 +415,43 @@ void tlsio_facts(const struct tlsio *t, struct tlsio_facts *f)
 	if (!f->verified)
 		snprintf(f->verify_error, sizeof f->verify_error, "%s",
 			 X509_verify_cert_error_string(t->first_error));
-	name_text(X509_get_subject_name(leaf), f->subject, sizeof f->subject);
-	name_text(X509_get_issuer_name(leaf), f->issuer, sizeof f->issuer);
-	sans_text(leaf, f->sans, sizeof f->sans);
-	time_text(X509_get0_notBefore(leaf), f->not_before,
-		  sizeof f->not_before);
-	time_text(X509_get0_notAfter(leaf), f->not_after, sizeof f->not_after);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	if (X509_digest(leaf, EVP_sha256(), md, &n) == 1)
-		hex(md, n, f->sha256);
-	/* The pin is over the whole SubjectPublicKeyInfo (RFC 7469 §2.4),
-	 * not just the key bits. */
-	unsigned char *spki = NULL;
-	int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki);
-	if (spki_len > 0 &&
-	    EVP_Digest(spki, (size_t)spki_len, md, &n, EVP_sha256(), NULL) == 1)
-		hex(md, n, f->spki_sha256);
-	OPENSSL_free(spki);
+	cert_facts(leaf, SSL_get_peer_cert_chain(t->ssl), f);
 	X509_free(leaf);
-	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
-	for (int i = 0;
-	     chain && i < sk_X509_num(chain) && f->nchain < TLSIO_CHAIN_MAX;
-	     i++) {
-		X509 *c = sk_X509_value(chain, i);
-		name_text(X509_get_subject_name(c), f->chain[f->nchain].subject,
-			  TLSIO_NAME_MAX);
-		name_text(X509_get_issuer_name(c), f->chain[f->nchain].issuer,
-			  TLSIO_NAME_MAX);
-		f->nchain++;
+}
+
+int tlsio_facts_from_certs(const uint8_t *buf, size_t len,
+			   struct tlsio_facts *f)
+{
+	memset(f, 0, sizeof *f);
+	snprintf(f->verify_error, sizeof f->verify_error, "not verified");
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	if (chain == NULL)
+		fatalx("sk_X509_new_null failed");
+	if (len > INT_MAX)
+		len = INT_MAX;
+	if (memmem(buf, len, "-----BEGIN", 10) != NULL) {
+		BIO *b = BIO_new_mem_buf(buf, (int)len);
+		if (b == NULL)
+			fatalx("BIO_new_mem_buf failed");
+		X509 *x;
+		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+			sk_X509_push(chain, x);
+		BIO_free(b);
+	} else {
+		const unsigned char *p = buf;
+		long left = (long)len;
+		X509 *x;
+		while (left > 0 && (x = d2i_X509(NULL, &p, left)) != NULL) {
+			sk_X509_push(chain, x);
+			left = (long)len - (long)(p - buf);
+		}
 	}
+	ERR_clear_error();
+	int rc = -EINVAL;
+	if (sk_X509_num(chain) > 0) {
+		cert_facts(sk_X509_value(chain, 0), chain, f);
+		rc = 0;
+	}
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
 }

@@ -31,7 +31,8 @@ struct tlsio_facts {
 	char sha256[65];      /* of the leaf certificate (DER) */
 	char spki_sha256[65]; /* of the leaf's SubjectPublicKeyInfo */
 	struct tlsio_cert chain[TLSIO_CHAIN_MAX];
-	size_t nchain;
+	size_t nchain;     /* the first TLSIO_CHAIN_MAX of them */
+	size_t chain_sent; /* certificates the peer sent */
 	bool verified;      /* chain and name verified against the trust */
 	long verify_result; /* X509_V_* */
 	char verify_error[128];
@@ -82,5 +83,11 @@ enum tlsio_failure tlsio_failure(const struct tlsio *t);
 const char *tlsio_error(const struct tlsio *t);
 /* Fill FACTS after TLSIO_DONE (or after a failure, as far as it got). */
 void tlsio_facts(const struct tlsio *t, struct tlsio_facts *facts);
+/* The facts of certificates outside a handshake (a pinned or remembered
+ * chain; the fuzz target): LEN bytes of PEM, or of DER certificates one
+ * after another; the first is the leaf. Nothing is verified. Returns 0,
+ * or -EINVAL when no certificate could be read. */
+int tlsio_facts_from_certs(const uint8_t *buf, size_t len,
+			   struct tlsio_facts *facts);
 
 #endif
