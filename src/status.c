@@ -421,13 +421,12 @@ static void client_on_eof(struct status_client *c)
 {
 	switch (c->mode) {
 	case CLIENT_UNDECIDED:
-		/* A method's first letters and no more: call it a command. */
-		if (c->npending == 0) {
-			client_close(c);
+		/* A method's first letters (or blank lines) and no more:
+		 * call it a command line, read by the line's own bounds. */
+		c->mode = CLIENT_LINE;
+		client_feed_line(c, c->pending, c->npending);
+		if (c->mode != CLIENT_LINE)
 			return;
-		}
-		memcpy(c->line, c->pending, c->npending);
-		c->linelen = c->npending;
 		/* fall through */
 	case CLIENT_LINE:
 		/* A command without its newline, then shutdown(SHUT_WR):

@@ -335,6 +335,8 @@ struct tclient {
 	uv_write_t write;
 	const char *send; /* sent once connected, unless held */
 	bool hold;
+	bool shut; /* shut the write side down once sent */
+	uv_shutdown_t shutdown;
 	bool connected, done, eof;
 	int error;
 	char *got;
@@ -372,15 +374,24 @@ static void tclient_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	uv_close(&c->sock.handle, tclient_on_close);
 }
 
-static void tclient_on_write(uv_write_t *req, int status)
+static void tclient_on_shutdown(uv_shutdown_t *req, int status)
 {
 	(void)req;
-	(void)status; /* a rejected client may find the socket closed */
+	(void)status;
+}
+
+static void tclient_on_write(uv_write_t *req, int status)
+{
+	struct tclient *c = req->data;
+	/* a rejected client may find the socket closed */
+	if (status == 0 && c->shut)
+		uv_shutdown(&c->shutdown, &c->sock.stream, tclient_on_shutdown);
 }
 
 static void tclient_send(struct tclient *c, const char *what)
 {
 	uv_buf_t buf = uv_buf_init((char *)what, (unsigned)strlen(what));
+	c->write.data = c;
 	ck_assert_int_eq(
 	    uv_write(&c->write, &c->sock.stream, &buf, 1, tclient_on_write), 0);
 }
@@ -658,6 +669,25 @@ START_TEST(server_overlong_command_gets_one_error_line)
 }
 END_TEST
 
+/* Blank lines are allowed before an HTTP request line, so they are held
+ * until the TCP listener knows what it reads; at the end of input they are
+ * a command line, bounded like any other. */
+START_TEST(server_blank_lines_then_eof_on_tcp_stay_in_bounds)
+{
+	static char blank[STATUS_COMMAND_MAX + 3];
+	memset(blank, '\n', STATUS_COMMAND_MAX + 2);
+	start("127.0.0.1:0");
+	static struct tclient c;
+	tclient_tcp(&c, blank);
+	c.shut = true;
+	run_until_closed(0);
+	ck_assert(c.eof);
+	ck_assert_int_eq(strncmp(c.got, "error: ", 7), 0);
+	free(c.got);
+	stop();
+}
+END_TEST
+
 /* An HTTP response, read with http_parser. */
 struct tresponse {
 	int code;
@@ -928,6 +958,7 @@ int main(void)
 	tcase_add_test(ts, server_closes_idle_clients_and_serves_others);
 	tcase_add_test(ts, server_past_the_client_limit_rejects_at_once);
 	tcase_add_test(ts, server_overlong_command_gets_one_error_line);
+	tcase_add_test(ts, server_blank_lines_then_eof_on_tcp_stay_in_bounds);
 	tcase_add_test(ts, server_http_on_the_tcp_listener);
 	tcase_add_test(ts, server_http_error_reaches_a_client_still_sending);
 	tcase_add_test(ts, server_replaces_a_stale_socket_not_a_live_one);
