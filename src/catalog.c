@@ -23,65 +23,6 @@
 /* Ports per vendor row: the widest row (SEPPmail key servers) has six. */
 #define ROW_PORTS_MAX 16
 
-static const struct {
-	const char *name;
-	unsigned transports;
-	unsigned tls;
-} checks[CATALOG_CHECK_COUNT] = {
-#define CATALOG_CHECK_ROW(id, name, transports, tls)                           \
-	[CATALOG_CHECK_##id] = {name, transports, tls},
-    CATALOG_CHECKS(CATALOG_CHECK_ROW)
-#undef CATALOG_CHECK_ROW
-};
-
-const char *catalog_check_name(enum catalog_check check)
-{
-	return checks[check].name;
-}
-
-int catalog_check_from_name(const char *name)
-{
-	for (int i = 0; i < CATALOG_CHECK_COUNT; i++)
-		if (strcmp(checks[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-bool catalog_check_is_starttls(enum catalog_check check)
-{
-	return checks[check].tls == 1;
-}
-
-bool catalog_check_is_implicit_tls(enum catalog_check check)
-{
-	return checks[check].tls == 2;
-}
-
-bool catalog_check_allows(enum catalog_check check,
-			  enum catalog_transport transport)
-{
-	return (checks[check].transports &
-		(transport == CATALOG_TCP ? 1u : 2u)) != 0;
-}
-
-const char *catalog_transport_name(enum catalog_transport transport)
-{
-	return transport == CATALOG_TCP ? "tcp" : "udp";
-}
-
-const char *catalog_starttls_name(enum catalog_starttls starttls)
-{
-	switch (starttls) {
-	case CATALOG_STARTTLS_OPPORTUNISTIC:
-		return "opportunistic";
-	case CATALOG_STARTTLS_REQUIRED:
-		return "required";
-	case CATALOG_STARTTLS_NONE:
-		break;
-	}
-	return NULL;
-}
-
 /* A `port` line of the row being parsed. */
 struct port_line {
 	enum catalog_transport transport;
@@ -290,7 +231,8 @@ static int check_list_fail(struct parser *p, const char *word)
 {
 	char list[400] = "";
 	for (int i = 0; i < CATALOG_CHECK_COUNT; i++) {
-		strncat(list, checks[i].name, sizeof list - strlen(list) - 1);
+		strncat(list, catalog_check_name((enum catalog_check)i),
+			sizeof list - strlen(list) - 1);
 		if (i + 1 < CATALOG_CHECK_COUNT)
 			strncat(list, ", ", sizeof list - strlen(list) - 1);
 	}
@@ -814,11 +756,29 @@ const struct catalog_role *catalog_role_find(const struct catalog *cat,
 	return NULL;
 }
 
-struct catalog_channel *catalog_channel_find(struct catalog *cat,
-					     const char *id)
+const struct catalog_channel *catalog_channel_find(const struct catalog *cat,
+						   const char *id)
 {
 	for (size_t i = 0; i < cat->nchannels; i++)
 		if (strcmp(cat->channels[i].id, id) == 0)
 			return &cat->channels[i];
 	return NULL;
+}
+
+int catalog_set_port(struct catalog *cat, const char *id, uint16_t port)
+{
+	for (size_t i = 0; i < cat->nchannels; i++)
+		if (strcmp(cat->channels[i].id, id) == 0) {
+			cat->channels[i].port = port;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+void catalog_role_list(const struct catalog *cat, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < cat->nroles; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 i ? ", " : "", cat->roles[i].id);
 }

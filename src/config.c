@@ -705,11 +705,8 @@ int config_apply(const struct config *c, struct catalog *cat, char *err,
 				  "profile '%s' but the catalog is '%s'",
 				  c->profile.value, cat->profile);
 	if (catalog_role_find(cat, c->role.value) == NULL) {
-		char roles[512] = "";
-		for (size_t i = 0; i < cat->nroles; i++)
-			snprintf(roles + strlen(roles),
-				 sizeof roles - strlen(roles), "%s%s",
-				 i ? ", " : "", cat->roles[i].id);
+		char roles[512];
+		catalog_role_list(cat, roles, sizeof roles);
 		return apply_fail(c, c->role.line, err, errlen,
 				  "unknown role '%s' in profile %s (roles: %s)",
 				  c->role.value, cat->profile, roles);
@@ -752,8 +749,7 @@ int config_apply(const struct config *c, struct catalog *cat, char *err,
 	/* Everything checked: only now change the catalog, so a refused
 	 * configuration leaves it as it was. */
 	for (size_t i = 0; i < c->nports; i++)
-		catalog_channel_find(cat, c->ports[i].channel)->port =
-		    c->ports[i].port;
+		catalog_set_port(cat, c->ports[i].channel, c->ports[i].port);
 	return 0;
 }
 

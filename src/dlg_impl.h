@@ -10,6 +10,7 @@
 
 #include "veriport/ber.h"
 #include "veriport/dlg.h"
+#include "veriport/text.h"
 
 /* A stream protocol. d->state starts at 0 and is the protocol's own;
  * dlg.c latches the end of the exchange, so input() and eof() are never
@@ -110,15 +111,6 @@ enum dlg_host_kind {
 
 /* What HOST is, for a protocol that writes it into a command line. */
 enum dlg_host_kind dlg_host_kind(const char *host);
-
-/* Evidence text is ASCII: it ends up in JSON, which must be valid UTF-8,
- * and in a terminal. Append the N bytes at SRC to the string DST (of
- * SIZE bytes) with printable ASCII kept and other bytes as \xNN, ending
- * in "..." when it had to be cut. */
-void dlg_text_append(char *dst, size_t size, const void *src, size_t n);
-/* Append printf output to the string DST of SIZE bytes, cut to fit. */
-void dlg_appendf(char *dst, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* A peer's bytes quoted in the evidence when they are not what we wait
  * for: enough to recognise a banner, short enough to leave room. */

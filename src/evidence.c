@@ -1,5 +1,5 @@
-/* Evidence: the verdict and reason words, and the bounded evidence lines a
- * probe leaves for people to read. Facts only; the verdict is verdict.c's. */
+/* Evidence: the bounded evidence lines a probe leaves for people to read.
+ * Facts only; the verdict is verdict.c's. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -7,28 +7,6 @@
 #include <string.h>
 
 #include "veriport/evidence.h"
-
-static const char *const verdict_words[VERDICT_COUNT] = {
-#define VERDICT_WORD(id, word) [VERDICT_##id] = word,
-    VERDICTS(VERDICT_WORD)
-#undef VERDICT_WORD
-};
-
-static const char *const reason_words[REASON_COUNT] = {
-#define REASON_WORD(id, word) [REASON_##id] = word,
-    REASONS(REASON_WORD)
-#undef REASON_WORD
-};
-
-const char *verdict_word(enum verdict v)
-{
-	return verdict_words[v];
-}
-
-const char *reason_word(enum reason r)
-{
-	return reason_words[r];
-}
 
 void evidence_init(struct evidence *ev, enum catalog_transport transport,
 		   enum catalog_check check)

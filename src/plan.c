@@ -120,11 +120,8 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 {
 	memset(out, 0, sizeof *out);
 	if (catalog_role_find(cat, o->role) == NULL) {
-		char roles[512] = "";
-		for (size_t i = 0; i < cat->nroles; i++)
-			snprintf(roles + strlen(roles),
-				 sizeof roles - strlen(roles), "%s%s",
-				 i ? ", " : "", cat->roles[i].id);
+		char roles[512];
+		catalog_role_list(cat, roles, sizeof roles);
 		snprintf(err, errlen,
 			 "unknown role '%s' in profile %s (roles: %s)", o->role,
 			 cat->profile, roles);
@@ -132,8 +129,7 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 	}
 	for (size_t i = 0; i < o->nmaps; i++)
 		if (catalog_role_find(cat, o->maps[i].key) == NULL &&
-		    catalog_channel_find((struct catalog *)cat,
-					 o->maps[i].key) == NULL) {
+		    catalog_channel_find(cat, o->maps[i].key) == NULL) {
 			snprintf(err, errlen,
 				 "--map %s=...: '%s' is neither a role nor a "
 				 "channel of profile %s",
@@ -141,8 +137,7 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 			return -EINVAL;
 		}
 	for (size_t i = 0; i < o->nonly; i++)
-		if (catalog_channel_find((struct catalog *)cat, o->only[i]) ==
-		    NULL) {
+		if (catalog_channel_find(cat, o->only[i]) == NULL) {
 			snprintf(err, errlen,
 				 "--only %s: no such channel in profile %s "
 				 "('veriport catalog show %s' lists them)",

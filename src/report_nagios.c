@@ -18,7 +18,7 @@ void report_nagios(FILE *out, const struct results *r)
 		if (v == VERDICT_SKIPPED)
 			continue;
 		probed++;
-		if (v != VERDICT_OK && v != VERDICT_UNVERIFIED)
+		if (verdict_failed(v))
 			(*(r->items[i].channel->optional ? &failed_optional
 							 : &failed_required))++;
 	}

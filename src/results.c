@@ -8,13 +8,6 @@
 
 #include "veriport/results.h"
 
-/* A verdict that means the channel does not work as the vendor needs. */
-static bool failed(enum verdict v)
-{
-	return v != VERDICT_OK && v != VERDICT_SKIPPED &&
-	       v != VERDICT_UNVERIFIED;
-}
-
 /* The result elsewhere that the context leans on, for the evidence. */
 struct witness {
 	const struct result *verified;
@@ -199,11 +192,11 @@ enum results_status results_status(const struct results *r)
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct result *x = &r->items[i];
 		enum verdict v = x->verdict.verdict;
-		if (failed(v) && !x->channel->optional)
+		if (verdict_failed(v) && !x->channel->optional)
 			return RESULTS_CRITICAL;
 		/* A required channel nobody named a host for is not
 		 * verified either. */
-		if (failed(v) || v == VERDICT_UNVERIFIED ||
+		if (verdict_failed(v) || v == VERDICT_UNVERIFIED ||
 		    (x->verdict.reason == REASON_NO_TARGET &&
 		     !x->channel->optional))
 			status = RESULTS_WARNING;

@@ -101,21 +101,12 @@ static char *rendered(int (*render)(FILE *, const struct results *),
 	return buf;
 }
 
-static const struct catalog_channel *channel_find(const struct catalog *cat,
-						  const char *id)
-{
-	for (size_t i = 0; i < cat->nchannels; i++)
-		if (strcmp(cat->channels[i].id, id) == 0)
-			return &cat->channels[i];
-	return NULL;
-}
-
 /* `show CHANNEL`: the JSON of a copy of the results that holds only this
  * channel's results, and the canary probes of its (transport, port). */
 static char *answer_show(const struct results *r, const char *id, size_t *len)
 {
 	char what[STATUS_COMMAND_MAX + 1];
-	const struct catalog_channel *c = channel_find(r->catalog, id);
+	const struct catalog_channel *c = catalog_channel_find(r->catalog, id);
 	if (c == NULL) {
 		printable(what, sizeof what, id);
 		return status_text(len, "error: unknown channel %s\n", what);

@@ -188,8 +188,7 @@ static void record(struct daemon *d, struct results *r, const char *only)
 		struct result *x = &r->items[i];
 		const struct result *o = previous(d->current, x);
 		bool ok = x->verdict.verdict == VERDICT_OK;
-		bool failing = !ok && x->verdict.verdict != VERDICT_SKIPPED &&
-			       x->verdict.verdict != VERDICT_UNVERIFIED;
+		bool failing = verdict_failed(x->verdict.verdict);
 		x->failures = failing ? (o ? o->failures : 0) + 1 : 0;
 		x->last_ok = ok ? now : (o ? o->last_ok : 0);
 		if (o != NULL && o->verdict.verdict == x->verdict.verdict &&

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "veriport/catalog.h"
+#include "veriport/catalog_check.h"
 
 /* Largest request a dialogue sends in one step (a DNS query with the
  * longest name, an SNMP GetRequest with a long community). */

@@ -8,86 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "veriport/catalog.h"
+#include "veriport/catalog_check.h"
 #include "veriport/dlg.h"
+#include "veriport/reason.h"
 #include "veriport/tlsio.h"
-
-#define VERDICTS(X)                                                            \
-	X(OK, "ok")                                                            \
-	X(FILTERED, "filtered")                                                \
-	X(REJECTED, "rejected")                                                \
-	X(REFUSED, "refused")                                                  \
-	X(UNREACHABLE, "unreachable")                                          \
-	X(INTERCEPTED, "intercepted")                                          \
-	X(TLS_ERROR, "tls-error")                                              \
-	X(PROTOCOL_ERROR, "protocol-error")                                    \
-	X(DNS_ERROR, "dns-error")                                              \
-	X(UNVERIFIED, "unverified")                                            \
-	X(SKIPPED, "skipped")
-
-enum verdict {
-#define VERDICT_ENUM(id, word) VERDICT_##id,
-	VERDICTS(VERDICT_ENUM)
-#undef VERDICT_ENUM
-	    VERDICT_COUNT
-};
-
-#define REASONS(X)                                                             \
-	X(CONNECTED, "connected")                                              \
-	X(HANDSHAKE_OK, "handshake-ok")                                        \
-	X(ANSWERED, "answered")                                                \
-	X(LISTENING, "listening")                                              \
-	X(NO_RESPONSE, "no-response")                                          \
-	X(ICMP_ADMIN_PROHIBITED, "icmp-admin-prohibited")                      \
-	X(ICMP_HOST_UNREACHABLE, "icmp-host-unreachable")                      \
-	X(ICMP_NET_UNREACHABLE, "icmp-net-unreachable")                        \
-	X(ICMP_HOST_PROHIBITED, "icmp-host-prohibited")                        \
-	X(ICMP_NET_PROHIBITED, "icmp-net-prohibited")                          \
-	X(ICMP_UNREACHABLE, "icmp-unreachable")                                \
-	X(TCP_RESET, "tcp-reset")                                              \
-	X(ICMP_PORT_UNREACHABLE, "icmp-port-unreachable")                      \
-	X(NOT_LISTENING, "not-listening")                                      \
-	X(NO_ROUTE, "no-route")                                                \
-	X(NET_DOWN, "net-down")                                                \
-	X(HOST_DOWN, "host-down")                                              \
-	X(NO_ADDRESS_FAMILY, "no-address-family")                              \
-	X(UNTRUSTED_ISSUER, "untrusted-issuer")                                \
-	X(KNOWN_INTERCEPTOR, "known-interceptor")                              \
-	X(PIN_MISMATCH, "pin-mismatch")                                        \
-	X(STARTTLS_STRIPPED, "starttls-stripped")                              \
-	X(CANARY_ANSWERED, "canary-answered")                                  \
-	X(GREETING_ALTERED, "greeting-altered")                                \
-	X(HEADER_INJECTED, "header-injected")                                  \
-	X(CERT_EXPIRED, "cert-expired")                                        \
-	X(HOSTNAME_MISMATCH, "hostname-mismatch")                              \
-	X(HANDSHAKE_FAILED, "handshake-failed")                                \
-	X(PROTOCOL_VERSION, "protocol-version")                                \
-	X(UNEXPECTED_GREETING, "unexpected-greeting")                          \
-	X(NO_GREETING, "no-greeting")                                          \
-	X(CLOSED_EARLY, "closed-early")                                        \
-	X(BAD_REPLY, "bad-reply")                                              \
-	X(TOO_LONG, "too-long")                                                \
-	X(NXDOMAIN, "nxdomain")                                                \
-	X(SERVFAIL, "servfail")                                                \
-	X(DNS_TIMEOUT, "dns-timeout")                                          \
-	X(NO_ADDRESS, "no-address")                                            \
-	X(DNS_REFUSED, "dns-refused")                                          \
-	X(DNS_UNREACHABLE, "dns-unreachable")                                  \
-	X(NO_REPLY_EXPECTED, "no-reply-expected")                              \
-	X(NO_TARGET, "no-target")                                              \
-	X(OPTIONAL, "optional")                                                \
-	X(NOT_THIS_ROLE, "not-this-role")                                      \
-	X(LOCAL_ERROR, "local-error")
-
-enum reason {
-#define REASON_ENUM(id, word) REASON_##id,
-	REASONS(REASON_ENUM)
-#undef REASON_ENUM
-	    REASON_COUNT
-};
-
-const char *verdict_word(enum verdict v);
-const char *reason_word(enum reason r);
 
 /* What name resolution said about the target. */
 enum evidence_dns {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "veriport/catalog.h"
-#include "veriport/evidence.h"
+#include "veriport/reason.h"
 
 /* Hosts one --map may name. */
 #define PLAN_MAP_HOSTS_MAX 16

@@ -31,8 +31,8 @@ struct tlsio_facts {
 	char sha256[65];      /* of the leaf certificate (DER) */
 	char spki_sha256[65]; /* of the leaf's SubjectPublicKeyInfo */
 	struct tlsio_cert chain[TLSIO_CHAIN_MAX];
-	size_t nchain;     /* the first TLSIO_CHAIN_MAX of them */
-	size_t chain_sent; /* certificates the peer sent */
+	size_t nchain;      /* the first TLSIO_CHAIN_MAX of them */
+	size_t chain_sent;  /* certificates the peer sent */
 	bool verified;      /* chain and name verified against the trust */
 	long verify_result; /* X509_V_* */
 	char verify_error[128];

@@ -93,10 +93,12 @@ START_TEST(catalog_port_override_is_one_field)
 					      "    to      appliance\n"
 					      "    port    tcp/443 https\n"
 					      "    purpose Web.\n");
-	struct catalog_channel *c = catalog_channel_find(cat, "web");
+	ck_assert_int_eq(catalog_set_port(cat, "web", 8443), 0);
+	ck_assert_int_eq(catalog_set_port(cat, "nope", 8443), -ENOENT);
+	const struct catalog_channel *c = catalog_channel_find(cat, "web");
 	ck_assert_ptr_nonnull(c);
-	c->port = 8443;
-	ck_assert_uint_eq(catalog_channel_find(cat, "web")->vendor_port, 443);
+	ck_assert_uint_eq(c->port, 8443);
+	ck_assert_uint_eq(c->vendor_port, 443);
 	ck_assert_ptr_null(catalog_channel_find(cat, "nope"));
 	catalog_free(cat);
 }

@@ -85,13 +85,12 @@ START_TEST(probe_sweep_classifies_loopback_channels)
 	ck_assert_int_eq(listen(listener, 8), 0);
 	int silent = bound_socket(SOCK_DGRAM, &silent_port);
 	int syslog = bound_socket(SOCK_DGRAM, &syslog_port);
-	catalog_channel_find(cat, "tcp-open")->port = open_port;
-	catalog_channel_find(cat, "tcp-closed")->port =
-	    closed_port(SOCK_STREAM);
-	catalog_channel_find(cat, "udp-closed")->port = closed_port(SOCK_DGRAM);
-	catalog_channel_find(cat, "udp-silent")->port = silent_port;
-	catalog_channel_find(cat, "syslog-silent")->port = syslog_port;
-	catalog_channel_find(cat, "listener")->port = open_port;
+	catalog_set_port(cat, "tcp-open", open_port);
+	catalog_set_port(cat, "tcp-closed", closed_port(SOCK_STREAM));
+	catalog_set_port(cat, "udp-closed", closed_port(SOCK_DGRAM));
+	catalog_set_port(cat, "udp-silent", silent_port);
+	catalog_set_port(cat, "syslog-silent", syslog_port);
+	catalog_set_port(cat, "listener", open_port);
 
 	struct plan_map map;
 	char err[256];
@@ -146,8 +145,7 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 	struct catalog_error cerr;
 	ck_assert_int_eq(catalog_parse("demo", text, strlen(text), &cat, &cerr),
 			 0);
-	catalog_channel_find(cat, "tcp-closed")->port =
-	    closed_port(SOCK_STREAM);
+	catalog_set_port(cat, "tcp-closed", closed_port(SOCK_STREAM));
 	const char *only[] = {"tcp-closed", "udp-closed"};
 	struct plan_map map;
 	char err[256];
