@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "veriport/catalog.h"
-#include "veriport/config.h"
+#include "veriport/conf.h"
 #include "veriport/intercept.h"
 #include "veriport/plan.h"
 #include "veriport/report.h"
@@ -492,7 +492,7 @@ static int cmd_status(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = CONFIG_SOCKET_DEFAULT;
+	const char *path = CONF_SOCKET_DEFAULT;
 	int format = REPORT_TABLE, c;
 	optind = 1;
 	opterr = 0;

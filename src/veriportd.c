@@ -22,9 +22,9 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "veriport/config.h"
+#include "veriport/conf.h"
 #include "veriport/intercept.h"
-#include "veriport/state.h"
+#include "veriport/pins.h"
 #include "veriport/status.h"
 #include "veriport/sweep.h"
 #include "veriport/xalloc.h"
@@ -37,7 +37,7 @@
  * builds a new one and swaps only when all of it is valid; the old one
  * lives until the sweep that uses it has ended. */
 struct generation {
-	struct config *cfg;
+	struct conf *cfg;
 	struct catalog *cat;
 	struct plan plan;
 	const char **optional; /* channel ids, pointing into cfg */
@@ -57,8 +57,8 @@ struct daemon {
 	char probe_only_buf[CATALOG_ID_MAX + 1];
 	struct results *current;
 	struct generation *current_gen; /* the catalog current points into */
-	struct state *state;
-	char *state_path;
+	struct pins *pins;
+	char *pins_path;
 	struct status_server *status;
 	uv_timer_t interval;
 	uv_timer_t watchdog;
@@ -94,7 +94,7 @@ static void generation_release(struct generation *g)
 	free(g->optional);
 	intercept_free(g->known);
 	catalog_free(g->cat);
-	config_free(g->cfg);
+	conf_free(g->cfg);
 	free(g);
 }
 
@@ -102,7 +102,7 @@ static bool daemon_changed(void *arg, const struct result *r, char *what,
 			   size_t whatlen)
 {
 	struct daemon *d = arg;
-	return d->state != NULL && state_changed(d->state, r, what, whatlen);
+	return d->pins != NULL && pins_changed(d->pins, r, what, whatlen);
 }
 
 /* Load PATH and everything it implies; on error ERR says FILE:LINE. */
@@ -111,9 +111,9 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 {
 	struct generation *g = xcalloc(1, sizeof *g);
 	g->users = 1;
-	if (config_load(path, &g->cfg, err, errlen) < 0)
+	if (conf_load(path, &g->cfg, err, errlen) < 0)
 		goto fail;
-	struct config *c = g->cfg;
+	struct conf *c = g->cfg;
 	struct catalog_error cerr;
 	if (catalog_load_profile(catalog_dir(c->catalog_dir), c->profile.value,
 				 &g->cat, &cerr) < 0) {
@@ -121,7 +121,7 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 			 c->profile.line, c->profile.value, cerr.msg);
 		goto fail;
 	}
-	if (config_apply(c, g->cat, err, errlen) < 0)
+	if (conf_apply(c, g->cat, err, errlen) < 0)
 		goto fail;
 	g->optional = xcalloc(c->noptional + 1, sizeof *g->optional);
 	for (size_t i = 0; i < c->noptional; i++)
@@ -233,7 +233,7 @@ static void schedule_next(struct daemon *d)
 {
 	if (d->stopping)
 		return;
-	const struct config *c = d->gen->cfg;
+	const struct conf *c = d->gen->cfg;
 	uint64_t ms = (uint64_t)c->interval_s * 1000;
 	/* Spread a fleet: +-jitter% around the interval. */
 	uint64_t span = ms * c->jitter_pct / 100;
@@ -269,10 +269,10 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 		d->current_gen = g;
 		g->users++;
 		size_t learnt =
-		    d->state ? state_learn(d->state, r, time(NULL)) : 0;
+		    d->pins ? pins_learn(d->pins, r, time(NULL)) : 0;
 		char err[512];
 		if (learnt > 0 &&
-		    state_save(d->state, d->state_path, err, sizeof err) < 0)
+		    pins_save(d->pins, d->pins_path, err, sizeof err) < 0)
 			log_line(LOG_ERR, "%s", err);
 	} else {
 		/* Swept with a configuration since replaced (and cut short
@@ -347,11 +347,11 @@ static int daemon_probe(void *arg, const char *channel)
 static int daemon_accept(void *arg, const char *channel)
 {
 	struct daemon *d = arg;
-	if (d->current == NULL || d->state == NULL)
+	if (d->current == NULL || d->pins == NULL)
 		return 0;
-	size_t n = state_accept(d->state, d->current, channel, time(NULL));
+	size_t n = pins_accept(d->pins, d->current, channel, time(NULL));
 	char err[512];
-	if (n > 0 && state_save(d->state, d->state_path, err, sizeof err) < 0)
+	if (n > 0 && pins_save(d->pins, d->pins_path, err, sizeof err) < 0)
 		log_line(LOG_ERR, "%s", err);
 	if (n > 0)
 		log_line(LOG_NOTICE,
@@ -374,7 +374,7 @@ static void daemon_on_sighup(uv_signal_t *h, int signum)
 			 err);
 		return;
 	}
-	const struct config *old = d->gen->cfg, *c = g->cfg;
+	const struct conf *old = d->gen->cfg, *c = g->cfg;
 	if (strcmp(old->socket_path, c->socket_path) != 0 ||
 	    (old->listen == NULL) != (c->listen == NULL) ||
 	    (old->listen && strcmp(old->listen, c->listen) != 0) ||
@@ -441,7 +441,7 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct daemon d = {.config_path = CONFIG_PATH_DEFAULT};
+	struct daemon d = {.config_path = CONF_PATH_DEFAULT};
 	bool check_only = false;
 	int c;
 	opterr = 0;
@@ -485,7 +485,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "veriportd: %s\n", err);
 		return 3;
 	}
-	const struct config *cfg = d.gen->cfg;
+	const struct conf *cfg = d.gen->cfg;
 	if (check_only) {
 		printf("%s: ok (profile %s, role %s, %zu planned)\n",
 		       d.config_path, cfg->profile.value, cfg->role.value,
@@ -493,14 +493,14 @@ int main(int argc, char **argv)
 		generation_release(d.gen);
 		return 0;
 	}
-	d.state_path = xasprintf("%s/state.json", cfg->state_dir);
-	if (state_load(d.state_path, &d.state, err, sizeof err) < 0) {
+	d.pins_path = xasprintf("%s/state.json", cfg->state_dir);
+	if (pins_load(d.pins_path, &d.pins, err, sizeof err) < 0) {
 		fprintf(stderr, "veriportd: %s: set aside, starting afresh\n",
 			err);
-		if (state_set_aside(d.state_path, time(NULL), err, sizeof err) <
+		if (pins_set_aside(d.pins_path, time(NULL), err, sizeof err) <
 		    0)
 			fprintf(stderr, "veriportd: %s\n", err);
-		d.state = state_new();
+		d.pins = pins_new();
 	}
 	struct status_source src = {
 	    .results = daemon_results,
@@ -558,8 +558,8 @@ int main(int argc, char **argv)
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	current_free(&d);
 	generation_release(d.gen);
-	state_free(d.state);
-	free(d.state_path);
+	pins_free(d.pins);
+	free(d.pins_path);
 	int rc = uv_loop_close(d.loop) == 0 ? 0 : 1;
 	if (rc != 0)
 		log_line(LOG_ERR, "stopped with handles still open");

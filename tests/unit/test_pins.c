@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "veriport/state.h"
+#include "veriport/pins.h"
 
 #include "check_run.h"
 
@@ -81,75 +81,75 @@ static struct result full(const char *spki, const char *issuer, bool offered,
 
 #define GREETING "220 mx.example.net ESMTP Postfix (Debian/GNU)"
 
-static struct state *learned(struct result *r)
+static struct pins *learned(struct result *r)
 {
-	struct state *st = state_new();
+	struct pins *st = pins_new();
 	struct results rs = one(r);
-	ck_assert_uint_eq(state_learn(st, &rs, T0), 1);
+	ck_assert_uint_eq(pins_learn(st, &rs, T0), 1);
 	return st;
 }
 
-START_TEST(state_same_facts_are_not_changed)
+START_TEST(pins_same_facts_are_not_changed)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	char what[200] = "";
-	ck_assert(!state_changed(st, &r, what, sizeof what));
+	ck_assert(!pins_changed(st, &r, what, sizeof what));
 	ck_assert_str_eq(what, "");
 	struct results rs = one(&r);
-	ck_assert_uint_eq(state_learn(st, &rs, T1), 0);
-	state_free(st);
+	ck_assert_uint_eq(pins_learn(st, &rs, T1), 0);
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_new_spki_is_changed_naming_old_and_new)
+START_TEST(pins_new_spki_is_changed_naming_old_and_new)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = full(SPKI_NEW, "CN=New CA", true, GREETING);
 	char what[200];
-	ck_assert(state_changed(st, &now, what, sizeof what));
+	ck_assert(pins_changed(st, &now, what, sizeof what));
 	ck_assert_str_eq(what,
 			 "certificate changed since 2026-11-20T10:00:00Z: was "
 			 "SPKI 3f2a1b2c3d4e... issuer CN=Old CA, now SPKI "
 			 "91bc4d5e6f70... issuer CN=New CA");
 	/* The same key under another issuer is a change too. */
 	now = full(SPKI_OLD, "CN=Other CA", true, GREETING);
-	ck_assert(state_changed(st, &now, NULL, 0));
-	state_free(st);
+	ck_assert(pins_changed(st, &now, NULL, 0));
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_starttls_withdrawn_is_changed)
+START_TEST(pins_starttls_withdrawn_is_changed)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = make(&chan_smtp, "192.0.2.10");
 	with_starttls(&now, false);
 	with_greeting(&now, GREETING);
 	char what[200];
-	ck_assert(state_changed(st, &now, what, sizeof what));
+	ck_assert(pins_changed(st, &now, what, sizeof what));
 	ck_assert_str_eq(what, "STARTTLS offer changed since "
 			       "2026-11-20T10:00:00Z: was offered, now not "
 			       "offered");
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
 /* Long issuers are cut, each to half the room, so the line says both. */
-START_TEST(state_long_values_fit_the_evidence_line)
+START_TEST(pins_long_values_fit_the_evidence_line)
 {
 	struct result r = full(SPKI_OLD,
 			       "CN=Example Internal Issuing CA 2,OU=Public Key "
 			       "Services,O=Example Corporation,C=US",
 			       true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = full(SPKI_NEW,
 				 "CN=FortiGate CA,OU=Certificate Authority,"
 				 "O=Fortinet,L=Sunnyvale,ST=California,C=US",
 				 false, GREETING);
 	char what[EVIDENCE_LINE_LEN];
-	ck_assert(state_changed(st, &now, what, sizeof what));
+	ck_assert(pins_changed(st, &now, what, sizeof what));
 	ck_assert_msg(strstr(what, "(STARTTLS offer too)") != NULL, "%s", what);
 	ck_assert_msg(strstr(what, "issuer CN=Example Internal") != NULL, "%s",
 		      what);
@@ -157,31 +157,31 @@ START_TEST(state_long_values_fit_the_evidence_line)
 				   "CN=FortiGate CA") != NULL,
 		      "%s", what);
 	ck_assert_msg(strcmp(what + strlen(what) - 3, "...") == 0, "%s", what);
-	state_free(st);
+	pins_free(st);
 
 	/* A short value is kept whole; the long one takes the rest. */
 	r = full(SPKI_OLD, "CN=R3,O=Let's Encrypt,C=US", true, GREETING);
 	st = learned(&r);
-	ck_assert(state_changed(st, &now, what, sizeof what));
+	ck_assert(pins_changed(st, &now, what, sizeof what));
 	ck_assert_msg(strstr(what, "issuer CN=R3,O=Let's Encrypt,C=US, now") !=
 			  NULL,
 		      "%s", what);
 	ck_assert_msg(strstr(what, "CN=FortiGate CA,OU=Certificate Auth") !=
 			  NULL,
 		      "%s", what);
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
 /* The evidence line details the weightiest change and names the rest. */
-START_TEST(state_several_changes_name_the_others)
+START_TEST(pins_several_changes_name_the_others)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = full(SPKI_NEW, "CN=Proxy CA", false,
 				 "220 proxy.example.net ESMTP ready");
 	char what[200];
-	ck_assert(state_changed(st, &now, what, sizeof what));
+	ck_assert(pins_changed(st, &now, what, sizeof what));
 	ck_assert_msg(strncmp(what,
 			      "certificate changed since 2026-11-20T10:00:00Z "
 			      "(STARTTLS offer and greeting too): was SPKI",
@@ -189,62 +189,62 @@ START_TEST(state_several_changes_name_the_others)
 		      "%s", what);
 	/* A short buffer gets a cut line, never an overrun. */
 	char small[16];
-	ck_assert(state_changed(st, &now, small, sizeof small));
+	ck_assert(pins_changed(st, &now, small, sizeof small));
 	ck_assert_uint_eq(strlen(small), sizeof small - 1);
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_missing_fact_is_not_changed)
+START_TEST(pins_missing_fact_is_not_changed)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	/* Connected, greeted, STARTTLS offered, then the handshake failed:
 	 * that is a verdict of its own, not a remembered fact changing. */
 	struct result now = make(&chan_smtp, "192.0.2.10");
 	with_starttls(&now, true);
 	with_greeting(&now, GREETING);
 	now.ev.tls_attempted = true;
-	ck_assert(!state_changed(st, &now, NULL, 0));
+	ck_assert(!pins_changed(st, &now, NULL, 0));
 	/* Nothing answered at all. */
 	now = make(&chan_smtp, "192.0.2.10");
-	ck_assert(!state_changed(st, &now, NULL, 0));
-	state_free(st);
+	ck_assert(!pins_changed(st, &now, NULL, 0));
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_unknown_target_is_not_changed)
+START_TEST(pins_unknown_target_is_not_changed)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result other = full(SPKI_NEW, "CN=New CA", true, GREETING);
 	snprintf(other.address, sizeof other.address, "2001:db8::10");
-	ck_assert(!state_changed(st, &other, NULL, 0));
+	ck_assert(!pins_changed(st, &other, NULL, 0));
 	other = full(SPKI_NEW, "CN=New CA", true, GREETING);
 	other.channel = &chan_imap;
-	ck_assert(!state_changed(st, &other, NULL, 0));
-	ck_assert(!state_changed(NULL, &other, NULL, 0));
-	state_free(st);
+	ck_assert(!pins_changed(st, &other, NULL, 0));
+	ck_assert(!pins_changed(NULL, &other, NULL, 0));
+	pins_free(st);
 }
 END_TEST
 
 /* Two addresses of one name may carry different certificates: each is
  * remembered on its own. */
-START_TEST(state_address_is_part_of_the_key)
+START_TEST(pins_address_is_part_of_the_key)
 {
 	struct result rr[2] = {full(SPKI_OLD, "CN=CA", true, GREETING),
 			       full(SPKI_NEW, "CN=CA", true, GREETING)};
 	snprintf(rr[1].address, sizeof rr[1].address, "192.0.2.11");
 	struct results rs = {.items = rr, .nitems = 2};
-	struct state *st = state_new();
-	ck_assert_uint_eq(state_learn(st, &rs, T0), 2);
-	ck_assert(!state_changed(st, &rr[0], NULL, 0));
-	ck_assert(!state_changed(st, &rr[1], NULL, 0));
-	state_free(st);
+	struct pins *st = pins_new();
+	ck_assert_uint_eq(pins_learn(st, &rs, T0), 2);
+	ck_assert(!pins_changed(st, &rr[0], NULL, 0));
+	ck_assert(!pins_changed(st, &rr[1], NULL, 0));
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_learn_skips_results_without_facts)
+START_TEST(pins_learn_skips_results_without_facts)
 {
 	struct result rr[3] = {make(&chan_smtp, "192.0.2.10"),
 			       make(&chan_smtp, ""),
@@ -253,37 +253,37 @@ START_TEST(state_learn_skips_results_without_facts)
 	rr[2].ev.listener_check = true;
 	with_greeting(&rr[1], GREETING);
 	struct results rs = {.items = rr, .nitems = 3};
-	struct state *st = state_new();
-	ck_assert_uint_eq(state_learn(st, &rs, T0), 0);
-	state_free(st);
+	struct pins *st = pins_new();
+	ck_assert_uint_eq(pins_learn(st, &rs, T0), 0);
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_learn_never_overwrites_but_completes)
+START_TEST(pins_learn_never_overwrites_but_completes)
 {
 	/* First sweep: the handshake failed, only the greeting is known. */
 	struct result r = make(&chan_smtp, "192.0.2.10");
 	with_greeting(&r, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	/* Next sweep: a certificate, first seen now. */
 	struct result now = full(SPKI_OLD, "CN=Old CA", true, GREETING);
 	struct results rs = one(&now);
-	ck_assert_uint_eq(state_learn(st, &rs, T1), 1);
+	ck_assert_uint_eq(pins_learn(st, &rs, T1), 1);
 	/* A third sweep with another key is a change, not learned. */
 	struct result later = full(SPKI_NEW, "CN=New CA", true, GREETING);
 	rs = one(&later);
-	ck_assert_uint_eq(state_learn(st, &rs, T1 + 60), 0);
+	ck_assert_uint_eq(pins_learn(st, &rs, T1 + 60), 0);
 	char what[200];
-	ck_assert(state_changed(st, &later, what, sizeof what));
+	ck_assert(pins_changed(st, &later, what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-23T09:30:00Z") != NULL, "%s",
 		      what);
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_learn_stops_at_the_limit)
+START_TEST(pins_learn_stops_at_the_limit)
 {
-	size_t n = STATE_ENTRIES_MAX + 1;
+	size_t n = PINS_ENTRIES_MAX + 1;
 	struct result *rr = calloc(n, sizeof *rr);
 	ck_assert_ptr_nonnull(rr);
 	for (size_t i = 0; i < n; i++) {
@@ -293,10 +293,10 @@ START_TEST(state_learn_stops_at_the_limit)
 		with_greeting(&rr[i], GREETING);
 	}
 	struct results rs = {.items = rr, .nitems = n};
-	struct state *st = state_new();
-	ck_assert_uint_eq(state_learn(st, &rs, T0), STATE_ENTRIES_MAX);
+	struct pins *st = pins_new();
+	ck_assert_uint_eq(pins_learn(st, &rs, T0), PINS_ENTRIES_MAX);
 	free(rr);
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
@@ -354,16 +354,16 @@ static const struct greeting_case greeting_cases[] = {
      "SSH-2.0-dropbear_2022.83", true},
 };
 
-START_TEST(state_greeting_rule)
+START_TEST(pins_greeting_rule)
 {
 	const struct greeting_case *c = &greeting_cases[_i];
 	struct result r = make(&chan_smtp, "192.0.2.10");
 	with_greeting(&r, c->was);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = make(&chan_smtp, "192.0.2.10");
 	with_greeting(&now, c->now);
 	char what[200] = "";
-	ck_assert_msg(state_changed(st, &now, what, sizeof what) == c->changed,
+	ck_assert_msg(pins_changed(st, &now, what, sizeof what) == c->changed,
 		      "%s: expected %s", c->name,
 		      c->changed ? "changed" : "unchanged");
 	if (c->changed)
@@ -372,63 +372,63 @@ START_TEST(state_greeting_rule)
 				      "2026-11-20T10:00:00Z: was \"",
 				      50) == 0,
 			      "%s: %s", c->name, what);
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_accept_clears_the_change)
+START_TEST(pins_accept_clears_the_change)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = full(SPKI_NEW, "CN=New CA", true, GREETING);
-	ck_assert(state_changed(st, &now, NULL, 0));
+	ck_assert(pins_changed(st, &now, NULL, 0));
 	struct results rs = one(&now);
-	ck_assert_uint_eq(state_accept(st, &rs, NULL, T1), 1);
+	ck_assert_uint_eq(pins_accept(st, &rs, NULL, T1), 1);
 	char what[200];
-	ck_assert(!state_changed(st, &now, what, sizeof what));
+	ck_assert(!pins_changed(st, &now, what, sizeof what));
 	/* The old certificate is now the change, dated by the accept. */
-	ck_assert(state_changed(st, &r, what, sizeof what));
+	ck_assert(pins_changed(st, &r, what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-23T09:30:00Z: was SPKI "
 				   "91bc") != NULL,
 		      "%s", what);
 	/* Accepting what is already remembered changes nothing. */
-	ck_assert_uint_eq(state_accept(st, &rs, NULL, T1 + 60), 0);
-	state_free(st);
+	ck_assert_uint_eq(pins_accept(st, &rs, NULL, T1 + 60), 0);
+	pins_free(st);
 }
 END_TEST
 
-START_TEST(state_accept_only_the_named_channel)
+START_TEST(pins_accept_only_the_named_channel)
 {
 	struct result rr[2] = {full(SPKI_OLD, "CN=Old CA", true, GREETING),
 			       full(SPKI_OLD, "CN=Old CA", true, GREETING)};
 	rr[1].channel = &chan_imap;
 	struct results rs = {.items = rr, .nitems = 2};
-	struct state *st = state_new();
-	ck_assert_uint_eq(state_learn(st, &rs, T0), 2);
+	struct pins *st = pins_new();
+	ck_assert_uint_eq(pins_learn(st, &rs, T0), 2);
 	with_tls(&rr[0], SPKI_NEW, "CN=New CA");
 	with_tls(&rr[1], SPKI_NEW, "CN=New CA");
-	ck_assert_uint_eq(state_accept(st, &rs, "imap-in", T1), 1);
-	ck_assert(state_changed(st, &rr[0], NULL, 0));
-	ck_assert(!state_changed(st, &rr[1], NULL, 0));
-	ck_assert_uint_eq(state_accept(st, &rs, "no-such-channel", T1), 0);
-	ck_assert(state_changed(st, &rr[0], NULL, 0));
-	state_free(st);
+	ck_assert_uint_eq(pins_accept(st, &rs, "imap-in", T1), 1);
+	ck_assert(pins_changed(st, &rr[0], NULL, 0));
+	ck_assert(!pins_changed(st, &rr[1], NULL, 0));
+	ck_assert_uint_eq(pins_accept(st, &rs, "no-such-channel", T1), 0);
+	ck_assert(pins_changed(st, &rr[0], NULL, 0));
+	pins_free(st);
 }
 END_TEST
 
 /* A failed handshake at accept time leaves the pin as it was. */
-START_TEST(state_accept_keeps_facts_the_result_lacks)
+START_TEST(pins_accept_keeps_facts_the_result_lacks)
 {
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	struct state *st = learned(&r);
+	struct pins *st = learned(&r);
 	struct result now = make(&chan_smtp, "192.0.2.10");
 	with_starttls(&now, false);
 	struct results rs = one(&now);
-	ck_assert_uint_eq(state_accept(st, &rs, "smtp-out", T1), 1);
-	ck_assert(!state_changed(st, &now, NULL, 0));
+	ck_assert_uint_eq(pins_accept(st, &rs, "smtp-out", T1), 1);
+	ck_assert(!pins_changed(st, &now, NULL, 0));
 	struct result later = full(SPKI_NEW, "CN=New CA", false, GREETING);
-	ck_assert(state_changed(st, &later, NULL, 0));
-	state_free(st);
+	ck_assert(pins_changed(st, &later, NULL, 0));
+	pins_free(st);
 }
 END_TEST
 
@@ -481,23 +481,23 @@ static void write_text(const char *path, const char *text, size_t len)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-START_TEST(state_missing_file_is_empty)
+START_TEST(pins_missing_file_is_empty)
 {
 	make_tmpdir();
 	char path[128];
 	snprintf(path, sizeof path, "%s/state.json", tmpdir);
-	struct state *st = NULL;
+	struct pins *st = NULL;
 	char err[256] = "";
-	ck_assert_int_eq(state_load(path, &st, err, sizeof err), 0);
+	ck_assert_int_eq(pins_load(path, &st, err, sizeof err), 0);
 	ck_assert_ptr_nonnull(st);
 	struct result r = full(SPKI_NEW, "CN=New CA", true, GREETING);
-	ck_assert(!state_changed(st, &r, NULL, 0));
-	state_free(st);
+	ck_assert(!pins_changed(st, &r, NULL, 0));
+	pins_free(st);
 	remove_tmpdir();
 }
 END_TEST
 
-START_TEST(state_save_load_round_trip)
+START_TEST(pins_save_load_round_trip)
 {
 	make_tmpdir();
 	char path[128], tmp[160];
@@ -513,14 +513,14 @@ START_TEST(state_save_load_round_trip)
 	with_greeting(&rr[1], "* OK Dovecot ready.");
 	with_greeting(&rr[2], "220 mx.example.net ESMTP \"quoted\" \\ text");
 	struct results rs = {.items = rr, .nitems = 3};
-	struct state *st = state_new();
-	ck_assert_uint_eq(state_learn(st, &rs, T0), 3);
+	struct pins *st = pins_new();
+	ck_assert_uint_eq(pins_learn(st, &rs, T0), 3);
 	struct result accepted = full(SPKI_NEW, "CN=New CA", true, GREETING);
 	rs = one(&accepted);
-	ck_assert_uint_eq(state_accept(st, &rs, NULL, T1), 1);
+	ck_assert_uint_eq(pins_accept(st, &rs, NULL, T1), 1);
 	char err[256] = "";
-	ck_assert_msg(state_save(st, path, err, sizeof err) == 0, "%s", err);
-	state_free(st);
+	ck_assert_msg(pins_save(st, path, err, sizeof err) == 0, "%s", err);
+	pins_free(st);
 
 	struct stat sb;
 	ck_assert_int_eq(stat(path, &sb), 0);
@@ -528,18 +528,18 @@ START_TEST(state_save_load_round_trip)
 	ck_assert_int_eq(access(tmp, F_OK), -1);
 	ck_assert_uint_eq(count_files(), 1);
 
-	ck_assert_msg(state_load(path, &st, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(pins_load(path, &st, err, sizeof err) == 0, "%s", err);
 	for (size_t i = 0; i < 3; i++)
 		ck_assert_msg(
-		    !state_changed(st, i == 0 ? &accepted : &rr[i], NULL, 0),
+		    !pins_changed(st, i == 0 ? &accepted : &rr[i], NULL, 0),
 		    "entry %zu", i);
 	char what[200];
-	ck_assert(state_changed(st, &rr[0], what, sizeof what));
+	ck_assert(pins_changed(st, &rr[0], what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-23T09:30:00Z") != NULL, "%s",
 		      what);
 	struct result imap = make(&chan_imap, "2001:db8::10");
 	with_starttls(&imap, true);
-	ck_assert(state_changed(st, &imap, what, sizeof what));
+	ck_assert(pins_changed(st, &imap, what, sizeof what));
 	ck_assert_msg(strstr(what, "since 2026-11-20T10:00:00Z: was not "
 				   "offered, now offered") != NULL,
 		      "%s", what);
@@ -547,8 +547,8 @@ START_TEST(state_save_load_round_trip)
 	/* Saving the loaded state gives the same file. */
 	char path2[128];
 	snprintf(path2, sizeof path2, "%s/again.json", tmpdir);
-	ck_assert_msg(state_save(st, path2, err, sizeof err) == 0, "%s", err);
-	state_free(st);
+	ck_assert_msg(pins_save(st, path2, err, sizeof err) == 0, "%s", err);
+	pins_free(st);
 	char a[8192], b[8192];
 	FILE *fa = fopen(path, "r"), *fb = fopen(path2, "r");
 	size_t na = fread(a, 1, sizeof a, fa), nb = fread(b, 1, sizeof b, fb);
@@ -563,7 +563,7 @@ END_TEST
 
 struct corrupt_case {
 	const char *name;
-	const char *text; /* NULL: larger than STATE_FILE_MAX */
+	const char *text; /* NULL: larger than PINS_FILE_MAX */
 	const char *expect;
 };
 
@@ -597,7 +597,7 @@ static const struct corrupt_case corrupt_cases[] = {
     {"oversized", NULL, "larger than"},
 };
 
-START_TEST(state_corrupt_file_is_refused_and_set_aside)
+START_TEST(pins_corrupt_file_is_refused_and_set_aside)
 {
 	const struct corrupt_case *c = &corrupt_cases[_i];
 	make_tmpdir();
@@ -606,7 +606,7 @@ START_TEST(state_corrupt_file_is_refused_and_set_aside)
 	if (c->text != NULL) {
 		write_text(path, c->text, strlen(c->text));
 	} else {
-		size_t n = STATE_FILE_MAX + 1;
+		size_t n = PINS_FILE_MAX + 1;
 		char *big = malloc(n);
 		ck_assert_ptr_nonnull(big);
 		memset(big, ' ', n);
@@ -614,16 +614,16 @@ START_TEST(state_corrupt_file_is_refused_and_set_aside)
 		write_text(path, big, n);
 		free(big);
 	}
-	struct state *st = (struct state *)1;
+	struct pins *st = (struct pins *)1;
 	char err[256] = "";
-	ck_assert_int_eq(state_load(path, &st, err, sizeof err), -EINVAL);
+	ck_assert_int_eq(pins_load(path, &st, err, sizeof err), -EINVAL);
 	ck_assert_ptr_null(st);
 	ck_assert_msg(strncmp(err, path, strlen(path)) == 0,
 		      "%s: '%s' does not name the file", c->name, err);
 	ck_assert_msg(strstr(err, c->expect) != NULL, "%s: '%s' lacks '%s'",
 		      c->name, err, c->expect);
 
-	ck_assert_msg(state_set_aside(path, T1, err, sizeof err) == 0, "%s",
+	ck_assert_msg(pins_set_aside(path, T1, err, sizeof err) == 0, "%s",
 		      err);
 	char aside[160];
 	snprintf(aside, sizeof aside, "%s.corrupt-20261123T093000Z", path);
@@ -631,28 +631,28 @@ START_TEST(state_corrupt_file_is_refused_and_set_aside)
 	ck_assert_int_eq(access(aside, F_OK), 0);
 	ck_assert_int_eq(access(path, F_OK), -1);
 
-	ck_assert_int_eq(state_load(path, &st, err, sizeof err), 0);
+	ck_assert_int_eq(pins_load(path, &st, err, sizeof err), 0);
 	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
-	ck_assert(!state_changed(st, &r, NULL, 0));
-	state_free(st);
+	ck_assert(!pins_changed(st, &r, NULL, 0));
+	pins_free(st);
 	remove_tmpdir();
 }
 END_TEST
 
-START_TEST(state_set_aside_twice_keeps_both)
+START_TEST(pins_set_aside_twice_keeps_both)
 {
 	make_tmpdir();
 	char path[128];
 	snprintf(path, sizeof path, "%s/state.json", tmpdir);
 	char err[256];
 	write_text(path, "x", 1);
-	ck_assert_int_eq(state_set_aside(path, T1, err, sizeof err), 0);
+	ck_assert_int_eq(pins_set_aside(path, T1, err, sizeof err), 0);
 	write_text(path, "y", 1);
-	ck_assert_int_eq(state_set_aside(path, T1, err, sizeof err), 0);
+	ck_assert_int_eq(pins_set_aside(path, T1, err, sizeof err), 0);
 	ck_assert_msg(strstr(err, ".corrupt-20261123T093000Z-1") != NULL, "%s",
 		      err);
 	ck_assert_uint_eq(count_files(), 2);
-	ck_assert_int_lt(state_set_aside(path, T1, err, sizeof err), 0);
+	ck_assert_int_lt(pins_set_aside(path, T1, err, sizeof err), 0);
 	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
 	remove_tmpdir();
 }
@@ -660,7 +660,7 @@ END_TEST
 
 /* Save into a folder this process cannot write. As root (containers, CI)
  * permissions do not stop a write, so a child drops to nobody first. */
-START_TEST(state_read_only_folder_is_an_error)
+START_TEST(pins_read_only_folder_is_an_error)
 {
 	make_tmpdir();
 	char path[128];
@@ -675,13 +675,13 @@ START_TEST(state_read_only_folder_is_an_error)
 		if (geteuid() == 0 &&
 		    (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(3);
-		struct state *st = state_new();
+		struct pins *st = pins_new();
 		struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
 		struct results rs = one(&r);
-		state_learn(st, &rs, T0);
+		pins_learn(st, &rs, T0);
 		char err[256] = "";
-		int rc = state_save(st, path, err, sizeof err);
-		state_free(st);
+		int rc = pins_save(st, path, err, sizeof err);
+		pins_free(st);
 		ssize_t w = write(pipefd[1], err, strlen(err));
 		(void)w;
 		_exit(rc < 0 ? 0 : 1);
@@ -703,52 +703,52 @@ START_TEST(state_read_only_folder_is_an_error)
 }
 END_TEST
 
-START_TEST(state_save_into_missing_folder_names_the_path)
+START_TEST(pins_save_into_missing_folder_names_the_path)
 {
-	struct state *st = state_new();
+	struct pins *st = pins_new();
 	char err[256] = "";
 	const char *path = "/nonexistent-veriport-test/state.json";
-	ck_assert_int_eq(state_save(st, path, err, sizeof err), -ENOENT);
+	ck_assert_int_eq(pins_save(st, path, err, sizeof err), -ENOENT);
 	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
-	state_free(st);
+	pins_free(st);
 }
 END_TEST
 
-static Suite *state_suite(void)
+static Suite *pins_suite(void)
 {
 	Suite *s = suite_create("state");
 	TCase *tc = tcase_create("facts");
-	tcase_add_test(tc, state_same_facts_are_not_changed);
-	tcase_add_test(tc, state_new_spki_is_changed_naming_old_and_new);
-	tcase_add_test(tc, state_starttls_withdrawn_is_changed);
-	tcase_add_test(tc, state_several_changes_name_the_others);
-	tcase_add_test(tc, state_long_values_fit_the_evidence_line);
-	tcase_add_test(tc, state_missing_fact_is_not_changed);
-	tcase_add_test(tc, state_unknown_target_is_not_changed);
-	tcase_add_test(tc, state_address_is_part_of_the_key);
-	tcase_add_test(tc, state_learn_skips_results_without_facts);
-	tcase_add_test(tc, state_learn_never_overwrites_but_completes);
-	tcase_add_test(tc, state_learn_stops_at_the_limit);
-	tcase_add_loop_test(tc, state_greeting_rule, 0,
+	tcase_add_test(tc, pins_same_facts_are_not_changed);
+	tcase_add_test(tc, pins_new_spki_is_changed_naming_old_and_new);
+	tcase_add_test(tc, pins_starttls_withdrawn_is_changed);
+	tcase_add_test(tc, pins_several_changes_name_the_others);
+	tcase_add_test(tc, pins_long_values_fit_the_evidence_line);
+	tcase_add_test(tc, pins_missing_fact_is_not_changed);
+	tcase_add_test(tc, pins_unknown_target_is_not_changed);
+	tcase_add_test(tc, pins_address_is_part_of_the_key);
+	tcase_add_test(tc, pins_learn_skips_results_without_facts);
+	tcase_add_test(tc, pins_learn_never_overwrites_but_completes);
+	tcase_add_test(tc, pins_learn_stops_at_the_limit);
+	tcase_add_loop_test(tc, pins_greeting_rule, 0,
 			    sizeof greeting_cases / sizeof greeting_cases[0]);
-	tcase_add_test(tc, state_accept_clears_the_change);
-	tcase_add_test(tc, state_accept_only_the_named_channel);
-	tcase_add_test(tc, state_accept_keeps_facts_the_result_lacks);
+	tcase_add_test(tc, pins_accept_clears_the_change);
+	tcase_add_test(tc, pins_accept_only_the_named_channel);
+	tcase_add_test(tc, pins_accept_keeps_facts_the_result_lacks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");
-	tcase_add_test(tc, state_missing_file_is_empty);
-	tcase_add_test(tc, state_save_load_round_trip);
-	tcase_add_loop_test(tc, state_corrupt_file_is_refused_and_set_aside, 0,
+	tcase_add_test(tc, pins_missing_file_is_empty);
+	tcase_add_test(tc, pins_save_load_round_trip);
+	tcase_add_loop_test(tc, pins_corrupt_file_is_refused_and_set_aside, 0,
 			    sizeof corrupt_cases / sizeof corrupt_cases[0]);
-	tcase_add_test(tc, state_set_aside_twice_keeps_both);
-	tcase_add_test(tc, state_read_only_folder_is_an_error);
-	tcase_add_test(tc, state_save_into_missing_folder_names_the_path);
+	tcase_add_test(tc, pins_set_aside_twice_keeps_both);
+	tcase_add_test(tc, pins_read_only_folder_is_an_error);
+	tcase_add_test(tc, pins_save_into_missing_folder_names_the_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	return check_run(state_suite());
+	return check_run(pins_suite());
 }

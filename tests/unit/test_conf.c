@@ -1,5 +1,5 @@
 /* Site configuration: every key parsed, every refusal with its line,
- * config_apply against a catalog (role, map keys, optional channels, port
+ * conf_apply against a catalog (role, map keys, optional channels, port
  * overrides), and the shipped example file against its catalog. */
 #include "config.h"
 
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "veriport/config.h"
+#include "veriport/conf.h"
 
 #include "check_run.h"
 
@@ -39,12 +39,12 @@ static struct catalog *demo_catalog(void)
 	return cat;
 }
 
-static struct config *parse_ok(const char *text)
+static struct conf *parse_ok(const char *text)
 {
-	struct config *c = NULL;
+	struct conf *c = NULL;
 	char err[512];
 	int rc =
-	    config_parse("test.conf", text, strlen(text), &c, err, sizeof err);
+	    conf_parse("test.conf", text, strlen(text), &c, err, sizeof err);
 	ck_assert_msg(rc == 0, "refused: %s", err);
 	ck_assert_ptr_nonnull(c);
 	return c;
@@ -68,17 +68,17 @@ static void assert_message(const char *what, const char *err, unsigned line,
 static void refuse(const char *what, const char *text, size_t len,
 		   unsigned line, const char *expect)
 {
-	struct config *c = (struct config *)1;
+	struct conf *c = (struct conf *)1;
 	char err[512];
-	int rc = config_parse("test.conf", text, len, &c, err, sizeof err);
+	int rc = conf_parse("test.conf", text, len, &c, err, sizeof err);
 	ck_assert_msg(rc == -EINVAL, "%s: accepted", what);
 	ck_assert_ptr_null(c);
 	assert_message(what, err, line, expect);
 }
 
-START_TEST(config_parses_every_key)
+START_TEST(conf_parses_every_key)
 {
-	struct config *c =
+	struct conf *c =
 	    parse_ok("[veriport]\n"
 		     "profile = demo\n"
 		     "role = appliance\n"
@@ -145,30 +145,30 @@ START_TEST(config_parses_every_key)
 	ck_assert_uint_eq(c->socket_mode, 0640);
 	ck_assert_str_eq(c->listen, "[::1]:9100");
 	ck_assert_str_eq(c->state_dir, "/var/lib/vp");
-	config_free(c);
+	conf_free(c);
 }
 END_TEST
 
-START_TEST(config_defaults_when_keys_are_absent)
+START_TEST(conf_defaults_when_keys_are_absent)
 {
-	struct config *c = parse_ok(BASE);
+	struct conf *c = parse_ok(BASE);
 	ck_assert_ptr_null(c->catalog_dir);
 	ck_assert_ptr_null(c->interceptors);
 	ck_assert(!c->optional_all);
 	ck_assert_uint_eq(c->noptional, 0);
-	ck_assert_uint_eq(c->interval_s, CONFIG_INTERVAL_DEFAULT);
-	ck_assert_uint_eq(c->jitter_pct, CONFIG_JITTER_DEFAULT);
-	ck_assert_double_eq_tol(c->timeout_s, CONFIG_TIMEOUT_DEFAULT, 1e-9);
+	ck_assert_uint_eq(c->interval_s, CONF_INTERVAL_DEFAULT);
+	ck_assert_uint_eq(c->jitter_pct, CONF_JITTER_DEFAULT);
+	ck_assert_double_eq_tol(c->timeout_s, CONF_TIMEOUT_DEFAULT, 1e-9);
 	ck_assert_ptr_null(c->ca_file);
 	ck_assert_ptr_null(c->canary);
 	ck_assert_str_eq(c->snmp_community, "public");
 	ck_assert_uint_eq(c->nmaps, 0);
 	ck_assert_uint_eq(c->nports, 0);
-	ck_assert_str_eq(c->socket_path, CONFIG_SOCKET_DEFAULT);
+	ck_assert_str_eq(c->socket_path, CONF_SOCKET_DEFAULT);
 	ck_assert_uint_eq(c->socket_mode, 0660);
 	ck_assert_ptr_null(c->listen);
-	ck_assert_str_eq(c->state_dir, CONFIG_STATE_DIR_DEFAULT);
-	config_free(c);
+	ck_assert_str_eq(c->state_dir, CONF_STATE_DIR_DEFAULT);
+	conf_free(c);
 
 	c = parse_ok(BASE "optional = all\n[status]\nlisten = 127.0.0.1:9100\n"
 			  "mode = 600\n");
@@ -176,15 +176,15 @@ START_TEST(config_defaults_when_keys_are_absent)
 	ck_assert_uint_eq(c->noptional, 0);
 	ck_assert_str_eq(c->listen, "127.0.0.1:9100");
 	ck_assert_uint_eq(c->socket_mode, 0600);
-	config_free(c);
+	conf_free(c);
 }
 END_TEST
 
-START_TEST(config_accepts_indentation_comments_crlf_and_bom)
+START_TEST(conf_accepts_indentation_comments_crlf_and_bom)
 {
 	/* Indented keys are keys (inih alone would read the second one as a
 	 * continuation of the first); " ;" starts a comment after a value. */
-	struct config *c =
+	struct conf *c =
 	    parse_ok("\xef\xbb\xbf# site\r\n"
 		     "; also a comment\r\n"
 		     "  [veriport]  ; main\r\n"
@@ -209,7 +209,7 @@ START_TEST(config_accepts_indentation_comments_crlf_and_bom)
 	ck_assert_uint_eq(c->map_lines[0], 9);
 	ck_assert_uint_eq(c->jitter_pct, 5);
 	ck_assert_str_eq(c->snmp_community, "has;semicolon");
-	config_free(c);
+	conf_free(c);
 }
 END_TEST
 
@@ -342,7 +342,7 @@ static const struct refusal {
      "unknown key 'colour'"},
 };
 
-START_TEST(config_refusals_name_the_line)
+START_TEST(conf_refusals_name_the_line)
 {
 	const struct refusal *r = &refusals[_i];
 	refuse(r->name, r->text, strlen(r->text), r->line, r->expect);
@@ -350,7 +350,7 @@ START_TEST(config_refusals_name_the_line)
 END_TEST
 
 /* inih would cut a long line and read the rest as a line of its own. */
-START_TEST(config_refuses_long_lines_instead_of_cutting)
+START_TEST(conf_refuses_long_lines_instead_of_cutting)
 {
 	char text[1024];
 	char hosts[400];
@@ -358,14 +358,14 @@ START_TEST(config_refuses_long_lines_instead_of_cutting)
 	memset(hosts, 'a', 186);
 	hosts[186] = '\0';
 	snprintf(text, sizeof text, BASE "[map]\ninternet = %s\n", hosts);
-	struct config *c = parse_ok(text);
+	struct conf *c = parse_ok(text);
 	ck_assert_uint_eq(strlen(c->maps[0].hosts[0]), 186);
-	config_free(c);
+	conf_free(c);
 
 	/* The same with CRLF: the CR does not count. */
 	snprintf(text, sizeof text, BASE "[map]\r\ninternet = %s\r\n", hosts);
 	c = parse_ok(text);
-	config_free(c);
+	conf_free(c);
 
 	hosts[186] = 'a';
 	hosts[187] = '\0';
@@ -383,7 +383,7 @@ START_TEST(config_refuses_long_lines_instead_of_cutting)
 }
 END_TEST
 
-START_TEST(config_refuses_large_and_binary_files)
+START_TEST(conf_refuses_large_and_binary_files)
 {
 	const char nul[] = BASE "canary = a\0b\n";
 	refuse("NUL", nul, sizeof nul - 1, 4, "NUL byte");
@@ -395,21 +395,21 @@ START_TEST(config_refuses_large_and_binary_files)
 	memcpy(big, BASE, strlen(BASE));
 	refuse("large", big, len, 0, "larger than 262144 bytes");
 	/* Exactly the limit is fine. */
-	struct config *c;
+	struct conf *c;
 	char err[256];
 	ck_assert_int_eq(
-	    config_parse("test.conf", big, len - 1, &c, err, sizeof err), 0);
-	config_free(c);
+	    conf_parse("test.conf", big, len - 1, &c, err, sizeof err), 0);
+	conf_free(c);
 	free(big);
 }
 END_TEST
 
-START_TEST(config_load_reads_a_file_and_names_a_missing_one)
+START_TEST(conf_load_reads_a_file_and_names_a_missing_one)
 {
-	struct config *c;
+	struct conf *c;
 	char err[256];
 	ck_assert_int_eq(
-	    config_load("/nonexistent/veriport.conf", &c, err, sizeof err),
+	    conf_load("/nonexistent/veriport.conf", &c, err, sizeof err),
 	    -ENOENT);
 	ck_assert_ptr_null(c);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/veriport.conf: "));
@@ -421,7 +421,7 @@ START_TEST(config_load_reads_a_file_and_names_a_missing_one)
 	ck_assert_int_eq(write(fd, text, sizeof text - 1),
 			 (ssize_t)(sizeof text - 1));
 	close(fd);
-	ck_assert_int_eq(config_load(path, &c, err, sizeof err), -EINVAL);
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), -EINVAL);
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "%s:4: bad interval '7'", path);
 	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "%s", err);
@@ -429,15 +429,15 @@ START_TEST(config_load_reads_a_file_and_names_a_missing_one)
 }
 END_TEST
 
-START_TEST(config_apply_overrides_only_the_port)
+START_TEST(conf_apply_overrides_only_the_port)
 {
 	struct catalog *cat = demo_catalog();
-	struct config *c = parse_ok(BASE "optional = ntp\n"
-					 "[map]\ninternet = mx.example.net\n"
-					 "smtp-out = relay.example.net\n"
-					 "[ports]\nsmtp-out = 2525\n");
+	struct conf *c = parse_ok(BASE "optional = ntp\n"
+				       "[map]\ninternet = mx.example.net\n"
+				       "smtp-out = relay.example.net\n"
+				       "[ports]\nsmtp-out = 2525\n");
 	char err[256];
-	ck_assert_msg(config_apply(c, cat, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(conf_apply(c, cat, err, sizeof err) == 0, "%s", err);
 	const struct catalog_channel *ch =
 	    catalog_channel_find(cat, "smtp-out");
 	ck_assert_uint_eq(ch->port, 2525);
@@ -445,12 +445,12 @@ START_TEST(config_apply_overrides_only_the_port)
 	ch = catalog_channel_find(cat, "web");
 	ck_assert_uint_eq(ch->port, 443);
 	ck_assert_uint_eq(ch->vendor_port, 443);
-	config_free(c);
+	conf_free(c);
 	catalog_free(cat);
 }
 END_TEST
 
-/* Each refusal of config_apply: the configuration, the line its error
+/* Each refusal of conf_apply: the configuration, the line its error
  * names, and words of the message. */
 static const struct refusal apply_refusals[] = {
     {"unknown role", "[veriport]\nprofile = demo\nrole = nobody\n", 3,
@@ -469,20 +469,20 @@ static const struct refusal apply_refusals[] = {
      "no channel 'smtp' in profile demo"},
 };
 
-START_TEST(config_apply_refusals_name_the_line)
+START_TEST(conf_apply_refusals_name_the_line)
 {
 	const struct refusal *r = &apply_refusals[_i];
 	struct catalog *cat = demo_catalog();
-	struct config *c = parse_ok(r->text);
+	struct conf *c = parse_ok(r->text);
 	char err[512];
-	ck_assert_msg(config_apply(c, cat, err, sizeof err) == -EINVAL,
+	ck_assert_msg(conf_apply(c, cat, err, sizeof err) == -EINVAL,
 		      "%s: accepted", r->name);
 	assert_message(r->name, err, r->line, r->expect);
 	/* A refused configuration changes no port. */
 	for (size_t i = 0; i < cat->nchannels; i++)
 		ck_assert_uint_eq(cat->channels[i].port,
 				  cat->channels[i].vendor_port);
-	config_free(c);
+	conf_free(c);
 	catalog_free(cat);
 }
 END_TEST
@@ -495,7 +495,7 @@ static char *top_path(const char *rel)
 	return path;
 }
 
-static void apply_to_its_catalog(struct config *c)
+static void apply_to_its_catalog(struct conf *c)
 {
 	struct catalog *cat;
 	struct catalog_error cerr;
@@ -503,7 +503,7 @@ static void apply_to_its_catalog(struct config *c)
 					   c->profile.value, &cat, &cerr) == 0,
 		      "%s", cerr.msg);
 	char err[512];
-	ck_assert_msg(config_apply(c, cat, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(conf_apply(c, cat, err, sizeof err) == 0, "%s", err);
 	const char **optional = calloc(c->noptional + 1, sizeof *optional);
 	for (size_t i = 0; i < c->noptional; i++)
 		optional[i] = c->optional[i].value;
@@ -529,25 +529,25 @@ static void apply_to_its_catalog(struct config *c)
 	catalog_free(cat);
 }
 
-START_TEST(config_shipped_example_parses_and_applies)
+START_TEST(conf_shipped_example_parses_and_applies)
 {
-	struct config *c;
+	struct conf *c;
 	char err[512];
 	const char *path = top_path("systemd/veriport.conf.example");
-	ck_assert_msg(config_load(path, &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(conf_load(path, &c, err, sizeof err) == 0, "%s", err);
 	ck_assert_str_eq(c->profile.value, "seppmail");
 	ck_assert_str_eq(c->role.value, "appliance");
 	ck_assert_uint_gt(c->nmaps, 0);
 	ck_assert_uint_gt(c->noptional, 0);
 	ck_assert_ptr_null(c->listen);
 	apply_to_its_catalog(c);
-	config_free(c);
+	conf_free(c);
 }
 END_TEST
 
 /* The example's "#key = value" lines, uncommented, are valid too: an
  * admin who removes a '#' gets a working setting. */
-START_TEST(config_shipped_example_commented_settings_parse)
+START_TEST(conf_shipped_example_commented_settings_parse)
 {
 	FILE *f = fopen(top_path("systemd/veriport.conf.example"), "r");
 	ck_assert_ptr_nonnull(f);
@@ -565,9 +565,9 @@ START_TEST(config_shipped_example_commented_settings_parse)
 	fclose(f);
 	fclose(out);
 	ck_assert_uint_ge(uncommented, 8);
-	struct config *c;
+	struct conf *c;
 	char err[512];
-	int rc = config_parse("uncommented", text, size, &c, err, sizeof err);
+	int rc = conf_parse("uncommented", text, size, &c, err, sizeof err);
 	ck_assert_msg(rc == 0, "%s", err);
 	free(text);
 	ck_assert_ptr_nonnull(c->ca_file);
@@ -575,38 +575,38 @@ START_TEST(config_shipped_example_commented_settings_parse)
 	ck_assert_ptr_nonnull(c->catalog_dir);
 	ck_assert_ptr_nonnull(c->interceptors);
 	ck_assert_str_eq(c->listen, "127.0.0.1:9100");
-	ck_assert_str_eq(c->socket_path, CONFIG_SOCKET_DEFAULT);
-	ck_assert_str_eq(c->state_dir, CONFIG_STATE_DIR_DEFAULT);
+	ck_assert_str_eq(c->socket_path, CONF_SOCKET_DEFAULT);
+	ck_assert_str_eq(c->state_dir, CONF_STATE_DIR_DEFAULT);
 	ck_assert_uint_eq(c->socket_mode, 0660);
 	apply_to_its_catalog(c);
-	config_free(c);
+	conf_free(c);
 }
 END_TEST
 
-static Suite *config_suite(void)
+static Suite *conf_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("parser");
-	tcase_add_test(tc, config_parses_every_key);
-	tcase_add_test(tc, config_defaults_when_keys_are_absent);
-	tcase_add_test(tc, config_accepts_indentation_comments_crlf_and_bom);
-	tcase_add_loop_test(tc, config_refusals_name_the_line, 0,
+	tcase_add_test(tc, conf_parses_every_key);
+	tcase_add_test(tc, conf_defaults_when_keys_are_absent);
+	tcase_add_test(tc, conf_accepts_indentation_comments_crlf_and_bom);
+	tcase_add_loop_test(tc, conf_refusals_name_the_line, 0,
 			    sizeof refusals / sizeof refusals[0]);
-	tcase_add_test(tc, config_refuses_long_lines_instead_of_cutting);
-	tcase_add_test(tc, config_refuses_large_and_binary_files);
-	tcase_add_test(tc, config_load_reads_a_file_and_names_a_missing_one);
+	tcase_add_test(tc, conf_refuses_long_lines_instead_of_cutting);
+	tcase_add_test(tc, conf_refuses_large_and_binary_files);
+	tcase_add_test(tc, conf_load_reads_a_file_and_names_a_missing_one);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("apply");
-	tcase_add_test(tc, config_apply_overrides_only_the_port);
-	tcase_add_loop_test(tc, config_apply_refusals_name_the_line, 0,
+	tcase_add_test(tc, conf_apply_overrides_only_the_port);
+	tcase_add_loop_test(tc, conf_apply_refusals_name_the_line, 0,
 			    sizeof apply_refusals / sizeof apply_refusals[0]);
-	tcase_add_test(tc, config_shipped_example_parses_and_applies);
-	tcase_add_test(tc, config_shipped_example_commented_settings_parse);
+	tcase_add_test(tc, conf_shipped_example_parses_and_applies);
+	tcase_add_test(tc, conf_shipped_example_commented_settings_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	return check_run(config_suite());
+	return check_run(conf_suite());
 }

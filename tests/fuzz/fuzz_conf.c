@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "veriport/config.h"
+#include "veriport/conf.h"
 #include "veriport/intercept.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,10 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if (strncmp(err, "fuzz:", 5) != 0)
 			__builtin_trap();
 	} else {
-		struct config *c;
-		if (config_parse("fuzz", text, size - 1, &c, err, sizeof err) ==
+		struct conf *c;
+		if (conf_parse("fuzz", text, size - 1, &c, err, sizeof err) ==
 		    0)
-			config_free(c);
+			conf_free(c);
 		else if (strncmp(err, "fuzz", 4) != 0)
 			__builtin_trap();
 	}

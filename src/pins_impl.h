@@ -1,17 +1,17 @@
 /* The state's entries, shared by its two halves: the rules (state.c) and
  * the file (state_file.c). Private to them. */
-#ifndef VERIPORT_STATE_IMPL_H
-#define VERIPORT_STATE_IMPL_H
+#ifndef VERIPORT_PINS_IMPL_H
+#define VERIPORT_PINS_IMPL_H
 
 #include <stdbool.h>
 #include <time.h>
 
-#include "veriport/state.h"
+#include "veriport/pins.h"
 
-#define STATE_VERSION 1
+#define PINS_VERSION 1
 /* "2026-11-20T10:00:00Z" and its NUL. */
-#define STATE_TIME_LEN 21
-struct state_entry {
+#define PINS_TIME_LEN 21
+struct pins_entry {
 	char *channel;
 	char *host;
 	char address[46]; /* as struct result */
@@ -36,15 +36,15 @@ struct state_entry {
 
 /* Entries sorted by (channel, host, address): lookups bisect and the file
  * comes out in a stable order. */
-struct state {
-	struct state_entry *entries;
+struct pins {
+	struct pins_entry *entries;
 	size_t nentries;
 	size_t cap;
 };
 
 /* Order of entries: by (channel, host, address). */
-int state_entry_cmp(const void *a, const void *b);
+int pins_entry_cmp(const void *a, const void *b);
 /* T as "2026-11-20T10:00:00Z". */
-void state_format_time(time_t t, char buf[STATE_TIME_LEN]);
+void pins_format_time(time_t t, char buf[PINS_TIME_LEN]);
 
 #endif

@@ -3,8 +3,8 @@
  * ports a site has altered, and the daemon's settings. Parsing only: no
  * probing, no sockets. A configuration with any error is refused whole,
  * with FILE:LINE and what was expected. */
-#ifndef VERIPORT_CONFIG_H
-#define VERIPORT_CONFIG_H
+#ifndef VERIPORT_CONF_H
+#define VERIPORT_CONF_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,17 +14,17 @@
 #include "veriport/catalog.h"
 #include "veriport/plan.h"
 
-#define CONFIG_PATH_DEFAULT "/etc/veriport/veriport.conf"
-#define CONFIG_SOCKET_DEFAULT "/run/veriport/status.sock"
-#define CONFIG_STATE_DIR_DEFAULT "/var/lib/veriport"
+#define CONF_PATH_DEFAULT "/etc/veriport/veriport.conf"
+#define CONF_SOCKET_DEFAULT "/run/veriport/status.sock"
+#define CONF_STATE_DIR_DEFAULT "/var/lib/veriport"
 /* About five minutes between sweeps, spread by up to 10% so a fleet does
  * not probe in lock-step. */
-#define CONFIG_INTERVAL_DEFAULT 300
-#define CONFIG_JITTER_DEFAULT 10
-#define CONFIG_TIMEOUT_DEFAULT 3.0
+#define CONF_INTERVAL_DEFAULT 300
+#define CONF_JITTER_DEFAULT 10
+#define CONF_TIMEOUT_DEFAULT 3.0
 
 /* [ports] CHANNEL = PORT: the vendor's port "has been altered". */
-struct config_port {
+struct conf_port {
 	char *channel;
 	uint16_t port;
 	unsigned line;
@@ -32,21 +32,21 @@ struct config_port {
 
 /* A value and the line it came from, for errors found later (an unknown
  * role or channel is only known once the catalog is loaded). */
-struct config_ref {
+struct conf_ref {
 	char *value;
 	unsigned line;
 };
 
-struct config {
+struct conf {
 	char *path;
 
 	/* [veriport] */
-	struct config_ref profile;
-	struct config_ref role;
+	struct conf_ref profile;
+	struct conf_ref role;
 	char *catalog_dir;  /* NULL: the default folder */
 	char *interceptors; /* NULL: interceptors.list beside the catalogs */
 	bool optional_all;  /* optional = all */
-	struct config_ref *optional; /* optional = CHANNEL, CHANNEL... */
+	struct conf_ref *optional; /* optional = CHANNEL, CHANNEL... */
 	size_t noptional;
 	unsigned interval_s;
 	unsigned jitter_pct;
@@ -61,7 +61,7 @@ struct config {
 	size_t nmaps;
 
 	/* [ports] */
-	struct config_port *ports;
+	struct conf_port *ports;
 	size_t nports;
 
 	/* [status] */
@@ -73,17 +73,16 @@ struct config {
 
 /* Parse PATH. Returns 0, or a negative errno with ERR "FILE:LINE: what
  * was expected" (or "FILE: reason" when it cannot be read). */
-int config_load(const char *path, struct config **out, char *err,
-		size_t errlen);
-int config_parse(const char *name, const char *text, size_t len,
-		 struct config **out, char *err, size_t errlen);
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+int conf_parse(const char *name, const char *text, size_t len,
+	       struct conf **out, char *err, size_t errlen);
 
 /* Check the configuration against its catalog and apply the port
  * overrides to CAT: an unknown role, map key, optional or [ports] channel
  * is an error naming the configuration's file and line. */
-int config_apply(const struct config *c, struct catalog *cat, char *err,
-		 size_t errlen);
+int conf_apply(const struct conf *c, struct catalog *cat, char *err,
+	       size_t errlen);
 
-void config_free(struct config *c);
+void conf_free(struct conf *c);
 
 #endif

@@ -16,7 +16,7 @@
 #include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
-#include "state_impl.h"
+#include "pins_impl.h"
 
 /* The file: reading -------------------------------------------------- */
 
@@ -51,7 +51,7 @@ static bool copy_field(char *dst, size_t size, const char *s)
 }
 
 /* One entry of the file into E; false with WHY set. */
-static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
+static bool entry_from_json(json_t *o, struct pins_entry *e, char *why,
 			    size_t whylen)
 {
 	const char *channel, *host, *address, *first_seen;
@@ -135,8 +135,8 @@ static bool entry_from_json(json_t *o, struct state_entry *e, char *why,
 	return true;
 }
 
-static int state_from_json(json_t *doc, const char *path, struct state *st,
-			   char *err, size_t errlen)
+static int pins_from_json(json_t *doc, const char *path, struct pins *st,
+			  char *err, size_t errlen)
 {
 	json_t *entries;
 	json_int_t version;
@@ -146,11 +146,11 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 		snprintf(err, errlen, "%s: %s", path, jerr.text);
 		return -EINVAL;
 	}
-	if (version != STATE_VERSION) {
+	if (version != PINS_VERSION) {
 		snprintf(err, errlen,
 			 "%s: version %lld, this veriportd reads "
 			 "version %d",
-			 path, (long long)version, STATE_VERSION);
+			 path, (long long)version, PINS_VERSION);
 		return -EINVAL;
 	}
 	if (!json_is_array(entries)) {
@@ -158,9 +158,9 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 		return -EINVAL;
 	}
 	size_t n = json_array_size(entries);
-	if (n > STATE_ENTRIES_MAX) {
+	if (n > PINS_ENTRIES_MAX) {
 		snprintf(err, errlen, "%s: %zu entries, more than %d", path, n,
-			 STATE_ENTRIES_MAX);
+			 PINS_ENTRIES_MAX);
 		return -EINVAL;
 	}
 	st->entries = xcalloc(n ? n : 1, sizeof *st->entries);
@@ -175,10 +175,10 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 		}
 		st->nentries++;
 	}
-	qsort(st->entries, st->nentries, sizeof *st->entries, state_entry_cmp);
+	qsort(st->entries, st->nentries, sizeof *st->entries, pins_entry_cmp);
 	for (size_t i = 1; i < st->nentries; i++) {
-		const struct state_entry *e = &st->entries[i];
-		if (state_entry_cmp(e - 1, e) == 0) {
+		const struct pins_entry *e = &st->entries[i];
+		if (pins_entry_cmp(e - 1, e) == 0) {
 			snprintf(err, errlen, "%s: %s %s %s is there twice",
 				 path, e->channel, e->host, e->address);
 			return -EINVAL;
@@ -187,19 +187,19 @@ static int state_from_json(json_t *doc, const char *path, struct state *st,
 	return 0;
 }
 
-/* Read PATH into a buffer, refusing more than STATE_FILE_MAX bytes.
+/* Read PATH into a buffer, refusing more than PINS_FILE_MAX bytes.
  * -ENOENT for a missing file, else -EINVAL with ERR set. */
 static int read_file(const char *path, char **buf, size_t *len, char *err,
 		     size_t errlen)
 {
-	int rc = textfile_read(path, STATE_FILE_MAX, buf, len, err, errlen);
+	int rc = textfile_read(path, PINS_FILE_MAX, buf, len, err, errlen);
 	if (rc == -ENOENT)
 		return rc;
 	if (rc < 0)
 		return -EINVAL;
-	if (*len > STATE_FILE_MAX) {
+	if (*len > PINS_FILE_MAX) {
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
-			 STATE_FILE_MAX);
+			 PINS_FILE_MAX);
 		free(*buf);
 		*buf = NULL;
 		return -EINVAL;
@@ -207,14 +207,14 @@ static int read_file(const char *path, char **buf, size_t *len, char *err,
 	return 0;
 }
 
-int state_load(const char *path, struct state **out, char *err, size_t errlen)
+int pins_load(const char *path, struct pins **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	char *buf;
 	size_t len;
 	int rc = read_file(path, &buf, &len, err, errlen);
 	if (rc == -ENOENT) {
-		*out = state_new();
+		*out = pins_new();
 		return 0;
 	}
 	if (rc < 0)
@@ -227,18 +227,18 @@ int state_load(const char *path, struct state **out, char *err, size_t errlen)
 			 jerr.column, jerr.text);
 		return -EINVAL;
 	}
-	struct state *st = state_new();
-	rc = state_from_json(doc, path, st, err, errlen);
+	struct pins *st = pins_new();
+	rc = pins_from_json(doc, path, st, err, errlen);
 	json_decref(doc);
 	if (rc < 0) {
-		state_free(st);
+		pins_free(st);
 		return rc;
 	}
 	*out = st;
 	return 0;
 }
 
-int state_set_aside(const char *path, time_t now, char *err, size_t errlen)
+int pins_set_aside(const char *path, time_t now, char *err, size_t errlen)
 {
 	char stamp[32];
 	struct tm tm;
@@ -267,12 +267,12 @@ int state_set_aside(const char *path, time_t now, char *err, size_t errlen)
 
 static json_t *time_json(time_t t)
 {
-	char buf[STATE_TIME_LEN];
-	state_format_time(t, buf);
+	char buf[PINS_TIME_LEN];
+	pins_format_time(t, buf);
 	return json_string(buf);
 }
 
-static json_t *entry_json(const struct state_entry *e)
+static json_t *entry_json(const struct pins_entry *e)
 {
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:s, s:o, s:o}", "channel", e->channel, "host", e->host,
@@ -361,8 +361,7 @@ static int write_tmp(const char *tmp, const char *text, size_t len, char *err,
 	return rc;
 }
 
-int state_save(const struct state *st, const char *path, char *err,
-	       size_t errlen)
+int pins_save(const struct pins *st, const char *path, char *err, size_t errlen)
 {
 	json_t *entries = json_array();
 	for (size_t i = 0; i < st->nentries; i++) {
@@ -379,17 +378,17 @@ int state_save(const struct state *st, const char *path, char *err,
 		}
 		json_array_append_new(entries, e);
 	}
-	json_t *doc = json_pack("{s:i, s:o}", "version", STATE_VERSION,
+	json_t *doc = json_pack("{s:i, s:o}", "version", PINS_VERSION,
 				"entries", entries);
 	char *text = json_dumps(doc, JSON_INDENT(1));
 	json_decref(doc);
 	if (text == NULL)
 		fatalx("cannot serialise the state");
 	size_t len = strlen(text);
-	if (len + 1 > STATE_FILE_MAX) {
-		/* state_load would refuse what was written. */
+	if (len + 1 > PINS_FILE_MAX) {
+		/* pins_load would refuse what was written. */
 		snprintf(err, errlen, "%s: %zu bytes, more than %d", path,
-			 len + 1, STATE_FILE_MAX);
+			 len + 1, PINS_FILE_MAX);
 		free(text);
 		return -EFBIG;
 	}

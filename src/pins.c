@@ -10,32 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "veriport/state.h"
+#include "veriport/pins.h"
 #include "veriport/xalloc.h"
 
-#include "state_impl.h"
+#include "pins_impl.h"
 
 /* Old and new values are quoted in one evidence line (EVIDENCE_LINE_LEN
  * is 200), each cut to half the room left; never shorter than this. */
-#define STATE_QUOTE_MIN 12
+#define PINS_QUOTE_MIN 12
 /* Hex digits of an SPKI hash shown in the evidence; enough to tell two
  * keys apart at a glance, the full hash is in the JSON report. */
-#define STATE_SPKI_SHOWN 12
+#define PINS_SPKI_SHOWN 12
 /* Bounds of one greeting's signature: the words compared. */
-#define STATE_SIGNATURE_MAX DLG_DETAIL_MAX
+#define PINS_SIGNATURE_MAX DLG_DETAIL_MAX
 
-struct state *state_new(void)
+struct pins *pins_new(void)
 {
-	return xcalloc(1, sizeof(struct state));
+	return xcalloc(1, sizeof(struct pins));
 }
 
-static void entry_clear(struct state_entry *e)
+static void entry_clear(struct pins_entry *e)
 {
 	free(e->channel);
 	free(e->host);
 }
 
-void state_free(struct state *st)
+void pins_free(struct pins *st)
 {
 	if (st == NULL)
 		return;
@@ -48,7 +48,7 @@ void state_free(struct state *st)
 /* Keys ---------------------------------------------------------------- */
 
 static int key_cmp(const char *channel, const char *host, const char *address,
-		   const struct state_entry *e)
+		   const struct pins_entry *e)
 {
 	int c = strcmp(channel, e->channel);
 	if (c == 0)
@@ -58,15 +58,15 @@ static int key_cmp(const char *channel, const char *host, const char *address,
 	return c;
 }
 
-int state_entry_cmp(const void *a, const void *b)
+int pins_entry_cmp(const void *a, const void *b)
 {
-	const struct state_entry *x = a;
+	const struct pins_entry *x = a;
 	return key_cmp(x->channel, x->host, x->address, b);
 }
 
 /* Index of the entry for the key, or where it would go (*FOUND false). */
-static size_t find(const struct state *st, const char *channel,
-		   const char *host, const char *address, bool *found)
+static size_t find(const struct pins *st, const char *channel, const char *host,
+		   const char *address, bool *found)
 {
 	size_t lo = 0, hi = st->nentries;
 	while (lo < hi) {
@@ -110,8 +110,8 @@ static bool result_has_facts(const struct result *r)
 	       result_has_greeting(r);
 }
 
-static const struct state_entry *lookup(const struct state *st,
-					const struct result *r)
+static const struct pins_entry *lookup(const struct pins *st,
+				       const struct result *r)
 {
 	bool found;
 	size_t i = find(st, r->channel->id, r->host, r->address, &found);
@@ -119,14 +119,14 @@ static const struct state_entry *lookup(const struct state *st,
 }
 
 /* Insert a new entry for R at its place; NULL when the state is full. */
-static struct state_entry *insert(struct state *st, const struct result *r,
-				  time_t now)
+static struct pins_entry *insert(struct pins *st, const struct result *r,
+				 time_t now)
 {
 	bool found;
 	size_t at = find(st, r->channel->id, r->host, r->address, &found);
 	if (found)
 		return &st->entries[at];
-	if (st->nentries >= STATE_ENTRIES_MAX)
+	if (st->nentries >= PINS_ENTRIES_MAX)
 		return NULL;
 	if (st->nentries == st->cap) {
 		st->cap = st->cap ? st->cap * 2 : 16;
@@ -136,7 +136,7 @@ static struct state_entry *insert(struct state *st, const struct result *r,
 	memmove(&st->entries[at + 1], &st->entries[at],
 		(st->nentries - at) * sizeof *st->entries);
 	st->nentries++;
-	struct state_entry *e = &st->entries[at];
+	struct pins_entry *e = &st->entries[at];
 	memset(e, 0, sizeof *e);
 	e->channel = xstrdup(r->channel->id);
 	e->host = xstrdup(r->host);
@@ -245,7 +245,7 @@ static void greeting_signature(const char *g, char *out, size_t outlen)
 
 static bool greeting_differs(const char *old, const char *now)
 {
-	char a[STATE_SIGNATURE_MAX], b[STATE_SIGNATURE_MAX];
+	char a[PINS_SIGNATURE_MAX], b[PINS_SIGNATURE_MAX];
 	greeting_signature(old, a, sizeof a);
 	greeting_signature(now, b, sizeof b);
 	return strcmp(a, b) != 0;
@@ -253,24 +253,24 @@ static bool greeting_differs(const char *old, const char *now)
 
 /* Changes -------------------------------------------------------------- */
 
-static bool tls_differs(const struct state_entry *e, const struct result *r)
+static bool tls_differs(const struct pins_entry *e, const struct result *r)
 {
 	return strcmp(e->spki_sha256, r->ev.tls.spki_sha256) != 0 ||
 	       strcmp(e->issuer, r->ev.tls.issuer) != 0;
 }
 
-void state_format_time(time_t t, char buf[STATE_TIME_LEN])
+void pins_format_time(time_t t, char buf[PINS_TIME_LEN])
 {
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	strftime(buf, STATE_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(buf, PINS_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* S cut to MAX characters, saying so with "...". */
 static void quote(const char *s, size_t max, char *buf, size_t len)
 {
-	if (max < STATE_QUOTE_MIN)
-		max = STATE_QUOTE_MIN;
+	if (max < PINS_QUOTE_MIN)
+		max = PINS_QUOTE_MIN;
 	if (strlen(s) <= max)
 		snprintf(buf, len, "%s", s);
 	else
@@ -304,45 +304,45 @@ static void value_room(size_t whatlen, int fixed, const char *a, const char *b,
 
 /* Both values are cut to what the line has room for, so the sentence
  * ends with the new value, not halfway through the old one. */
-static void what_tls(const struct state_entry *e, const struct result *r,
+static void what_tls(const struct pins_entry *e, const struct result *r,
 		     const char *also, char *what, size_t whatlen)
 {
 	static const char fmt[] = "certificate changed since %s%s: was SPKI "
 				  "%.*s... issuer %s, now SPKI %.*s... "
 				  "issuer %s";
-	char since[STATE_TIME_LEN], was[TLSIO_NAME_MAX], now[TLSIO_NAME_MAX];
-	state_format_time(e->tls_since, since);
+	char since[PINS_TIME_LEN], was[TLSIO_NAME_MAX], now[TLSIO_NAME_MAX];
+	pins_format_time(e->tls_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen,
-		   snprintf(NULL, 0, fmt, since, also, STATE_SPKI_SHOWN,
-			    e->spki_sha256, "", STATE_SPKI_SHOWN,
+		   snprintf(NULL, 0, fmt, since, also, PINS_SPKI_SHOWN,
+			    e->spki_sha256, "", PINS_SPKI_SHOWN,
 			    r->ev.tls.spki_sha256, ""),
 		   e->issuer, r->ev.tls.issuer, &room_was, &room_now);
 	quote(e->issuer, room_was, was, sizeof was);
 	quote(r->ev.tls.issuer, room_now, now, sizeof now);
-	snprintf(what, whatlen, fmt, since, also, STATE_SPKI_SHOWN,
-		 e->spki_sha256, was, STATE_SPKI_SHOWN, r->ev.tls.spki_sha256,
+	snprintf(what, whatlen, fmt, since, also, PINS_SPKI_SHOWN,
+		 e->spki_sha256, was, PINS_SPKI_SHOWN, r->ev.tls.spki_sha256,
 		 now);
 }
 
-static void what_starttls(const struct state_entry *e, const char *also,
+static void what_starttls(const struct pins_entry *e, const char *also,
 			  char *what, size_t whatlen)
 {
-	char since[STATE_TIME_LEN];
-	state_format_time(e->starttls_since, since);
+	char since[PINS_TIME_LEN];
+	pins_format_time(e->starttls_since, since);
 	snprintf(what, whatlen,
 		 "STARTTLS offer changed since %s%s: was %s, now %s", since,
 		 also, e->starttls_offered ? "offered" : "not offered",
 		 e->starttls_offered ? "not offered" : "offered");
 }
 
-static void what_greeting(const struct state_entry *e, const struct result *r,
+static void what_greeting(const struct pins_entry *e, const struct result *r,
 			  char *what, size_t whatlen)
 {
 	static const char fmt[] = "greeting changed since %s: was \"%s\", "
 				  "now \"%s\"";
-	char since[STATE_TIME_LEN], was[DLG_DETAIL_MAX], now[DLG_DETAIL_MAX];
-	state_format_time(e->greeting_since, since);
+	char since[PINS_TIME_LEN], was[DLG_DETAIL_MAX], now[DLG_DETAIL_MAX];
+	pins_format_time(e->greeting_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen, snprintf(NULL, 0, fmt, since, "", ""), e->greeting,
 		   r->ev.greeting, &room_was, &room_now);
@@ -351,12 +351,12 @@ static void what_greeting(const struct state_entry *e, const struct result *r,
 	snprintf(what, whatlen, fmt, since, was, now);
 }
 
-bool state_changed(const struct state *st, const struct result *r, char *what,
-		   size_t whatlen)
+bool pins_changed(const struct pins *st, const struct result *r, char *what,
+		  size_t whatlen)
 {
 	if (st == NULL || !keyable(r))
 		return false;
-	const struct state_entry *e = lookup(st, r);
+	const struct pins_entry *e = lookup(st, r);
 	if (e == NULL)
 		return false;
 	/* A fact this result lacks (the handshake failed this time) is not
@@ -390,7 +390,7 @@ bool state_changed(const struct state *st, const struct result *r, char *what,
 
 /* Learning and accepting ----------------------------------------------- */
 
-static void set_tls(struct state_entry *e, const struct result *r, time_t now)
+static void set_tls(struct pins_entry *e, const struct result *r, time_t now)
 {
 	e->has_tls = true;
 	snprintf(e->spki_sha256, sizeof e->spki_sha256, "%s",
@@ -399,7 +399,7 @@ static void set_tls(struct state_entry *e, const struct result *r, time_t now)
 	e->tls_since = now;
 }
 
-static void set_starttls(struct state_entry *e, const struct result *r,
+static void set_starttls(struct pins_entry *e, const struct result *r,
 			 time_t now)
 {
 	e->has_starttls = true;
@@ -407,7 +407,7 @@ static void set_starttls(struct state_entry *e, const struct result *r,
 	e->starttls_since = now;
 }
 
-static void set_greeting(struct state_entry *e, const struct result *r,
+static void set_greeting(struct pins_entry *e, const struct result *r,
 			 time_t now)
 {
 	e->has_greeting = true;
@@ -417,14 +417,14 @@ static void set_greeting(struct state_entry *e, const struct result *r,
 
 /* First use: a new target, or a fact not seen before (a handshake that
  * failed the first time). What is remembered is never overwritten. */
-size_t state_learn(struct state *st, const struct results *r, time_t now)
+size_t pins_learn(struct pins *st, const struct results *r, time_t now)
 {
 	size_t added = 0;
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct result *x = &r->items[i];
 		if (!keyable(x) || !result_has_facts(x))
 			continue;
-		struct state_entry *e = insert(st, x, now);
+		struct pins_entry *e = insert(st, x, now);
 		if (e == NULL)
 			break;
 		bool grew = false;
@@ -449,8 +449,8 @@ size_t state_learn(struct state *st, const struct results *r, time_t now)
 /* The admin's word: what the target presents now is what it should
  * present. A fact this result lacks keeps its remembered value, so a
  * failed handshake never clears a pin. */
-size_t state_accept(struct state *st, const struct results *r,
-		    const char *channel, time_t now)
+size_t pins_accept(struct pins *st, const struct results *r,
+		   const char *channel, time_t now)
 {
 	size_t changed = 0;
 	for (size_t i = 0; i < r->nitems; i++) {
@@ -459,7 +459,7 @@ size_t state_accept(struct state *st, const struct results *r,
 			continue;
 		if (channel != NULL && strcmp(channel, x->channel->id) != 0)
 			continue;
-		struct state_entry *e = insert(st, x, now);
+		struct pins_entry *e = insert(st, x, now);
 		if (e == NULL)
 			break;
 		bool differs = false;

@@ -1,7 +1,7 @@
 /* Site configuration (veriport.conf(5)): INI text read with inih into a
- * struct config, refused whole on the first error with FILE:LINE and what
+ * struct conf, refused whole on the first error with FILE:LINE and what
  * was expected. No probing and no sockets here; names that only the
- * catalog knows are checked by config_apply once it is loaded. */
+ * catalog knows are checked by conf_apply once it is loaded. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -16,27 +16,27 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "veriport/config.h"
+#include "veriport/conf.h"
 #include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
 /* A site configuration is a few dozen lines; a file this large is the
  * wrong file. */
-#define CONFIG_FILE_MAX (256 * 1024)
+#define CONF_FILE_MAX (256 * 1024)
 /* inih reads a line into a fixed buffer of INI_MAX_LINE bytes (200 in
  * Debian's build), which must hold the line end and a NUL too (ini.h).
  * It cuts a longer line and parses the rest as a line of its own, so a
  * longer line is refused here before inih sees it. */
-#define CONFIG_LINE_MAX (INI_MAX_LINE - 3)
+#define CONF_LINE_MAX (INI_MAX_LINE - 3)
 /* Sweeps closer than 10 s apart would probe firewalls faster than they
  * log; one a day is the least a monitor is worth. */
-#define CONFIG_INTERVAL_MIN 10
-#define CONFIG_INTERVAL_MAX 86400
-#define CONFIG_JITTER_MAX 50
+#define CONF_INTERVAL_MIN 10
+#define CONF_INTERVAL_MAX 86400
+#define CONF_JITTER_MAX 50
 /* The same bounds as `veriport check --timeout`. */
-#define CONFIG_TIMEOUT_MIN 0.05
-#define CONFIG_TIMEOUT_MAX 300.0
-#define CONFIG_MODE_DEFAULT 0660
+#define CONF_TIMEOUT_MIN 0.05
+#define CONF_TIMEOUT_MAX 300.0
+#define CONF_MODE_DEFAULT 0660
 
 enum section {
 	SECTION_NONE,
@@ -55,7 +55,7 @@ static const char *const section_names[] = {
 
 /* How the value of a fixed key is checked and stored. */
 enum kind {
-	KIND_ID,      /* struct config_ref: a catalog id */
+	KIND_ID,      /* struct conf_ref: a catalog id */
 	KIND_PATH,    /* char *: an absolute path */
 	KIND_SOCKET,  /* char *: an absolute path that fits sun_path */
 	KIND_HOST,    /* char *: a host name or address */
@@ -73,39 +73,38 @@ static const struct key {
 	enum section section;
 	const char *name;
 	enum kind kind;
-	size_t field; /* offsetof(struct config, ...) */
+	size_t field; /* offsetof(struct conf, ...) */
 	unsigned min, max;
 	const char *expect; /* KIND_UINT: what a bad number is told */
 } keys[] = {
-    {SECTION_VERIPORT, "profile", KIND_ID, offsetof(struct config, profile), 0,
-     0, NULL},
-    {SECTION_VERIPORT, "role", KIND_ID, offsetof(struct config, role), 0, 0,
+    {SECTION_VERIPORT, "profile", KIND_ID, offsetof(struct conf, profile), 0, 0,
+     NULL},
+    {SECTION_VERIPORT, "role", KIND_ID, offsetof(struct conf, role), 0, 0,
      NULL},
     {SECTION_VERIPORT, "catalog-dir", KIND_PATH,
-     offsetof(struct config, catalog_dir), 0, 0, NULL},
+     offsetof(struct conf, catalog_dir), 0, 0, NULL},
     {SECTION_VERIPORT, "interceptors", KIND_PATH,
-     offsetof(struct config, interceptors), 0, 0, NULL},
+     offsetof(struct conf, interceptors), 0, 0, NULL},
     {SECTION_VERIPORT, "optional", KIND_OPTIONAL, 0, 0, 0, NULL},
-    {SECTION_VERIPORT, "interval", KIND_UINT,
-     offsetof(struct config, interval_s), CONFIG_INTERVAL_MIN,
-     CONFIG_INTERVAL_MAX, "whole seconds from 10 to 86400"},
-    {SECTION_VERIPORT, "jitter", KIND_UINT, offsetof(struct config, jitter_pct),
-     0, CONFIG_JITTER_MAX, "a whole percentage from 0 to 50"},
+    {SECTION_VERIPORT, "interval", KIND_UINT, offsetof(struct conf, interval_s),
+     CONF_INTERVAL_MIN, CONF_INTERVAL_MAX, "whole seconds from 10 to 86400"},
+    {SECTION_VERIPORT, "jitter", KIND_UINT, offsetof(struct conf, jitter_pct),
+     0, CONF_JITTER_MAX, "a whole percentage from 0 to 50"},
     {SECTION_VERIPORT, "timeout", KIND_SECONDS,
-     offsetof(struct config, timeout_s), 0, 0, NULL},
-    {SECTION_VERIPORT, "ca-file", KIND_PATH, offsetof(struct config, ca_file),
-     0, 0, NULL},
-    {SECTION_VERIPORT, "canary", KIND_HOST, offsetof(struct config, canary), 0,
+     offsetof(struct conf, timeout_s), 0, 0, NULL},
+    {SECTION_VERIPORT, "ca-file", KIND_PATH, offsetof(struct conf, ca_file), 0,
      0, NULL},
+    {SECTION_VERIPORT, "canary", KIND_HOST, offsetof(struct conf, canary), 0, 0,
+     NULL},
     {SECTION_VERIPORT, "snmp-community", KIND_TEXT,
-     offsetof(struct config, snmp_community), 0, 0, NULL},
-    {SECTION_STATUS, "socket", KIND_SOCKET,
-     offsetof(struct config, socket_path), 0, 0, NULL},
-    {SECTION_STATUS, "mode", KIND_MODE, offsetof(struct config, socket_mode), 0,
+     offsetof(struct conf, snmp_community), 0, 0, NULL},
+    {SECTION_STATUS, "socket", KIND_SOCKET, offsetof(struct conf, socket_path),
+     0, 0, NULL},
+    {SECTION_STATUS, "mode", KIND_MODE, offsetof(struct conf, socket_mode), 0,
      0, NULL},
-    {SECTION_STATUS, "listen", KIND_LISTEN, offsetof(struct config, listen), 0,
-     0, NULL},
-    {SECTION_STATUS, "state-dir", KIND_PATH, offsetof(struct config, state_dir),
+    {SECTION_STATUS, "listen", KIND_LISTEN, offsetof(struct conf, listen), 0, 0,
+     NULL},
+    {SECTION_STATUS, "state-dir", KIND_PATH, offsetof(struct conf, state_dir),
      0, 0, NULL},
 };
 
@@ -117,7 +116,7 @@ struct parser {
 	size_t len, pos;
 	unsigned line; /* of the line inih handles now */
 	enum section section;
-	struct config *c;
+	struct conf *c;
 	unsigned seen[NKEYS]; /* line each fixed key was set on */
 	size_t optional_cap, map_cap, port_cap;
 	bool failed;
@@ -186,7 +185,7 @@ static bool parse_seconds(const char *s, double *out)
 	if (*rest != '\0')
 		return false;
 	double v = strtod(s, NULL);
-	if (!(v >= CONFIG_TIMEOUT_MIN) || v > CONFIG_TIMEOUT_MAX)
+	if (!(v >= CONF_TIMEOUT_MIN) || v > CONF_TIMEOUT_MAX)
 		return false;
 	*out = v;
 	return true;
@@ -264,7 +263,7 @@ static int optional_item(struct parser *p, const char *key, const char *s,
 			 size_t n, void *arg)
 {
 	(void)arg;
-	struct config *c = p->c;
+	struct conf *c = p->c;
 	char *id = xstrndup(s, n);
 	int rc = 0;
 	if (strcmp(id, "all") == 0)
@@ -289,14 +288,14 @@ static int optional_item(struct parser *p, const char *key, const char *s,
 		c->optional = xreallocarray(c->optional, p->optional_cap,
 					    sizeof *c->optional);
 	}
-	c->optional[c->noptional++] = (struct config_ref){id, p->line};
+	c->optional[c->noptional++] = (struct conf_ref){id, p->line};
 	return 0;
 }
 
 /* Hosts of one [map] entry, joined with bare commas into the --map
  * syntax plan_parse_map reads. */
 struct map_hosts {
-	char buf[CONFIG_LINE_MAX + 1];
+	char buf[CONF_LINE_MAX + 1];
 	size_t len, count;
 };
 
@@ -321,7 +320,7 @@ static int map_item(struct parser *p, const char *key, const char *s, size_t n,
 
 static int map_entry(struct parser *p, const char *key, const char *value)
 {
-	struct config *c = p->c;
+	struct conf *c = p->c;
 	if (!catalog_id_valid(key))
 		return fail(p, p->line,
 			    "bad role or channel id '%s' in [map]: expected "
@@ -357,7 +356,7 @@ static int map_entry(struct parser *p, const char *key, const char *value)
 
 static int ports_entry(struct parser *p, const char *key, const char *value)
 {
-	struct config *c = p->c;
+	struct conf *c = p->c;
 	if (!catalog_id_valid(key))
 		return fail(p, p->line,
 			    "bad channel id '%s' in [ports]: expected "
@@ -380,8 +379,7 @@ static int ports_entry(struct parser *p, const char *key, const char *value)
 		c->ports =
 		    xreallocarray(c->ports, p->port_cap, sizeof *c->ports);
 	}
-	c->ports[c->nports++] =
-	    (struct config_port){xstrdup(key), port, p->line};
+	c->ports[c->nports++] = (struct conf_port){xstrdup(key), port, p->line};
 	return 0;
 }
 
@@ -404,8 +402,8 @@ static int fixed_entry(struct parser *p, const struct key *k, const char *value)
 				    "bad %s '%s': expected lower-case letters, "
 				    "digits and '-', starting with a letter",
 				    name, value);
-		*(struct config_ref *)field =
-		    (struct config_ref){xstrdup(value), p->line};
+		*(struct conf_ref *)field =
+		    (struct conf_ref){xstrdup(value), p->line};
 		return 0;
 	case KIND_SOCKET:
 		if (strlen(value) >= sizeof((struct sockaddr_un *)0)->sun_path)
@@ -529,8 +527,8 @@ static int entry(struct parser *p, const char *key, const char *value)
 }
 
 /* inih's handler: nonzero means the entry was taken. */
-static int config_on_entry(void *user, const char *section, const char *key,
-			   const char *value)
+static int conf_on_entry(void *user, const char *section, const char *key,
+			 const char *value)
 {
 	(void)section; /* the reader tracks sections, inih cuts long names */
 	return entry(user, key, value) == 0;
@@ -567,7 +565,7 @@ static int section_line(struct parser *p, const char *s, size_t n)
  * inih's continuation lines; a line that does not fit inih's buffer is
  * refused rather than cut. Returns NULL at the end or after an error,
  * which ends the parse. */
-static char *config_next_line(char *buf, int size, void *stream)
+static char *conf_next_line(char *buf, int size, void *stream)
 {
 	struct parser *p = stream;
 	if (p->failed || p->pos >= p->len)
@@ -580,7 +578,7 @@ static char *config_next_line(char *buf, int size, void *stream)
 	p->pos += nl ? n + 1 : n;
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	size_t max = CONFIG_LINE_MAX;
+	size_t max = CONF_LINE_MAX;
 	if (size < 3)
 		fatalx("inih line buffer of %d bytes", size);
 	if ((size_t)size - 2 < max)
@@ -605,22 +603,22 @@ static char *config_next_line(char *buf, int size, void *stream)
 	return buf;
 }
 
-static struct config *config_new(const char *name)
+static struct conf *conf_new(const char *name)
 {
-	struct config *c = xcalloc(1, sizeof *c);
+	struct conf *c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(name);
-	c->interval_s = CONFIG_INTERVAL_DEFAULT;
-	c->jitter_pct = CONFIG_JITTER_DEFAULT;
-	c->timeout_s = CONFIG_TIMEOUT_DEFAULT;
+	c->interval_s = CONF_INTERVAL_DEFAULT;
+	c->jitter_pct = CONF_JITTER_DEFAULT;
+	c->timeout_s = CONF_TIMEOUT_DEFAULT;
 	c->snmp_community = xstrdup("public");
-	c->socket_path = xstrdup(CONFIG_SOCKET_DEFAULT);
-	c->socket_mode = CONFIG_MODE_DEFAULT;
-	c->state_dir = xstrdup(CONFIG_STATE_DIR_DEFAULT);
+	c->socket_path = xstrdup(CONF_SOCKET_DEFAULT);
+	c->socket_mode = CONF_MODE_DEFAULT;
+	c->state_dir = xstrdup(CONF_STATE_DIR_DEFAULT);
 	return c;
 }
 
-int config_parse(const char *name, const char *text, size_t len,
-		 struct config **out, char *err, size_t errlen)
+int conf_parse(const char *name, const char *text, size_t len,
+	       struct conf **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (errlen > 0)
@@ -630,17 +628,17 @@ int config_parse(const char *name, const char *text, size_t len,
 			   .len = len,
 			   .err = err,
 			   .errlen = errlen};
-	p.c = config_new(name);
-	if (len > CONFIG_FILE_MAX) {
+	p.c = conf_new(name);
+	if (len > CONF_FILE_MAX) {
 		fail(&p, 0,
 		     "larger than %d bytes: not a veriport configuration",
-		     CONFIG_FILE_MAX);
+		     CONF_FILE_MAX);
 		goto out;
 	}
 	/* A UTF-8 byte order mark, as some editors write. */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		p.pos = 3;
-	int rc = ini_parse_stream(config_next_line, &p, config_on_entry, &p);
+	int rc = ini_parse_stream(conf_next_line, &p, conf_on_entry, &p);
 	if (rc == -2) {
 		fail(&p, 0, "out of memory");
 		goto out;
@@ -665,29 +663,29 @@ int config_parse(const char *name, const char *text, size_t len,
 		     "the role this host plays");
 out:
 	if (p.failed) {
-		config_free(p.c);
+		conf_free(p.c);
 		return -EINVAL;
 	}
 	*out = p.c;
 	return 0;
 }
 
-int config_load(const char *path, struct config **out, char *err, size_t errlen)
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	char *text;
 	size_t len;
-	/* config_parse refuses an oversized file with its own message. */
-	int rc = textfile_read(path, CONFIG_FILE_MAX, &text, &len, err, errlen);
+	/* conf_parse refuses an oversized file with its own message. */
+	int rc = textfile_read(path, CONF_FILE_MAX, &text, &len, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = config_parse(path, text, len, out, err, errlen);
+	rc = conf_parse(path, text, len, out, err, errlen);
 	free(text);
 	return rc;
 }
 
 __attribute__((format(printf, 5, 6))) static int
-apply_fail(const struct config *c, unsigned line, char *err, size_t errlen,
+apply_fail(const struct conf *c, unsigned line, char *err, size_t errlen,
 	   const char *fmt, ...)
 {
 	va_list ap;
@@ -697,8 +695,8 @@ apply_fail(const struct config *c, unsigned line, char *err, size_t errlen,
 	return -EINVAL;
 }
 
-int config_apply(const struct config *c, struct catalog *cat, char *err,
-		 size_t errlen)
+int conf_apply(const struct conf *c, struct catalog *cat, char *err,
+	       size_t errlen)
 {
 	if (strcmp(c->profile.value, cat->profile) != 0)
 		return apply_fail(c, c->profile.line, err, errlen,
@@ -722,7 +720,7 @@ int config_apply(const struct config *c, struct catalog *cat, char *err,
 					  key, cat->profile, cat->profile);
 	}
 	for (size_t i = 0; i < c->noptional; i++) {
-		const struct config_ref *o = &c->optional[i];
+		const struct conf_ref *o = &c->optional[i];
 		const struct catalog_channel *ch =
 		    catalog_channel_find(cat, o->value);
 		if (ch == NULL)
@@ -753,7 +751,7 @@ int config_apply(const struct config *c, struct catalog *cat, char *err,
 	return 0;
 }
 
-void config_free(struct config *c)
+void conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
