@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/dlg_impl.h"
+#include "../../src/dlg/dlg_impl.h"
 #include "dlg_replay.h"
 #include "veriport/ber.h"
 #include "veriport/catalog.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dlg_impl.h"
+#include "dlg_ldap.h"
 #include "veriport/ber.h"
 
 /* CLDAP asks for less than LDAP over TCP: a datagram answer must fit in

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dlg_impl.h"
+#include "dlg_mail.h"
 #include "veriport/xalloc.h"
 
 /* d->state once the exchange ended, or while the engine runs the TLS
@@ -172,7 +172,8 @@ enum dlg_step dlg_feed(struct dlg *d, const uint8_t *in, size_t len)
 			in += n;
 			len -= n;
 		}
-		enum dlg_step step = ops->input(d);
+		enum dlg_step step =
+		    ops->mail ? dlg_mail_input(d, ops->mail) : ops->input(d);
 		if (step == DLG_STARTTLS)
 			return latch(d, upgrade(d, in, len));
 		if (step == DLG_DONE || step == DLG_FAIL)
@@ -206,7 +207,9 @@ enum dlg_step dlg_eof(struct dlg *d)
 	}
 	if (d->state < 0)
 		return ended(d);
-	enum dlg_step step = ops->eof ? ops->eof(d) : DLG_FAIL;
+	enum dlg_step step = ops->mail  ? dlg_mail_eof(d, ops->mail)
+			     : ops->eof ? ops->eof(d)
+					: DLG_FAIL;
 	if (step != DLG_DONE && step != DLG_FAIL) {
 		/* Nothing more can come: an exchange still open has failed. */
 		step = dlg_fail(d, DLG_FAIL_CLOSED_EARLY);
@@ -219,10 +222,11 @@ enum dlg_step dlg_eof(struct dlg *d)
 enum dlg_step dlg_tls_started(struct dlg *d)
 {
 	const struct dlg_stream_ops *ops = started(d);
-	if (d->state != STATE_TLS || !ops->tls_started)
+	if (d->state != STATE_TLS || (!ops->tls_started && !ops->mail))
 		fatalx("%s: no DLG_STARTTLS before", __func__);
 	d->state = 0;
-	enum dlg_step step = ops->tls_started(d);
+	enum dlg_step step = ops->mail ? dlg_mail_tls_started(d, ops->mail)
+				       : ops->tls_started(d);
 	if (step == DLG_STARTTLS)
 		fatalx("%s: a second upgrade", __func__);
 	return latch(d, step);

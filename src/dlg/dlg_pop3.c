@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "dlg_impl.h"
+#include "dlg_mail.h"
 
 /* RFC 2449 §4: a response line is at most 512 octets with its CRLF;
  * twice that, for tolerance. */
@@ -91,25 +91,8 @@ static const struct dlg_mail_proto pop3 = {
     .reply = pop3_reply,
 };
 
-static enum dlg_step pop3_input(struct dlg *d)
-{
-	return dlg_mail_input(d, &pop3);
-}
-
-static enum dlg_step pop3_eof(struct dlg *d)
-{
-	return dlg_mail_eof(d, &pop3);
-}
-
-static enum dlg_step pop3_tls_started(struct dlg *d)
-{
-	return dlg_mail_tls_started(d, &pop3);
-}
-
 const struct dlg_stream_ops dlg_pop3_ops = {
-    .input = pop3_input,
-    .eof = pop3_eof,
-    .tls_started = pop3_tls_started,
+    .mail = &pop3,
     .received_max = POP3_RECEIVED_MAX,
     .tls_first = true,
 };

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dlg_impl.h"
+#include "dlg_mail.h"
 #include "veriport/xalloc.h"
 
 /* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with its CRLF,
@@ -125,26 +125,9 @@ static int smtp_start(struct dlg *d)
 	return ehlo_domain(d->params.helo, domain, sizeof domain);
 }
 
-static enum dlg_step smtp_input(struct dlg *d)
-{
-	return dlg_mail_input(d, &smtp);
-}
-
-static enum dlg_step smtp_eof(struct dlg *d)
-{
-	return dlg_mail_eof(d, &smtp);
-}
-
-static enum dlg_step smtp_tls_started(struct dlg *d)
-{
-	return dlg_mail_tls_started(d, &smtp);
-}
-
 const struct dlg_stream_ops dlg_smtp_ops = {
     .start = smtp_start,
-    .input = smtp_input,
-    .eof = smtp_eof,
-    .tls_started = smtp_tls_started,
+    .mail = &smtp,
     .received_max = SMTP_RECEIVED_MAX,
     .tls_first = true,
 };

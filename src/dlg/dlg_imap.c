@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dlg_impl.h"
+#include "dlg_mail.h"
 
 /* RFC 9051 bounds no line; RFC 7162 §4 asks clients to take lines of
  * 8192 octets. A response with its literals must fit our input buffer:
@@ -205,25 +205,8 @@ static const struct dlg_mail_proto imap = {
     .reply = imap_reply,
 };
 
-static enum dlg_step imap_input(struct dlg *d)
-{
-	return dlg_mail_input(d, &imap);
-}
-
-static enum dlg_step imap_eof(struct dlg *d)
-{
-	return dlg_mail_eof(d, &imap);
-}
-
-static enum dlg_step imap_tls_started(struct dlg *d)
-{
-	return dlg_mail_tls_started(d, &imap);
-}
-
 const struct dlg_stream_ops dlg_imap_ops = {
-    .input = imap_input,
-    .eof = imap_eof,
-    .tls_started = imap_tls_started,
+    .mail = &imap,
     .received_max = IMAP_RECEIVED_MAX,
     .tls_first = true,
 };

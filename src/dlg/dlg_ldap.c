@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dlg_impl.h"
+#include "dlg_ldap.h"
 #include "veriport/xalloc.h"
 
 /* RFC 4511 §4.14.1: the StartTLS requestName. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dlg_impl.h"
+#include "dlg_mail.h"
 
 /* d->state holds the phase and the protocol's note on the reply in
  * progress (SMTP: the code of a multi-line reply; POP3: inside the CAPA
