@@ -96,12 +96,12 @@ static bool keyable(const struct result *r)
 
 static bool result_has_tls(const struct result *r)
 {
-	return r->ev.tls_done && r->ev.tls.spki_sha256[0] != '\0';
+	return r->ev.tls_done && r->ev.tls->spki_sha256[0] != '\0';
 }
 
 static bool result_has_greeting(const struct result *r)
 {
-	return r->ev.greeting[0] != '\0';
+	return r->ev.dlg.greeting[0] != '\0';
 }
 
 static bool result_has_facts(const struct result *r)
@@ -255,8 +255,8 @@ static bool greeting_differs(const char *old, const char *now)
 
 static bool tls_differs(const struct pins_entry *e, const struct result *r)
 {
-	return strcmp(e->spki_sha256, r->ev.tls.spki_sha256) != 0 ||
-	       strcmp(e->issuer, r->ev.tls.issuer) != 0;
+	return strcmp(e->spki_sha256, r->ev.tls->spki_sha256) != 0 ||
+	       strcmp(e->issuer, r->ev.tls->issuer) != 0;
 }
 
 void pins_format_time(time_t t, char buf[PINS_TIME_LEN])
@@ -316,12 +316,12 @@ static void what_tls(const struct pins_entry *e, const struct result *r,
 	value_room(whatlen,
 		   snprintf(NULL, 0, fmt, since, also, PINS_SPKI_SHOWN,
 			    e->spki_sha256, "", PINS_SPKI_SHOWN,
-			    r->ev.tls.spki_sha256, ""),
-		   e->issuer, r->ev.tls.issuer, &room_was, &room_now);
+			    r->ev.tls->spki_sha256, ""),
+		   e->issuer, r->ev.tls->issuer, &room_was, &room_now);
 	quote(e->issuer, room_was, was, sizeof was);
-	quote(r->ev.tls.issuer, room_now, now, sizeof now);
+	quote(r->ev.tls->issuer, room_now, now, sizeof now);
 	snprintf(what, whatlen, fmt, since, also, PINS_SPKI_SHOWN,
-		 e->spki_sha256, was, PINS_SPKI_SHOWN, r->ev.tls.spki_sha256,
+		 e->spki_sha256, was, PINS_SPKI_SHOWN, r->ev.tls->spki_sha256,
 		 now);
 }
 
@@ -345,9 +345,9 @@ static void what_greeting(const struct pins_entry *e, const struct result *r,
 	pins_format_time(e->greeting_since, since);
 	size_t room_was, room_now;
 	value_room(whatlen, snprintf(NULL, 0, fmt, since, "", ""), e->greeting,
-		   r->ev.greeting, &room_was, &room_now);
+		   r->ev.dlg.greeting, &room_was, &room_now);
 	quote(e->greeting, room_was, was, sizeof was);
-	quote(r->ev.greeting, room_now, now, sizeof now);
+	quote(r->ev.dlg.greeting, room_now, now, sizeof now);
 	snprintf(what, whatlen, fmt, since, was, now);
 }
 
@@ -363,9 +363,9 @@ bool pins_changed(const struct pins *st, const struct result *r, char *what,
 	 * a change: that failure is a verdict of its own. */
 	bool tls = e->has_tls && result_has_tls(r) && tls_differs(e, r);
 	bool starttls = e->has_starttls && r->ev.starttls_checked &&
-			e->starttls_offered != r->ev.starttls_offered;
+			e->starttls_offered != r->ev.dlg.starttls_offered;
 	bool greeting = e->has_greeting && result_has_greeting(r) &&
-			greeting_differs(e->greeting, r->ev.greeting);
+			greeting_differs(e->greeting, r->ev.dlg.greeting);
 	if (!tls && !starttls && !greeting)
 		return false;
 	if (what == NULL || whatlen == 0)
@@ -394,8 +394,8 @@ static void set_tls(struct pins_entry *e, const struct result *r, time_t now)
 {
 	e->has_tls = true;
 	snprintf(e->spki_sha256, sizeof e->spki_sha256, "%s",
-		 r->ev.tls.spki_sha256);
-	snprintf(e->issuer, sizeof e->issuer, "%s", r->ev.tls.issuer);
+		 r->ev.tls->spki_sha256);
+	snprintf(e->issuer, sizeof e->issuer, "%s", r->ev.tls->issuer);
 	e->tls_since = now;
 }
 
@@ -403,7 +403,7 @@ static void set_starttls(struct pins_entry *e, const struct result *r,
 			 time_t now)
 {
 	e->has_starttls = true;
-	e->starttls_offered = r->ev.starttls_offered;
+	e->starttls_offered = r->ev.dlg.starttls_offered;
 	e->starttls_since = now;
 }
 
@@ -411,7 +411,7 @@ static void set_greeting(struct pins_entry *e, const struct result *r,
 			 time_t now)
 {
 	e->has_greeting = true;
-	snprintf(e->greeting, sizeof e->greeting, "%s", r->ev.greeting);
+	snprintf(e->greeting, sizeof e->greeting, "%s", r->ev.dlg.greeting);
 	e->greeting_since = now;
 }
 
@@ -469,13 +469,13 @@ size_t pins_accept(struct pins *st, const struct results *r,
 		}
 		if (x->ev.starttls_checked &&
 		    (!e->has_starttls ||
-		     e->starttls_offered != x->ev.starttls_offered)) {
+		     e->starttls_offered != x->ev.dlg.starttls_offered)) {
 			set_starttls(e, x, now);
 			differs = true;
 		}
 		if (result_has_greeting(x) &&
 		    (!e->has_greeting ||
-		     greeting_differs(e->greeting, x->ev.greeting))) {
+		     greeting_differs(e->greeting, x->ev.dlg.greeting))) {
 			set_greeting(e, x, now);
 			differs = true;
 		}

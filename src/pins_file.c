@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "veriport/text.h"
 #include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
@@ -41,10 +42,12 @@ static bool is_hex64(const char *s)
 }
 
 /* Copy S into DST of SIZE bytes; false when it does not fit. */
+/* A remembered value goes back into evidence lines: it must be text as
+ * the probe kept it (escaped, valid UTF-8), whoever edited the file. */
 static bool copy_field(char *dst, size_t size, const char *s)
 {
 	size_t n = strlen(s);
-	if (n >= size)
+	if (n >= size || !text_is_safe(s))
 		return false;
 	memcpy(dst, s, n + 1);
 	return true;
@@ -66,7 +69,8 @@ static bool entry_from_json(json_t *o, struct pins_entry *e, char *why,
 		snprintf(why, whylen, "%s", jerr.text);
 		return false;
 	}
-	if (*channel == '\0' || *host == '\0' ||
+	if (*channel == '\0' || *host == '\0' || !text_is_safe(channel) ||
+	    !text_is_safe(host) ||
 	    !copy_field(e->address, sizeof e->address, address) ||
 	    *address == '\0') {
 		snprintf(why, whylen, "empty or overlong key");

@@ -308,18 +308,7 @@ static void probe_send_output(struct probe_state *s)
 /* The dialogue ended: keep what it learnt. */
 static void probe_dialogue_end(struct probe_state *s, enum dlg_step step)
 {
-	struct evidence *ev = &s->job->ev;
-	ev->dlg_step = step;
-	ev->dlg_failure = s->dlg.failure;
-	ev->starttls_checked =
-	    catalog_check_is_starttls(s->job->channel->check) &&
-	    (step == DLG_DONE || ev->tls_attempted);
-	ev->starttls_offered = s->dlg.starttls_offered;
-	ev->starttls_refused = s->dlg.starttls_refused;
-	memcpy(ev->greeting, s->dlg.greeting, sizeof ev->greeting);
-	ev->http = s->dlg.http;
-	if (s->dlg.detail[0] != '\0')
-		evidence_add(ev, "%s", s->dlg.detail);
+	evidence_dialogue(&s->job->ev, step, &s->dlg);
 	probe_finish(s);
 }
 
@@ -338,7 +327,7 @@ static void probe_dialogue_step(struct probe_state *s, enum dlg_step step)
 			probe_dialogue_end(s, DLG_FAIL);
 			return;
 		}
-		s->job->ev.starttls_offered = true;
+		s->job->ev.dlg.starttls_offered = true;
 		probe_tls_begin(s);
 		return;
 	case DLG_DONE:
@@ -346,29 +335,6 @@ static void probe_dialogue_step(struct probe_state *s, enum dlg_step step)
 		probe_dialogue_end(s, step);
 		return;
 	}
-}
-
-static void probe_tls_evidence(struct evidence *ev)
-{
-	const struct tlsio_facts *f = &ev->tls;
-	evidence_add(ev, "TLS %s %s", f->version, f->cipher);
-	evidence_add(ev, "certificate %s issued by %s, valid %s to %s",
-		     f->subject, f->issuer, f->not_before, f->not_after);
-	if (f->sans[0] != '\0')
-		evidence_add(ev, "names: %s", f->sans);
-	evidence_add(ev, "sha256 %s", f->sha256);
-	if (f->chain_sent > f->nchain)
-		evidence_add(ev,
-			     "chain of %zu certificates; the first %zu kept",
-			     f->chain_sent, f->nchain);
-	if (f->verified)
-		evidence_add(ev, "chain and name verified");
-	else
-		evidence_add(ev, "not verified: %s%s%s%s", f->verify_error,
-			     f->untrusted ? " (no path to a trusted root)" : "",
-			     f->expired ? " (outside its validity)" : "",
-			     f->hostname_mismatch ? " (not for this name)"
-						  : "");
 }
 
 /* Decrypted bytes go to the dialogue until it ends or none are left. */
@@ -405,9 +371,9 @@ static void probe_tls_handshake(struct probe_state *s)
 		probe_finish(s);
 		return;
 	}
-	ev->tls_done = true;
-	tlsio_facts(s->tls, &ev->tls);
-	probe_tls_evidence(ev);
+	struct tlsio_facts facts;
+	tlsio_facts(s->tls, &facts);
+	evidence_tls(ev, &facts);
 	if (ev->dialogue) {
 		probe_dialogue_step(s, dlg_tls_started(&s->dlg));
 	} else if (dlg_has_stream(job->channel->check)) {

@@ -28,7 +28,7 @@ static json_t *time_or_null(time_t t)
  * handshake showed (names, validity, SPKI pin, chain). */
 static json_t *tls_json(const struct evidence *ev)
 {
-	const struct tlsio_facts *f = &ev->tls;
+	const struct tlsio_facts *f = ev->tls;
 	if (!ev->tls_done)
 		return json_pack("{s:b, s:b}", "handshake", false, "verified",
 				 false);
@@ -55,8 +55,8 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	const struct catalog_channel *c = r->channel;
 	const struct catalog *cat = rs->catalog;
 	json_t *evidence = json_array();
-	for (size_t i = 0; i < r->ev.nlines; i++)
-		json_array_append_new(evidence, json_string(r->ev.lines[i]));
+	for (const char *l = NULL; (l = evidence_next(&r->ev, l)) != NULL;)
+		json_array_append_new(evidence, json_string(l));
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:s, s:s, s:o}",
 	    "channel", c->id, "transport", catalog_transport_name(c->transport),
@@ -82,15 +82,18 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	if (r->ev.starttls_checked)
 		json_object_set_new(
 		    o, "starttls",
-		    json_pack("{s:b, s:s}", "offered", r->ev.starttls_offered,
-			      "policy", catalog_starttls_name(c->starttls)));
-	if (r->ev.http.status != 0)
-		json_object_set_new(o, "http",
-				    json_pack("{s:i, s:o}", "status",
-					      (int)r->ev.http.status, "server",
-					      str_or_null(r->ev.http.server)));
-	if (r->ev.greeting[0] != '\0')
-		json_object_set_new(o, "greeting", json_string(r->ev.greeting));
+		    json_pack("{s:b, s:s}", "offered",
+			      r->ev.dlg.starttls_offered, "policy",
+			      catalog_starttls_name(c->starttls)));
+	if (r->ev.dlg.http.status != 0)
+		json_object_set_new(
+		    o, "http",
+		    json_pack("{s:i, s:o}", "status",
+			      (int)r->ev.dlg.http.status, "server",
+			      str_or_null(r->ev.dlg.http.server)));
+	if (r->ev.dlg.greeting[0] != '\0')
+		json_object_set_new(o, "greeting",
+				    json_string(r->ev.dlg.greeting));
 	if (r->ev.icmp)
 		json_object_set_new(o, "icmp",
 				    json_pack("{s:i, s:i, s:o, s:b}", "type",
@@ -119,8 +122,9 @@ int report_json(FILE *out, const struct results *r)
 	for (size_t i = 0; i < r->ncanaries; i++) {
 		const struct result *c = &r->canaries[i];
 		json_t *ev = json_array();
-		for (size_t j = 0; j < c->ev.nlines; j++)
-			json_array_append_new(ev, json_string(c->ev.lines[j]));
+		for (const char *l = NULL;
+		     (l = evidence_next(&c->ev, l)) != NULL;)
+			json_array_append_new(ev, json_string(l));
 		json_array_append_new(
 		    canaries,
 		    json_pack("{s:s, s:s, s:i, s:o, s:b, s:o}", "target",

@@ -104,8 +104,9 @@ void report_table(FILE *out, const struct results *r,
 			latency);
 		bool failed = v != VERDICT_OK && v != VERDICT_SKIPPED;
 		if (style->verbose || failed)
-			for (size_t j = 0; j < x->ev.nlines; j++)
-				fprintf(out, "    %s\n", x->ev.lines[j]);
+			for (const char *l = NULL;
+			     (l = evidence_next(&x->ev, l)) != NULL;)
+				fprintf(out, "    %s\n", l);
 		no_target |= x->verdict.reason == REASON_NO_TARGET;
 		optional |= x->verdict.reason == REASON_OPTIONAL;
 	}
@@ -133,8 +134,9 @@ void report_table(FILE *out, const struct results *r,
 	if (r->ncanaries > 0 && canary_unasked > 0)
 		fprintf(out, "canary %s: %s, so the canary check is off\n",
 			r->canaries[0].host,
-			r->canaries[0].ev.nlines ? r->canaries[0].ev.lines[0]
-						 : "did not resolve");
+			r->canaries[0].ev.nlines
+			    ? evidence_next(&r->canaries[0].ev, NULL)
+			    : "did not resolve");
 	else if (r->ncanaries > 0)
 		fprintf(out, "canary %s: answered on %zu of %zu ports probed\n",
 			r->canaries[0].host, canary_answers, r->ncanaries);

@@ -25,7 +25,7 @@ static bool same_host(const struct result *a, const struct result *b)
 
 static bool proxy_headers(const struct evidence *ev)
 {
-	return ev->http.via || ev->http.x_cache;
+	return ev->dlg.http.via || ev->dlg.http.x_cache;
 }
 
 /* The canary probe that answered on this result's transport and port. */
@@ -59,20 +59,20 @@ static struct verdict_context context_of(const struct results *r,
 	};
 	if (ev->tls_done)
 		ctx.chain_product =
-		    intercept_match_chain(p->interceptors, &ev->tls);
+		    intercept_match_chain(p->interceptors, ev->tls);
 	ctx.greeting_product =
-	    intercept_match_greeting(p->interceptors, ev->greeting);
+	    intercept_match_greeting(p->interceptors, ev->dlg.greeting);
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct result *y = &r->items[i];
 		if (y == x || !same_host(x, y))
 			continue;
-		if (y->ev.tls_done && y->ev.tls.verified && !w->verified)
+		if (y->ev.tls_done && y->ev.tls->verified && !w->verified)
 			w->verified = y;
 		if (y->channel->check == x->channel->check &&
-		    y->ev.starttls_checked && y->ev.starttls_offered &&
+		    y->ev.starttls_checked && y->ev.dlg.starttls_offered &&
 		    !w->offered)
 			w->offered = y;
-		if (proxy_headers(ev) && y->ev.http.status != 0 &&
+		if (proxy_headers(ev) && y->ev.dlg.http.status != 0 &&
 		    !proxy_headers(&y->ev) && !w->clean_http)
 			w->clean_http = y;
 	}
@@ -118,24 +118,24 @@ static void explain(const struct results_policy *p, struct result *x,
 				     "issuer %s is not trusted; to tell a "
 				     "private CA from interception, declare "
 				     "the CA (--ca-file)",
-				     ev->tls.issuer);
+				     ev->tls->issuer);
 		} else if (ctx->declared_trust) {
 			evidence_add(ev,
 				     "expected a chain to the CA of %s; "
 				     "got issuer %s",
-				     p->ca_file, ev->tls.issuer);
+				     p->ca_file, ev->tls->issuer);
 		} else if (w->verified != NULL) {
 			where(w->verified, at, sizeof at);
 			evidence_add(ev,
 				     "split view: %s presents a chain that "
 				     "verifies (issuer %s) on %s",
-				     x->host, w->verified->ev.tls.issuer, at);
+				     x->host, w->verified->ev.tls->issuer, at);
 		} else {
 			evidence_add(ev,
 				     "public service: its certificate must "
 				     "verify against the system store; got "
 				     "issuer %s",
-				     ev->tls.issuer);
+				     ev->tls->issuer);
 		}
 		break;
 	case REASON_STARTTLS_STRIPPED:
@@ -156,7 +156,7 @@ static void explain(const struct results_policy *p, struct result *x,
 		break;
 	case REASON_GREETING_ALTERED:
 		evidence_add(ev, "the greeting names %s: \"%s\"",
-			     ctx->greeting_product, ev->greeting);
+			     ctx->greeting_product, ev->dlg.greeting);
 		break;
 	case REASON_HEADER_INJECTED:
 		if (w->clean_http != NULL) {
@@ -164,10 +164,11 @@ static void explain(const struct results_policy *p, struct result *x,
 			evidence_add(ev, "Via/X-Cache here, none from %s on %s",
 				     x->host, at);
 		} else {
-			evidence_add(
-			    ev, "HTTP %u%s: a proxy answered", ev->http.status,
-			    ev->http.proxy_connection ? " with proxy headers"
-						      : "");
+			evidence_add(ev, "HTTP %u%s: a proxy answered",
+				     ev->dlg.http.status,
+				     ev->dlg.http.proxy_connection
+					 ? " with proxy headers"
+					 : "");
 		}
 		break;
 	default:
@@ -213,6 +214,10 @@ void results_count(const struct results *r, size_t counts[VERDICT_COUNT])
 
 void results_free(struct results *r)
 {
+	for (size_t i = 0; i < r->nitems; i++)
+		evidence_free(&r->items[i].ev);
+	for (size_t i = 0; i < r->ncanaries; i++)
+		evidence_free(&r->canaries[i].ev);
 	free(r->items);
 	free(r->canaries);
 	memset(r, 0, sizeof *r);

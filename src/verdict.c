@@ -134,9 +134,9 @@ static struct verdict_result path(const struct evidence *ev,
 				  const struct verdict_context *ctx)
 {
 	/* Offered, then refused (SMTP 454): the server's own TLS failure. */
-	if (ev->starttls_refused)
+	if (ev->dlg.starttls_refused)
 		return result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
-	if (ev->starttls_checked && !ev->starttls_offered &&
+	if (ev->starttls_checked && !ev->dlg.starttls_offered &&
 	    (ctx->starttls == CATALOG_STARTTLS_REQUIRED ||
 	     ctx->starttls_offered_elsewhere))
 		return result(VERDICT_INTERCEPTED, REASON_STARTTLS_STRIPPED);
@@ -148,7 +148,7 @@ static struct verdict_result path(const struct evidence *ev,
 	 * Proxy-Authenticate are a proxy's own headers. Via/X-Cache may be
 	 * the server's CDN, so they count only against the same host's
 	 * answer without them. */
-	if (ev->http.status == 407 || ev->http.proxy_connection ||
+	if (ev->dlg.http.status == 407 || ev->dlg.http.proxy_connection ||
 	    ctx->proxy_headers_only_here)
 		return result(VERDICT_INTERCEPTED, REASON_HEADER_INJECTED);
 	return result(VERDICT_OK,
@@ -171,16 +171,16 @@ static struct verdict_result tls(const struct evidence *ev,
 		return result(VERDICT_INTERCEPTED, REASON_KNOWN_INTERCEPTOR);
 	/* A re-signing proxy copies the name; a certificate for another
 	 * name is more likely another server than an interceptor. */
-	bool names_target = !ev->tls.hostname_mismatch;
-	if (ev->tls.untrusted && names_target &&
+	bool names_target = !ev->tls->hostname_mismatch;
+	if (ev->tls->untrusted && names_target &&
 	    (ctx->declared_trust || ctx->verified_elsewhere ||
 	     ctx->public_target || ctx->remembered_changed))
 		return result(VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
-	if (ev->tls.untrusted)
+	if (ev->tls->untrusted)
 		return result(VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
-	if (ev->tls.expired)
+	if (ev->tls->expired)
 		return result(VERDICT_TLS_ERROR, REASON_CERT_EXPIRED);
-	if (ev->tls.hostname_mismatch)
+	if (ev->tls->hostname_mismatch)
 		return result(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
 	/* A verified chain, but not the one remembered: a renewal, or a
 	 * root someone installed; the admin accepts renewals. */

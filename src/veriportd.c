@@ -211,8 +211,7 @@ static void record(struct daemon *d, struct results *r, const char *only)
 			 o ? verdict_word(o->verdict.verdict) : "",
 			 o ? " -> " : "", verdict_word(x->verdict.verdict),
 			 reason_word(x->verdict.reason),
-			 x->ev.nlines ? ": " : "",
-			 x->ev.nlines ? x->ev.lines[x->ev.nlines - 1] : "");
+			 x->ev.nlines ? ": " : "", evidence_last(&x->ev));
 	}
 	/* An on-demand sweep of one channel updates that channel only. */
 	if (only != NULL && d->current != NULL) {
@@ -222,7 +221,9 @@ static void record(struct daemon *d, struct results *r, const char *only)
 				continue;
 			r->items = xreallocarray(r->items, r->nitems + 1,
 						 sizeof *r->items);
-			r->items[r->nitems++] = *o;
+			struct result *kept = &r->items[r->nitems++];
+			*kept = *o;
+			evidence_copy(&kept->ev, &o->ev);
 		}
 	}
 }

@@ -62,17 +62,9 @@ enum dlg_failure {
 	DLG_FAIL_TOO_LONG,     /* a line or answer over our bound */
 };
 
-/* A stream (TCP) dialogue. */
-struct dlg {
-	enum catalog_check check;
-	struct dlg_params params;
-	int state;
-	uint8_t in[DLG_IN_MAX];
-	size_t inlen;
-	uint8_t out[DLG_OUT_MAX];
-	size_t outlen;
-	enum dlg_failure failure;
-	char detail[DLG_DETAIL_MAX];
+/* What a stream dialogue learnt about the peer, kept whole in the
+ * evidence when the exchange ends. */
+struct dlg_facts {
 	/* The server offered the upgrade (SMTP/IMAP/POP3 capability, LDAP
 	 * StartTLS success, PostgreSQL 'S'): set before DLG_STARTTLS, or
 	 * left false when the dialogue ends without one. */
@@ -84,6 +76,20 @@ struct dlg {
 	 * banner), printable, for interception evidence. */
 	char greeting[DLG_DETAIL_MAX];
 	struct dlg_http http; /* http and https checks */
+};
+
+/* A stream (TCP) dialogue. */
+struct dlg {
+	enum catalog_check check;
+	struct dlg_params params;
+	int state;
+	uint8_t in[DLG_IN_MAX];
+	size_t inlen;
+	uint8_t out[DLG_OUT_MAX];
+	size_t outlen;
+	enum dlg_failure failure;
+	char detail[DLG_DETAIL_MAX];
+	struct dlg_facts facts;
 	/* Bytes the peer sent so far, held to the protocol's total bound: a
 	 * peer sending endless short lines never fills `in`. */
 	size_t received;

@@ -26,16 +26,17 @@ enum evidence_dns {
 };
 
 /* Human-readable evidence lines kept per result; a support engineer pastes
- * them into a ticket. Bounded: a probe says a handful of things. */
-#define EVIDENCE_LINES_MAX 12
-#define EVIDENCE_LINE_LEN 200
+ * them into a ticket. Bounded: a probe says a handful of things, each in a
+ * sentence; the lines share one buffer sized to what was said. */
+#define EVIDENCE_LINES_MAX 24
+#define EVIDENCE_LINE_LEN 256
 
 struct evidence {
 	enum catalog_transport transport;
 	enum catalog_check check;
 
 	/* Set when the channel was not probed: NO_TARGET, OPTIONAL,
-	 * NOT_THIS_ROLE. */
+	 * NOT_THIS_ROLE, DEADLINE. */
 	bool skipped;
 	enum reason skip_reason;
 
@@ -70,30 +71,41 @@ struct evidence {
 	bool dialogue;
 	enum dlg_step dlg_step; /* DLG_DONE or DLG_FAIL when it ended */
 	enum dlg_failure dlg_failure;
-
-	/* What the dialogue saw, copied when it ended. */
 	bool starttls_checked; /* a STARTTLS kind whose dialogue got that far */
-	bool starttls_offered;
-	bool starttls_refused;
-	char greeting[DLG_DETAIL_MAX];
-	struct dlg_http http;
+	struct dlg_facts dlg;  /* what the dialogue saw, when it ended */
 
 	/* TLS, when the check reached a handshake. */
 	bool tls_attempted;
-	bool tls_done; /* the handshake completed */
+	bool tls_done; /* the handshake completed: tls is set */
 	enum tlsio_failure tls_failure;
-	struct tlsio_facts tls;
+	struct tlsio_facts *tls;
 
 	double latency_ms; /* connect (TCP) or reply (UDP) time; <0 unknown */
 
-	char lines[EVIDENCE_LINES_MAX][EVIDENCE_LINE_LEN];
+	char *lines; /* NLINES strings back to back, each with its NUL */
+	size_t lines_len;
 	size_t nlines;
 };
 
 void evidence_init(struct evidence *ev, enum catalog_transport transport,
 		   enum catalog_check check);
-/* Append one line; past EVIDENCE_LINES_MAX the last line says so. */
+/* Free what EV holds (its lines, its TLS facts); EV is empty after. */
+void evidence_free(struct evidence *ev);
+/* A deep copy of SRC into DST. */
+void evidence_copy(struct evidence *dst, const struct evidence *src);
+/* Append one line, cut to EVIDENCE_LINE_LEN; past EVIDENCE_LINES_MAX the
+ * last line says so. */
 void evidence_add(struct evidence *ev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The line after LINE (the first when LINE is NULL), or NULL. */
+const char *evidence_next(const struct evidence *ev, const char *line);
+/* The last line, or "" when there is none. */
+const char *evidence_last(const struct evidence *ev);
+
+/* The dialogue ended: keep its facts, and its detail as a line. */
+void evidence_dialogue(struct evidence *ev, enum dlg_step step,
+		       const struct dlg *d);
+/* The handshake completed: keep FACTS and say what they show. */
+void evidence_tls(struct evidence *ev, const struct tlsio_facts *facts);
 
 #endif

@@ -33,7 +33,7 @@ static enum dlg_step done_line(struct dlg *d, const char *line, size_t len)
 {
 	d->detail[0] = '\0';
 	text_append(d->detail, sizeof d->detail, line, len);
-	memcpy(d->greeting, d->detail, sizeof d->greeting);
+	memcpy(d->facts.greeting, d->detail, sizeof d->facts.greeting);
 	return DLG_DONE;
 }
 

@@ -78,9 +78,10 @@ static enum http_header which(const struct http_state *st)
 
 static void status_prefix(struct dlg *d, const http_parser *p)
 {
-	if (d->greeting[0] == '\0')
-		snprintf(d->greeting, sizeof d->greeting, "HTTP/%u.%u %u",
-			 p->http_major, p->http_minor, p->status_code);
+	if (d->facts.greeting[0] == '\0')
+		snprintf(d->facts.greeting, sizeof d->facts.greeting,
+			 "HTTP/%u.%u %u", p->http_major, p->http_minor,
+			 p->status_code);
 }
 
 static int on_status(http_parser *p, const char *at, size_t len)
@@ -88,11 +89,11 @@ static int on_status(http_parser *p, const char *at, size_t len)
 	struct dlg *d = ctx_of(p)->d;
 	if (len == 0)
 		return 0;
-	if (d->greeting[0] == '\0') {
+	if (d->facts.greeting[0] == '\0') {
 		status_prefix(d, p);
-		text_appendf(d->greeting, sizeof d->greeting, " ");
+		text_appendf(d->facts.greeting, sizeof d->facts.greeting, " ");
 	}
-	text_append(d->greeting, sizeof d->greeting, at, len);
+	text_append(d->facts.greeting, sizeof d->facts.greeting, at, len);
 	return 0;
 }
 
@@ -100,9 +101,10 @@ static void end_value(struct http_ctx *c)
 {
 	struct http_state *st = c->st;
 	if (st->in_value && st->header == HEADER_SERVER) {
-		c->d->http.server[0] = '\0';
-		text_append(c->d->http.server, sizeof c->d->http.server,
-			    st->server, st->server_len);
+		c->d->facts.http.server[0] = '\0';
+		text_append(c->d->facts.http.server,
+			    sizeof c->d->facts.http.server, st->server,
+			    st->server_len);
 	}
 	st->in_value = false;
 }
@@ -139,11 +141,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 		st->field_len = 0;
 		st->field_cut = false;
 		if (st->header == HEADER_VIA)
-			d->http.via = true;
+			d->facts.http.via = true;
 		else if (st->header == HEADER_X_CACHE)
-			d->http.x_cache = true;
+			d->facts.http.x_cache = true;
 		else if (st->header == HEADER_PROXY)
-			d->http.proxy_connection = true;
+			d->facts.http.proxy_connection = true;
 	}
 	if (st->header == HEADER_SERVER) {
 		size_t room = sizeof st->server - st->server_len;
@@ -162,11 +164,11 @@ static int on_headers_complete(http_parser *p)
 	/* RFC 9110 §15.2: an interim 1xx answer comes before the real one
 	 * (101 would switch protocols: it is the answer). */
 	if (p->status_code / 100 == 1 && p->status_code != 101) {
-		c->d->greeting[0] = '\0';
-		memset(&c->d->http, 0, sizeof c->d->http);
+		c->d->facts.greeting[0] = '\0';
+		memset(&c->d->facts.http, 0, sizeof c->d->facts.http);
 	} else {
 		c->st->complete = true;
-		c->d->http.status = p->status_code;
+		c->d->facts.http.status = p->status_code;
 	}
 	/* http_parser.h: 1 says there is no body, as for our HEAD
 	 * (RFC 9110 §9.3.2), whatever Content-Length says. */
@@ -246,10 +248,10 @@ static enum dlg_step http_input(struct dlg *d)
 	st.parser.data = NULL;
 	memcpy(d->priv.bytes, &st, sizeof st);
 	if (st.complete) {
-		snprintf(d->detail, sizeof d->detail, "%s", d->greeting);
-		if (d->http.server[0] != '\0')
+		snprintf(d->detail, sizeof d->detail, "%s", d->facts.greeting);
+		if (d->facts.http.server[0] != '\0')
 			text_appendf(d->detail, sizeof d->detail,
-				     ", Server: %s", d->http.server);
+				     ", Server: %s", d->facts.http.server);
 		return DLG_DONE;
 	}
 	if (err != HPE_OK) {

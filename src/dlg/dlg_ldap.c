@@ -266,7 +266,7 @@ static enum dlg_step answer_starttls(struct dlg *d, const struct ber_tlv *op)
 		return dlg_fail(d, DLG_FAIL_UNEXPECTED);
 	}
 	if (code == 0) {
-		d->starttls_offered = true;
+		d->facts.starttls_offered = true;
 		return DLG_STARTTLS;
 	}
 	/* Servers without TLS say protocolError (2, slapd without a

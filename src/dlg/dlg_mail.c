@@ -62,7 +62,7 @@ static enum dlg_step quit(struct dlg *d, const struct dlg_mail_proto *p)
 	/* dlg.h: starttls_offered is true only after DLG_STARTTLS. Before
 	 * it, it noted the capability. */
 	if (phase_of(d) != DLG_MAIL_CAPS_TLS)
-		d->starttls_offered = false;
+		d->facts.starttls_offered = false;
 	send_phase(d, p, DLG_MAIL_QUIT);
 	return DLG_MORE;
 }
@@ -82,7 +82,8 @@ static enum dlg_step decide(struct dlg *d, const struct dlg_mail_proto *p,
 	}
 	if (d->params.implicit_tls || phase_of(d) == DLG_MAIL_CAPS_TLS)
 		return quit(d, p);
-	if ((ok && d->starttls_offered) || (!ok && p->starttls_without_caps)) {
+	if ((ok && d->facts.starttls_offered) ||
+	    (!ok && p->starttls_without_caps)) {
 		send_phase(d, p, DLG_MAIL_STARTTLS);
 		return DLG_MORE;
 	}
@@ -152,10 +153,10 @@ static enum dlg_step next(struct dlg *d, const struct dlg_mail_proto *p,
 			snprintf(prefix, sizeof prefix,
 				 "%s refused: ", p->starttls_cmd);
 			prepend(d, prefix, line, len);
-			d->starttls_refused = true;
+			d->facts.starttls_refused = true;
 			return quit(d, p);
 		}
-		d->starttls_offered = true;
+		d->facts.starttls_offered = true;
 		return DLG_STARTTLS;
 	case DLG_MAIL_QUIT:
 		break;
@@ -197,8 +198,9 @@ static enum dlg_step input(struct dlg *d, const struct dlg_mail_proto *p)
 		}
 		if (phase != DLG_MAIL_QUIT && dlg_has_control(line, len))
 			return unexpected(d, p, phase, line, len);
-		if (phase == DLG_MAIL_GREETING && d->greeting[0] == '\0')
-			text_append(d->greeting, sizeof d->greeting, line, len);
+		if (phase == DLG_MAIL_GREETING && d->facts.greeting[0] == '\0')
+			text_append(d->facts.greeting, sizeof d->facts.greeting,
+				    line, len);
 		int mid = d->state / PHASES;
 		enum dlg_mail_reply reply = p->reply(d, phase, line, len, &mid);
 		set_state(d, phase, mid);
@@ -215,7 +217,7 @@ static enum dlg_step ended(struct dlg *d, enum dlg_step step)
 	enum dlg_mail_phase phase = phase_of(d);
 	if (step == DLG_FAIL && phase != DLG_MAIL_CAPS_TLS &&
 	    phase != DLG_MAIL_QUIT)
-		d->starttls_offered = false;
+		d->facts.starttls_offered = false;
 	return step;
 }
 
@@ -229,7 +231,7 @@ static enum dlg_step eof(struct dlg *d, const struct dlg_mail_proto *p)
 	enum dlg_mail_phase phase = phase_of(d);
 	if (phase == DLG_MAIL_QUIT)
 		return DLG_DONE;
-	if (phase == DLG_MAIL_GREETING && d->greeting[0] == '\0' &&
+	if (phase == DLG_MAIL_GREETING && d->facts.greeting[0] == '\0' &&
 	    d->inlen == 0) {
 		snprintf(d->detail, sizeof d->detail,
 			 "closed before sending a greeting");
@@ -288,5 +290,5 @@ void dlg_mail_cap(struct dlg *d, const struct dlg_mail_proto *p,
 	size_t word = space ? (size_t)(space - cap) : n;
 	if (phase != DLG_MAIL_CAPS_TLS &&
 	    dlg_word_is(cap, word, p->starttls_cap))
-		d->starttls_offered = true;
+		d->facts.starttls_offered = true;
 }

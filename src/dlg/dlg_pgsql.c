@@ -105,7 +105,7 @@ static enum dlg_step pgsql_input(struct dlg *d)
 	switch (d->in[0]) {
 	case 'S':
 		dlg_consume(d, 1);
-		d->starttls_offered = true;
+		d->facts.starttls_offered = true;
 		return DLG_STARTTLS;
 	case 'N':
 		snprintf(d->detail, sizeof d->detail, "server refuses SSL");

@@ -3,13 +3,15 @@
  * read past a buffer or unbounded memory. The first byte picks the check
  * kind, the second where the input is split between reads; the rest is
  * what the peer sends, fed to the stream dialogue (through STARTTLS when
- * it asks) and, as one datagram, to the UDP check. */
+ * it asks) and, as one datagram, to the UDP check. Whatever it sends,
+ * the text the dialogue keeps is safe to print (text_is_safe). */
 #include "config.h"
 
 #include <stdint.h>
 #include <string.h>
 
 #include "veriport/dlg.h"
+#include "veriport/text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,8 +36,14 @@ static void stream(enum catalog_check check, const uint8_t *data, size_t size,
 	}
 	if (step == DLG_MORE)
 		dlg_eof(&d);
-	if (strnlen(d.detail, sizeof d.detail) == sizeof d.detail)
-		__builtin_trap(); /* evidence text is always terminated */
+	/* evidence text is always terminated, and safe to print */
+	if (strnlen(d.detail, sizeof d.detail) == sizeof d.detail ||
+	    !text_is_safe(d.detail) ||
+	    strnlen(d.facts.greeting, sizeof d.facts.greeting) ==
+		sizeof d.facts.greeting ||
+	    !text_is_safe(d.facts.greeting) ||
+	    !text_is_safe(d.facts.http.server))
+		__builtin_trap();
 }
 
 static void datagram(enum catalog_check check, const uint8_t *data, size_t size)
@@ -45,7 +53,8 @@ static void datagram(enum catalog_check check, const uint8_t *data, size_t size)
 	if (dlg_udp_start(&u, check, &params) != 0)
 		return;
 	dlg_udp_reply(&u, data, size);
-	if (strnlen(u.detail, sizeof u.detail) == sizeof u.detail)
+	if (strnlen(u.detail, sizeof u.detail) == sizeof u.detail ||
+	    !text_is_safe(u.detail))
 		__builtin_trap();
 }
 

@@ -886,12 +886,12 @@ static void check_session(const struct dlg *d, enum dlg_step step,
 			      "%s (%s): failure %d, expected %d (%s)", s->name,
 			      how, d->failure, s->failure, d->detail);
 	assert_detail(d->detail, s->detail);
-	assert_safe(d->greeting);
-	ck_assert_msg(d->starttls_offered == s->offered,
+	assert_safe(d->facts.greeting);
+	ck_assert_msg(d->facts.starttls_offered == s->offered,
 		      "%s (%s): starttls_offered %d", s->name, how,
-		      d->starttls_offered);
+		      d->facts.starttls_offered);
 	if (s->greeting)
-		assert_detail(d->greeting, s->greeting);
+		assert_detail(d->facts.greeting, s->greeting);
 	if (s->sent)
 		check_sent(s->name, "in the clear", sent->clear,
 			   sent->clear_len, s->sent, s->sent_len);
@@ -899,11 +899,11 @@ static void check_session(const struct dlg *d, enum dlg_step step,
 		check_sent(s->name, "over TLS", sent->tls, sent->tls_len,
 			   s->sent_tls, s->sent_tls_len);
 	if (s->http_status) {
-		ck_assert_uint_eq(d->http.status, s->http_status);
-		ck_assert(d->http.via == s->via);
-		ck_assert(d->http.x_cache == s->x_cache);
-		ck_assert(d->http.proxy_connection == s->proxy);
-		assert_detail(d->http.server, s->server);
+		ck_assert_uint_eq(d->facts.http.status, s->http_status);
+		ck_assert(d->facts.http.via == s->via);
+		ck_assert(d->facts.http.x_cache == s->x_cache);
+		ck_assert(d->facts.http.proxy_connection == s->proxy);
+		assert_detail(d->facts.http.server, s->server);
 	}
 	ck_assert_uint_le(d->inlen, DLG_IN_MAX);
 }
@@ -1162,8 +1162,8 @@ START_TEST(stream_random_input_is_judged_in_bounds)
 		ck_assert(step == DLG_DONE || step == DLG_FAIL);
 		ck_assert_uint_le(d->inlen, DLG_IN_MAX);
 		assert_safe(d->detail);
-		assert_safe(d->greeting);
-		assert_safe(d->http.server);
+		assert_safe(d->facts.greeting);
+		assert_safe(d->facts.http.server);
 	}
 	free(d);
 }
@@ -1224,7 +1224,7 @@ START_TEST(close_while_tls_starts_is_closed_early)
 	struct dlg_params p = {.id = PROBE_ID};
 	ck_assert_int_eq(dlg_start(&d, PGSQL, &p), 0);
 	ck_assert_int_eq(dlg_feed(&d, (const uint8_t *)"S", 1), DLG_STARTTLS);
-	ck_assert(d.starttls_offered);
+	ck_assert(d.facts.starttls_offered);
 	ck_assert_int_eq(dlg_eof(&d), DLG_FAIL);
 	ck_assert_int_eq(d.failure, CLOSED);
 	ck_assert_str_eq(d.detail, "closed before the TLS handshake");
@@ -1356,7 +1356,7 @@ START_TEST(stream_kinds_and_tls_first)
 			  DLG_MORE);
 	ck_assert_int_eq(dlg_feed(&d, (const uint8_t *)"a1 OK\r\n", 7),
 			 DLG_MORE);
-	ck_assert(!d.starttls_offered);
+	ck_assert(!d.facts.starttls_offered);
 	ck_assert_mem_eq(d.out, "a1 CAPABILITY\r\na4 LOGOUT\r\n", 26);
 }
 END_TEST

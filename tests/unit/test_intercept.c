@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "veriport/xalloc.h"
 #include "veriport/results.h"
 
 #include "check_run.h"
@@ -127,12 +128,14 @@ static struct result *add(size_t i, const char *channel, const char *host,
 static void tls(struct result *r, bool verified)
 {
 	r->ev.tls_attempted = r->ev.tls_done = true;
-	r->ev.tls.verified = verified;
-	r->ev.tls.untrusted = !verified;
+	if (r->ev.tls == NULL)
+		r->ev.tls = xcalloc(1, sizeof *r->ev.tls);
+	r->ev.tls->verified = verified;
+	r->ev.tls->untrusted = !verified;
 	if (r->ev.dialogue || catalog_check_is_starttls(r->channel->check)) {
 		r->ev.dialogue = true;
 		r->ev.dlg_step = DLG_DONE;
-		r->ev.starttls_checked = r->ev.starttls_offered = true;
+		r->ev.starttls_checked = r->ev.dlg.starttls_offered = true;
 	}
 }
 
@@ -146,6 +149,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+		evidence_free(&items[i].ev);
 	catalog_free(cat);
 }
 
@@ -244,14 +249,14 @@ START_TEST(proxy_headers_count_only_against_a_clean_answer)
 	struct result *r = add(0, "plain-web", "www.lan", "10.0.0.80");
 	r->ev.dialogue = true;
 	r->ev.dlg_step = DLG_DONE;
-	r->ev.http.status = 200;
-	r->ev.http.via = true;
+	r->ev.dlg.http.status = 200;
+	r->ev.dlg.http.via = true;
 	res.nitems = 1;
 	struct results_policy p = {0};
 	results_decide(&res, &p);
 	expect(0, VERDICT_OK, REASON_ANSWERED); /* maybe the server's CDN */
 	tls(add(1, "web", "www.lan", "10.0.0.80"), true);
-	items[1].ev.http.status = 200;
+	items[1].ev.dlg.http.status = 200;
 	res.nitems = 2;
 	results_decide(&res, &p);
 	expect(0, VERDICT_INTERCEPTED, REASON_HEADER_INJECTED);
@@ -265,7 +270,7 @@ START_TEST(known_interceptor_even_when_verified)
 	    parse_ok("issuer Example AV Root -- Example AV\n");
 	struct result *r = add(0, "web", "mail.lan", "10.0.0.5");
 	tls(r, true);
-	strcpy(r->ev.tls.issuer, "CN=Example AV Root");
+	strcpy(r->ev.tls->issuer, "CN=Example AV Root");
 	res.nitems = 1;
 	struct results_policy p = {.interceptors = l};
 	results_decide(&res, &p);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "veriport/xalloc.h"
 #include "veriport/pins.h"
 
 #include "check_run.h"
@@ -42,24 +43,45 @@ static struct result make(const struct catalog_channel *c, const char *addr)
 	return r;
 }
 
+/* The TLS facts the tests' results point to; results are copied by value
+ * here, so the facts are freed once, when the test ends. */
+static struct tlsio_facts *facts_made[16];
+static size_t nfacts_made;
+
+static struct tlsio_facts *facts_new(void)
+{
+	ck_assert_uint_lt(nfacts_made,
+			  sizeof facts_made / sizeof facts_made[0]);
+	return facts_made[nfacts_made++] =
+		   xcalloc(1, sizeof(struct tlsio_facts));
+}
+
+static void facts_free_all(void)
+{
+	while (nfacts_made > 0)
+		free(facts_made[--nfacts_made]);
+}
+
 static void with_tls(struct result *r, const char *spki, const char *issuer)
 {
 	r->ev.tls_attempted = true;
 	r->ev.tls_done = true;
-	snprintf(r->ev.tls.spki_sha256, sizeof r->ev.tls.spki_sha256, "%s",
+	if (r->ev.tls == NULL)
+		r->ev.tls = facts_new();
+	snprintf(r->ev.tls->spki_sha256, sizeof r->ev.tls->spki_sha256, "%s",
 		 spki);
-	snprintf(r->ev.tls.issuer, sizeof r->ev.tls.issuer, "%s", issuer);
+	snprintf(r->ev.tls->issuer, sizeof r->ev.tls->issuer, "%s", issuer);
 }
 
 static void with_starttls(struct result *r, bool offered)
 {
 	r->ev.starttls_checked = true;
-	r->ev.starttls_offered = offered;
+	r->ev.dlg.starttls_offered = offered;
 }
 
 static void with_greeting(struct result *r, const char *g)
 {
-	snprintf(r->ev.greeting, sizeof r->ev.greeting, "%s", g);
+	snprintf(r->ev.dlg.greeting, sizeof r->ev.dlg.greeting, "%s", g);
 }
 
 static struct results one(struct result *r)
@@ -587,6 +609,12 @@ static const struct corrupt_case corrupt_cases[] = {
      "\"2026-11-20T10:00:00Z\", \"tls\": {\"spki_sha256\": \"xyz\", "
      "\"issuer\": \"CN=A\", \"since\": \"2026-11-20T10:00:00Z\"}}]}\n",
      "spki_sha256"},
+    {"control bytes in a remembered greeting",
+     "{\"version\": 1, \"entries\": [{\"channel\": \"a\", \"host\": \"h\", "
+     "\"address\": \"192.0.2.1\", \"first_seen\": "
+     "\"2026-11-20T10:00:00Z\", \"greeting\": {\"text\": \"220 \\u001b[2J\", "
+     "\"since\": \"2026-11-20T10:00:00Z\"}}]}\n",
+     "greeting"},
     {"duplicate entry",
      "{\"version\": 1, \"entries\": ["
      "{\"channel\": \"a\", \"host\": \"h\", \"address\": \"192.0.2.1\", "
@@ -716,8 +744,9 @@ END_TEST
 
 static Suite *pins_suite(void)
 {
-	Suite *s = suite_create("state");
+	Suite *s = suite_create("pins");
 	TCase *tc = tcase_create("facts");
+	tcase_add_checked_fixture(tc, NULL, facts_free_all);
 	tcase_add_test(tc, pins_same_facts_are_not_changed);
 	tcase_add_test(tc, pins_new_spki_is_changed_naming_old_and_new);
 	tcase_add_test(tc, pins_starttls_withdrawn_is_changed);
@@ -737,6 +766,7 @@ static Suite *pins_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("file");
+	tcase_add_checked_fixture(tc, NULL, facts_free_all);
 	tcase_add_test(tc, pins_missing_file_is_empty);
 	tcase_add_test(tc, pins_save_load_round_trip);
 	tcase_add_loop_test(tc, pins_corrupt_file_is_refused_and_set_aside, 0,

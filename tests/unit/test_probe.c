@@ -71,7 +71,8 @@ static void expect(const struct results *r, const char *id, enum verdict v,
 		      "%s: %s/%s, expected %s/%s (%s)", id,
 		      verdict_word(x->verdict.verdict),
 		      reason_word(x->verdict.reason), verdict_word(v),
-		      reason_word(why), x->ev.nlines ? x->ev.lines[0] : "");
+		      reason_word(why),
+		      x->ev.nlines ? evidence_next(&x->ev, NULL) : "");
 }
 
 START_TEST(probe_sweep_classifies_loopback_channels)
@@ -169,8 +170,8 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 	for (size_t i = 0; i + 1 < r.nitems; i++) {
 		ck_assert_str_eq(r.items[i].channel->id, "tcp-closed");
 		ck_assert_str_eq(r.items[i].host, "localhost");
-		ck_assert_ptr_nonnull(
-		    strstr(r.items[i].ev.lines[0], "DNS localhost: "));
+		ck_assert_ptr_nonnull(strstr(
+		    evidence_next(&r.items[i].ev, NULL), "DNS localhost: "));
 		ck_assert_int_eq(r.items[i].verdict.verdict, VERDICT_REFUSED);
 	}
 	expect(&r, "udp-closed", VERDICT_SKIPPED, REASON_NO_TARGET);

@@ -124,6 +124,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+		evidence_free(&items[i].ev);
 	catalog_free(cat);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "veriport/xalloc.h"
 #include "veriport/verdict.h"
 
 #include "check_run.h"
@@ -55,13 +56,15 @@ static void banner_silent(struct evidence *ev)
 static void tls_ok(struct evidence *ev)
 {
 	ev->connected = ev->tls_attempted = ev->tls_done = true;
-	ev->tls.verified = true;
+	if (ev->tls == NULL)
+		ev->tls = xcalloc(1, sizeof *ev->tls);
+	ev->tls->verified = true;
 }
 static void starttls_ok(struct evidence *ev)
 {
 	tls_ok(ev);
 	ev->dlg_step = DLG_DONE;
-	ev->starttls_checked = ev->starttls_offered = true;
+	ev->starttls_checked = ev->dlg.starttls_offered = true;
 }
 static void starttls_not_offered(struct evidence *ev)
 {
@@ -72,7 +75,7 @@ static void starttls_not_offered(struct evidence *ev)
 static void starttls_refused(struct evidence *ev)
 {
 	starttls_not_offered(ev);
-	ev->starttls_refused = true;
+	ev->dlg.starttls_refused = true;
 }
 static void tls_then_dialogue_fails(struct evidence *ev)
 {
@@ -93,20 +96,20 @@ static void tls_old_version(struct evidence *ev)
 static void tls_untrusted(struct evidence *ev)
 {
 	tls_ok(ev);
-	ev->tls.verified = false;
-	ev->tls.untrusted = ev->tls.hostname_mismatch = true;
+	ev->tls->verified = false;
+	ev->tls->untrusted = ev->tls->hostname_mismatch = true;
 }
 static void tls_expired(struct evidence *ev)
 {
 	tls_ok(ev);
-	ev->tls.verified = false;
-	ev->tls.expired = ev->tls.hostname_mismatch = true;
+	ev->tls->verified = false;
+	ev->tls->expired = ev->tls->hostname_mismatch = true;
 }
 static void tls_wrong_name(struct evidence *ev)
 {
 	tls_ok(ev);
-	ev->tls.verified = false;
-	ev->tls.hostname_mismatch = true;
+	ev->tls->verified = false;
+	ev->tls->hostname_mismatch = true;
 }
 static void timed_out(struct evidence *ev)
 {
@@ -373,6 +376,7 @@ START_TEST(verdict_table_row)
 		      "%s: got %s/%s, expected %s/%s", r->name,
 		      verdict_word(got.verdict), reason_word(got.reason),
 		      verdict_word(r->verdict), reason_word(r->reason));
+	evidence_free(&ev);
 }
 END_TEST
 
@@ -431,29 +435,29 @@ static void ctx_headers_here(struct verdict_context *c)
 static void resigned(struct evidence *ev)
 {
 	tls_ok(ev);
-	ev->tls.verified = false;
-	ev->tls.untrusted = true;
+	ev->tls->verified = false;
+	ev->tls->untrusted = true;
 }
 static void resigned_other_name(struct evidence *ev)
 {
 	resigned(ev);
-	ev->tls.hostname_mismatch = true;
+	ev->tls->hostname_mismatch = true;
 }
 static void http_answer(struct evidence *ev)
 {
 	ev->connected = true;
 	ev->dlg_step = DLG_DONE;
-	ev->http.status = 200;
+	ev->dlg.http.status = 200;
 }
 static void http_407(struct evidence *ev)
 {
 	http_answer(ev);
-	ev->http.status = 407;
+	ev->dlg.http.status = 407;
 }
 static void http_via(struct evidence *ev)
 {
 	http_answer(ev);
-	ev->http.via = true;
+	ev->dlg.http.via = true;
 }
 
 static const struct irow {
@@ -519,6 +523,7 @@ START_TEST(verdict_interception_row)
 		      "%s: got %s/%s, expected %s/%s", r->name,
 		      verdict_word(got.verdict), reason_word(got.reason),
 		      verdict_word(r->verdict), reason_word(r->reason));
+	evidence_free(&ev);
 }
 END_TEST
 
@@ -542,10 +547,15 @@ START_TEST(evidence_lines_are_bounded)
 	evidence_init(&ev, CATALOG_TCP, CATALOG_CHECK_TCP);
 	for (int i = 0; i < 3 * EVIDENCE_LINES_MAX; i++)
 		evidence_add(&ev, "line %d %0300d", i, 0);
-	ck_assert_uint_eq(ev.nlines, EVIDENCE_LINES_MAX);
-	ck_assert_uint_eq(strlen(ev.lines[0]), EVIDENCE_LINE_LEN - 1);
-	ck_assert_str_eq(ev.lines[EVIDENCE_LINES_MAX - 1],
+	/* EVIDENCE_LINES_MAX lines, then one that says more were dropped */
+	ck_assert_uint_eq(ev.nlines, EVIDENCE_LINES_MAX + 1);
+	const char *first = evidence_next(&ev, NULL);
+	ck_assert_uint_eq(strlen(first), EVIDENCE_LINE_LEN - 1);
+	ck_assert_str_eq(first + EVIDENCE_LINE_LEN - 4, "...");
+	ck_assert_str_eq(evidence_last(&ev),
 			 "(further evidence lines dropped)");
+	evidence_free(&ev);
+	ck_assert_ptr_null(evidence_next(&ev, NULL));
 }
 END_TEST
 
