@@ -66,6 +66,9 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	    str_or_null(r->address), "verdict",
 	    verdict_word(r->verdict.verdict), "reason",
 	    reason_word(r->verdict.reason), "evidence", evidence);
+	json_object_set_new(
+	    o, "because",
+	    json_string(verdict_because_word(r->verdict.because)));
 	json_object_set_new(o, "latency_ms",
 			    r->ev.latency_ms >= 0 ? json_real(r->ev.latency_ms)
 						  : json_null());

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "veriport/correlate.h"
 #include "veriport/resolve.h"
 #include "veriport/sweep.h"
 #include "veriport/xalloc.h"
@@ -257,7 +258,7 @@ static void sweep_finish(uv_handle_t *h)
 	out->items = sweep_collect(s, 0, s->nplanned, &out->nitems);
 	out->canaries =
 	    sweep_collect(s, s->nplanned, s->work.nitems, &out->ncanaries);
-	struct results_policy policy = {
+	struct correlate_policy policy = {
 	    .ca_file = s->opt->ca_file,
 	    .interceptors = s->opt->interceptors,
 	    .canaries = out->canaries,
@@ -265,7 +266,7 @@ static void sweep_finish(uv_handle_t *h)
 	    .changed = s->opt->changed,
 	    .changed_arg = s->opt->changed_arg,
 	};
-	results_decide(out, &policy);
+	correlate_decide(out, &policy);
 	sweep_done_cb done = s->done;
 	void *arg = s->done_arg;
 	free(s->hosts);

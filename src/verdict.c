@@ -1,18 +1,52 @@
 /* The verdict: evidence (and what the rest of the sweep says about it) in,
  * verdict and reason out. Pure: no I/O, no clock. The order of the rules
  * below is the contract of DESIGN.md's verdict table and of veriport(1)'s
- * INTERCEPTION section; tests/unit/test_verdict.c walks every row. */
+ * INTERCEPTION section; tests/unit/test_verdict.c walks every row. Each
+ * clause that reads more than the probe's own facts says why in the same
+ * statement that decides, so the sentence cannot drift from the rule. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "veriport/verdict.h"
 
-static struct verdict_result result(enum verdict v, enum reason r)
+static const char *const because_words[VERDICT_BECAUSE_COUNT] = {
+#define VERDICT_BECAUSE_WORD(id, word) [VERDICT_BECAUSE_##id] = word,
+    VERDICT_BECAUSES(VERDICT_BECAUSE_WORD)
+#undef VERDICT_BECAUSE_WORD
+};
+
+const char *verdict_because_word(enum verdict_because b)
 {
-	return (struct verdict_result){v, r};
+	return because_words[b];
 }
 
+/* Where the deciding clause writes its sentence. */
+struct why {
+	char *buf;
+	size_t len;
+};
+
+static struct verdict_result result(enum verdict v, enum reason r)
+{
+	return (struct verdict_result){v, r, VERDICT_BECAUSE_EVIDENCE};
+}
+
+/* A clause that read more than the evidence: its verdict, and why. */
+__attribute__((format(printf, 5, 6))) static struct verdict_result
+because(struct why *w, enum verdict v, enum reason r, enum verdict_because b,
+	const char *fmt, ...)
+{
+	if (w->buf != NULL && w->len > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(w->buf, w->len, fmt, ap);
+		va_end(ap);
+	}
+	return (struct verdict_result){v, r, b};
+}
 /* ICMPv4 destination unreachable (type 3) codes, RFC 792 and RFC 1812
  * §5.2.7.1 (13: communication administratively prohibited). */
 static struct verdict_result icmp4(const struct evidence *ev)
@@ -131,26 +165,50 @@ static struct verdict_result dialogue(const struct evidence *ev)
 /* What the dialogue's words show about the path, after TLS or without:
  * STARTTLS taken away, a proxy's greeting, proxy headers. */
 static struct verdict_result path(const struct evidence *ev,
-				  const struct verdict_context *ctx)
+				  const struct verdict_context *ctx,
+				  struct why *w)
 {
-	/* Offered, then refused (SMTP 454): the server's own TLS failure. */
 	if (ev->dlg.starttls_refused)
-		return result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
+		return because(w, VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED,
+			       VERDICT_BECAUSE_STARTTLS_REFUSED,
+			       "STARTTLS offered, then refused: the server's "
+			       "own TLS failure, not a middlebox's removal");
 	if (ev->starttls_checked && !ev->dlg.starttls_offered &&
-	    (ctx->starttls == CATALOG_STARTTLS_REQUIRED ||
-	     ctx->starttls_offered_elsewhere))
-		return result(VERDICT_INTERCEPTED, REASON_STARTTLS_STRIPPED);
+	    ctx->starttls == CATALOG_STARTTLS_REQUIRED)
+		return because(w, VERDICT_INTERCEPTED, REASON_STARTTLS_STRIPPED,
+			       VERDICT_BECAUSE_STARTTLS_REQUIRED,
+			       "the catalog requires STARTTLS on this "
+			       "channel");
+	if (ev->starttls_checked && !ev->dlg.starttls_offered &&
+	    ctx->starttls_elsewhere != NULL)
+		return because(w, VERDICT_INTERCEPTED, REASON_STARTTLS_STRIPPED,
+			       VERDICT_BECAUSE_STARTTLS_ELSEWHERE,
+			       "STARTTLS offered by %s, missing here",
+			       ctx->starttls_elsewhere);
 	if (ctx->greeting_product != NULL)
-		return result(VERDICT_INTERCEPTED, REASON_GREETING_ALTERED);
-	if (ctx->remembered_changed)
-		return result(VERDICT_INTERCEPTED, REASON_PIN_MISMATCH);
+		return because(w, VERDICT_INTERCEPTED, REASON_GREETING_ALTERED,
+			       VERDICT_BECAUSE_GREETING_PRODUCT,
+			       "the greeting names %s: \"%s\"",
+			       ctx->greeting_product, ev->dlg.greeting);
+	if (ctx->remembered != NULL)
+		return because(w, VERDICT_INTERCEPTED, REASON_PIN_MISMATCH,
+			       VERDICT_BECAUSE_REMEMBERED, "%s",
+			       ctx->remembered);
 	/* RFC 9110 §15.5.8: 407 comes from a proxy; Proxy-Connection and
 	 * Proxy-Authenticate are a proxy's own headers. Via/X-Cache may be
 	 * the server's CDN, so they count only against the same host's
 	 * answer without them. */
-	if (ev->dlg.http.status == 407 || ev->dlg.http.proxy_connection ||
-	    ctx->proxy_headers_only_here)
-		return result(VERDICT_INTERCEPTED, REASON_HEADER_INJECTED);
+	if (ev->dlg.http.status == 407 || ev->dlg.http.proxy_connection)
+		return because(
+		    w, VERDICT_INTERCEPTED, REASON_HEADER_INJECTED,
+		    VERDICT_BECAUSE_PROXY_ANSWER, "HTTP %u%s: a proxy answered",
+		    ev->dlg.http.status,
+		    ev->dlg.http.proxy_connection ? " with proxy headers" : "");
+	if (ctx->clean_http_elsewhere != NULL)
+		return because(w, VERDICT_INTERCEPTED, REASON_HEADER_INJECTED,
+			       VERDICT_BECAUSE_PROXY_HEADERS_HERE,
+			       "Via/X-Cache here, none from %s",
+			       ctx->clean_http_elsewhere);
 	return result(VERDICT_OK,
 		      ev->tls_done ? REASON_HANDSHAKE_OK : REASON_ANSWERED);
 }
@@ -160,41 +218,85 @@ static struct verdict_result path(const struct evidence *ev,
  * secure as the vendor means it. An unknown issuer is interception only
  * when something says what the real certificate is; otherwise it is a
  * private CA until proven otherwise. */
-static struct verdict_result tls(const struct evidence *ev,
-				 const struct verdict_context *ctx)
+static struct verdict_result
+tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 {
 	if (!ev->tls_done)
 		return ev->tls_failure == TLSIO_FAIL_PROTOCOL_VERSION
 			   ? result(VERDICT_TLS_ERROR, REASON_PROTOCOL_VERSION)
 			   : result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
+	const struct tlsio_facts *f = ev->tls;
 	if (ctx->chain_product != NULL)
-		return result(VERDICT_INTERCEPTED, REASON_KNOWN_INTERCEPTOR);
+		return because(w, VERDICT_INTERCEPTED, REASON_KNOWN_INTERCEPTOR,
+			       VERDICT_BECAUSE_KNOWN_PRODUCT,
+			       "the chain names %s, a known interception "
+			       "product",
+			       ctx->chain_product);
 	/* A re-signing proxy copies the name; a certificate for another
 	 * name is more likely another server than an interceptor. */
-	bool names_target = !ev->tls->hostname_mismatch;
-	if (ev->tls->untrusted && names_target &&
-	    (ctx->declared_trust || ctx->verified_elsewhere ||
-	     ctx->public_target || ctx->remembered_changed))
-		return result(VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
-	if (ev->tls->untrusted)
-		return result(VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
-	if (ev->tls->expired)
+	if (f->untrusted && !f->hostname_mismatch) {
+		if (ctx->declared_trust != NULL)
+			return because(w, VERDICT_INTERCEPTED,
+				       REASON_UNTRUSTED_ISSUER,
+				       VERDICT_BECAUSE_DECLARED_TRUST,
+				       "expected a chain to the CA of %s; got "
+				       "issuer %s",
+				       ctx->declared_trust, f->issuer);
+		if (ctx->verified_elsewhere != NULL)
+			return because(
+			    w, VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER,
+			    VERDICT_BECAUSE_SPLIT_VIEW, "split view: %s",
+			    ctx->verified_elsewhere);
+		if (ctx->public_target)
+			return because(w, VERDICT_INTERCEPTED,
+				       REASON_UNTRUSTED_ISSUER,
+				       VERDICT_BECAUSE_PUBLIC_ROLE,
+				       "public service: its certificate must "
+				       "verify against the system store; got "
+				       "issuer %s",
+				       f->issuer);
+		if (ctx->remembered != NULL)
+			return because(
+			    w, VERDICT_INTERCEPTED, REASON_PIN_MISMATCH,
+			    VERDICT_BECAUSE_REMEMBERED, "%s", ctx->remembered);
+	}
+	if (f->untrusted && f->hostname_mismatch)
+		return because(w, VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER,
+			       VERDICT_BECAUSE_OTHER_NAME,
+			       "issuer %s is not trusted and the certificate "
+			       "is for another name: another server answers "
+			       "here (an interceptor copies the name)",
+			       f->issuer);
+	if (f->untrusted)
+		return because(w, VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER,
+			       VERDICT_BECAUSE_PRIVATE_CA,
+			       "issuer %s is not trusted; to tell a private "
+			       "CA from interception, declare the CA "
+			       "(--ca-file)",
+			       f->issuer);
+	if (f->expired)
 		return result(VERDICT_TLS_ERROR, REASON_CERT_EXPIRED);
-	if (ev->tls->hostname_mismatch)
+	if (f->hostname_mismatch)
 		return result(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
 	/* A verified chain, but not the one remembered: a renewal, or a
 	 * root someone installed; the admin accepts renewals. */
-	if (ctx->remembered_changed)
-		return result(VERDICT_INTERCEPTED, REASON_PIN_MISMATCH);
+	if (ctx->remembered != NULL)
+		return because(w, VERDICT_INTERCEPTED, REASON_PIN_MISMATCH,
+			       VERDICT_BECAUSE_REMEMBERED, "%s",
+			       ctx->remembered);
 	if (ev->dialogue && ev->dlg_step != DLG_DONE)
 		return dialogue(ev);
-	return path(ev, ctx);
+	return path(ev, ctx, w);
 }
 
 struct verdict_result verdict_decide(const struct evidence *ev,
-				     const struct verdict_context *ctx)
+				     const struct verdict_context *ctx,
+				     char *whybuf, size_t whylen)
 {
 	static const struct verdict_context none;
+	struct why w = {whybuf, whylen};
+	if (whybuf != NULL && whylen > 0)
+		whybuf[0] = '\0';
 	if (ctx == NULL)
 		ctx = &none;
 	if (ev->skipped)
@@ -208,15 +310,19 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 
 	/* Something answered where nothing can be: whatever answered the
 	 * real target on this port may have been the same middlebox. */
-	if (ctx->canary_answered && (ev->connected || ev->udp_reply))
-		return result(VERDICT_INTERCEPTED, REASON_CANARY_ANSWERED);
+	if (ctx->canary != NULL && (ev->connected || ev->udp_reply))
+		return because(&w, VERDICT_INTERCEPTED, REASON_CANARY_ANSWERED,
+			       VERDICT_BECAUSE_CANARY,
+			       "%s: something in the path answers for every "
+			       "host",
+			       ctx->canary);
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->tls_attempted)
-		return tls(ev, ctx);
+		return tls(ev, ctx, &w);
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->dialogue &&
 	    ev->dlg_step != DLG_DONE)
 		return dialogue(ev);
 	if (ev->transport == CATALOG_TCP && ev->connected)
-		return ev->dialogue ? path(ev, ctx)
+		return ev->dialogue ? path(ev, ctx, &w)
 				    : result(VERDICT_OK, REASON_CONNECTED);
 	if (ev->transport == CATALOG_UDP && ev->udp_reply)
 		return ev->udp_reply_bad

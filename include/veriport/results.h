@@ -9,7 +9,6 @@
 
 #include "veriport/catalog.h"
 #include "veriport/evidence.h"
-#include "veriport/intercept.h"
 #include "veriport/verdict.h"
 
 struct result {
@@ -49,27 +48,6 @@ enum results_status {
 	RESULTS_CRITICAL = 2,
 	RESULTS_UNKNOWN = 3,
 };
-
-/* What a sweep knows beyond each result's own evidence. */
-struct results_policy {
-	const char *ca_file; /* --ca-file: the declared trust, or NULL */
-	const struct intercept_list *interceptors;
-	/* Probes of the canary address (--canary): their evidence, one per
-	 * (transport, port) of the sweep's probes. */
-	const struct result *canaries;
-	size_t ncanaries;
-	/* What was remembered about this result's target differs from what
-	 * it presents now (trust on first use); WHAT gets the evidence line.
-	 * NULL: nothing is remembered. */
-	bool (*changed)(void *arg, const struct result *r, char *what,
-			size_t whatlen);
-	void *changed_arg;
-};
-
-/* Decide every result's verdict: each one's evidence, read together with
- * the rest of the sweep (split views, STARTTLS on other paths, the
- * canary) and the policy. */
-void results_decide(struct results *r, const struct results_policy *policy);
 
 enum results_status results_status(const struct results *r);
 /* COUNTS[v] = results with verdict v. */

@@ -68,7 +68,7 @@ static void setup(void)
 	add(5, "admin", NULL, "", -1);
 	items[5].ev.listener_check = items[5].ev.listening = true;
 	for (size_t i = 0; i < 6; i++)
-		items[i].verdict = verdict_decide(&items[i].ev, NULL);
+		items[i].verdict = verdict_decide(&items[i].ev, NULL, NULL, 0);
 	res = (struct results){.catalog = cat,
 			       .role = "appliance",
 			       .started = 1795435200, /* 2026-11-23T12:00:00Z */

@@ -108,7 +108,7 @@ static void setup(void)
 	items[3].ev.skipped = true;
 	items[3].ev.skip_reason = REASON_OPTIONAL;
 	for (size_t i = 0; i < 4; i++) {
-		items[i].verdict = verdict_decide(&items[i].ev, NULL);
+		items[i].verdict = verdict_decide(&items[i].ev, NULL, NULL, 0);
 		items[i].since = items[i].changed = 1795435200;
 	}
 	res = (struct results){.catalog = cat,

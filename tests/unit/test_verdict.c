@@ -371,7 +371,7 @@ START_TEST(verdict_table_row)
 	ev.dialogue = r->shape == TCP_BANNER;
 	ev.reply_expected = r->shape == UDP_REPLY;
 	r->set(&ev);
-	struct verdict_result got = verdict_decide(&ev, NULL);
+	struct verdict_result got = verdict_decide(&ev, NULL, NULL, 0);
 	ck_assert_msg(got.verdict == r->verdict && got.reason == r->reason,
 		      "%s: got %s/%s, expected %s/%s", r->name,
 		      verdict_word(got.verdict), reason_word(got.reason),
@@ -384,7 +384,7 @@ END_TEST
  * said. Each row: evidence, context, expected verdict/reason. */
 static void ctx_declared(struct verdict_context *c)
 {
-	c->declared_trust = true;
+	c->declared_trust = "ca.pem";
 }
 static void ctx_public(struct verdict_context *c)
 {
@@ -396,7 +396,7 @@ static void ctx_none(struct verdict_context *c)
 }
 static void ctx_split(struct verdict_context *c)
 {
-	c->verified_elsewhere = true;
+	c->verified_elsewhere = "mail.lan on tcp/465 at 10.0.0.5";
 }
 static void ctx_product(struct verdict_context *c)
 {
@@ -417,19 +417,19 @@ static void ctx_opportunistic(struct verdict_context *c)
 static void ctx_offered_elsewhere(struct verdict_context *c)
 {
 	ctx_opportunistic(c);
-	c->starttls_offered_elsewhere = true;
+	c->starttls_elsewhere = "mx.lan on tcp/25 at 10.0.0.25";
 }
 static void ctx_canary(struct verdict_context *c)
 {
-	c->canary_answered = true;
+	c->canary = "the canary answered on tcp/25 at 192.0.2.99";
 }
 static void ctx_remembered(struct verdict_context *c)
 {
-	c->remembered_changed = true;
+	c->remembered = "certificate changed since 2026-11-20T10:00:00Z";
 }
 static void ctx_headers_here(struct verdict_context *c)
 {
-	c->proxy_headers_only_here = true;
+	c->clean_http_elsewhere = "www.lan on tcp/443 at 10.0.0.80";
 }
 
 static void resigned(struct evidence *ev)
@@ -467,42 +467,57 @@ static const struct irow {
 	void (*ctx)(struct verdict_context *c);
 	enum verdict verdict;
 	enum reason reason;
+	enum verdict_because because; /* the clause that decided */
 } irows[] = {
-#define I(shape, set, ctx, v, r)                                               \
+#define I(shape, set, ctx, v, r, b)                                            \
 	{                                                                      \
-#set " + " #ctx, shape, set, ctx, VERDICT_##v, REASON_##r      \
+#set " + " #ctx, shape, set, ctx, VERDICT_##v, REASON_##r,     \
+		    VERDICT_BECAUSE_##b                                        \
 	}
-    I(TCP_PLAIN, resigned, ctx_none, TLS_ERROR, UNTRUSTED_ISSUER),
-    I(TCP_PLAIN, resigned, ctx_declared, INTERCEPTED, UNTRUSTED_ISSUER),
-    I(TCP_PLAIN, resigned, ctx_public, INTERCEPTED, UNTRUSTED_ISSUER),
-    I(TCP_PLAIN, resigned, ctx_split, INTERCEPTED, UNTRUSTED_ISSUER),
-    I(TCP_PLAIN, resigned_other_name, ctx_declared, TLS_ERROR,
-      UNTRUSTED_ISSUER),
-    I(TCP_PLAIN, resigned_other_name, ctx_public, TLS_ERROR, UNTRUSTED_ISSUER),
-    I(TCP_PLAIN, tls_ok, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
-    I(TCP_PLAIN, resigned, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR),
-    I(TCP_PLAIN, tls_ok, ctx_declared, OK, HANDSHAKE_OK),
-    I(TCP_PLAIN, tls_ok, ctx_public, OK, HANDSHAKE_OK),
-    I(TCP_PLAIN, tls_expired, ctx_declared, TLS_ERROR, CERT_EXPIRED),
+    I(TCP_PLAIN, resigned, ctx_none, TLS_ERROR, UNTRUSTED_ISSUER, PRIVATE_CA),
+    I(TCP_PLAIN, resigned, ctx_declared, INTERCEPTED, UNTRUSTED_ISSUER,
+      DECLARED_TRUST),
+    I(TCP_PLAIN, resigned, ctx_public, INTERCEPTED, UNTRUSTED_ISSUER,
+      PUBLIC_ROLE),
+    I(TCP_PLAIN, resigned, ctx_split, INTERCEPTED, UNTRUSTED_ISSUER,
+      SPLIT_VIEW),
+    I(TCP_PLAIN, resigned_other_name, ctx_declared, TLS_ERROR, UNTRUSTED_ISSUER,
+      OTHER_NAME),
+    I(TCP_PLAIN, resigned_other_name, ctx_public, TLS_ERROR, UNTRUSTED_ISSUER,
+      OTHER_NAME),
+    I(TCP_PLAIN, tls_ok, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR,
+      KNOWN_PRODUCT),
+    I(TCP_PLAIN, resigned, ctx_product, INTERCEPTED, KNOWN_INTERCEPTOR,
+      KNOWN_PRODUCT),
+    I(TCP_PLAIN, tls_ok, ctx_declared, OK, HANDSHAKE_OK, EVIDENCE),
+    I(TCP_PLAIN, tls_ok, ctx_public, OK, HANDSHAKE_OK, EVIDENCE),
+    I(TCP_PLAIN, tls_expired, ctx_declared, TLS_ERROR, CERT_EXPIRED, EVIDENCE),
     I(TCP_BANNER, starttls_not_offered, ctx_required, INTERCEPTED,
-      STARTTLS_STRIPPED),
-    I(TCP_BANNER, starttls_not_offered, ctx_opportunistic, OK, ANSWERED),
+      STARTTLS_STRIPPED, STARTTLS_REQUIRED),
+    I(TCP_BANNER, starttls_not_offered, ctx_opportunistic, OK, ANSWERED,
+      EVIDENCE),
     I(TCP_BANNER, starttls_not_offered, ctx_offered_elsewhere, INTERCEPTED,
-      STARTTLS_STRIPPED),
-    I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK),
-    I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED),
-    I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
-    I(TCP_PLAIN, tls_ok, ctx_remembered, INTERCEPTED, PIN_MISMATCH),
+      STARTTLS_STRIPPED, STARTTLS_ELSEWHERE),
+    I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK, EVIDENCE),
+    I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED,
+      GREETING_PRODUCT),
+    I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED, CANARY),
+    I(TCP_PLAIN, tls_ok, ctx_remembered, INTERCEPTED, PIN_MISMATCH, REMEMBERED),
     I(TCP_BANNER, starttls_not_offered, ctx_remembered, INTERCEPTED,
-      PIN_MISMATCH),
-    I(TCP_PLAIN, tls_expired, ctx_remembered, TLS_ERROR, CERT_EXPIRED),
-    I(TCP_PLAIN, resigned, ctx_remembered, INTERCEPTED, UNTRUSTED_ISSUER),
-    I(UDP_REPLY, udp_answer, ctx_canary, INTERCEPTED, CANARY_ANSWERED),
-    I(TCP_PLAIN, timed_out, ctx_canary, FILTERED, NO_RESPONSE),
-    I(TCP_BANNER, http_407, ctx_none, INTERCEPTED, HEADER_INJECTED),
-    I(TCP_BANNER, http_via, ctx_none, OK, ANSWERED),
-    I(TCP_BANNER, http_via, ctx_headers_here, INTERCEPTED, HEADER_INJECTED),
-    I(TCP_BANNER, http_answer, ctx_none, OK, ANSWERED),
+      PIN_MISMATCH, REMEMBERED),
+    I(TCP_PLAIN, tls_expired, ctx_remembered, TLS_ERROR, CERT_EXPIRED,
+      EVIDENCE),
+    /* nothing but the remembered certificate says what it should be */
+    I(TCP_PLAIN, resigned, ctx_remembered, INTERCEPTED, PIN_MISMATCH,
+      REMEMBERED),
+    I(UDP_REPLY, udp_answer, ctx_canary, INTERCEPTED, CANARY_ANSWERED, CANARY),
+    I(TCP_PLAIN, timed_out, ctx_canary, FILTERED, NO_RESPONSE, EVIDENCE),
+    I(TCP_BANNER, http_407, ctx_none, INTERCEPTED, HEADER_INJECTED,
+      PROXY_ANSWER),
+    I(TCP_BANNER, http_via, ctx_none, OK, ANSWERED, EVIDENCE),
+    I(TCP_BANNER, http_via, ctx_headers_here, INTERCEPTED, HEADER_INJECTED,
+      PROXY_HEADERS_HERE),
+    I(TCP_BANNER, http_answer, ctx_none, OK, ANSWERED, EVIDENCE),
 #undef I
 };
 
@@ -518,11 +533,20 @@ START_TEST(verdict_interception_row)
 	r->set(&ev);
 	struct verdict_context ctx = {0};
 	r->ctx(&ctx);
-	struct verdict_result got = verdict_decide(&ev, &ctx);
-	ck_assert_msg(got.verdict == r->verdict && got.reason == r->reason,
-		      "%s: got %s/%s, expected %s/%s", r->name,
-		      verdict_word(got.verdict), reason_word(got.reason),
-		      verdict_word(r->verdict), reason_word(r->reason));
+	char why[EVIDENCE_LINE_LEN];
+	struct verdict_result got = verdict_decide(&ev, &ctx, why, sizeof why);
+	ck_assert_msg(
+	    got.verdict == r->verdict && got.reason == r->reason &&
+		got.because == r->because,
+	    "%s: got %s/%s because %s, expected %s/%s because %s", r->name,
+	    verdict_word(got.verdict), reason_word(got.reason),
+	    verdict_because_word(got.because), verdict_word(r->verdict),
+	    reason_word(r->reason), verdict_because_word(r->because));
+	/* a clause that read the context says so; the evidence speaks for
+	 * itself otherwise */
+	ck_assert_msg((why[0] != '\0') ==
+			  (got.because != VERDICT_BECAUSE_EVIDENCE),
+		      "%s: sentence \"%s\"", r->name, why);
 	evidence_free(&ev);
 }
 END_TEST

@@ -1,0 +1,191 @@
+/* Correlation (correlate.h): the sweep-level facts each verdict is read
+ * with. Results are indexed by (host, check) once per sweep, so finding
+ * "another path of the same host that ..." costs a sort, not a scan of
+ * every pair. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "veriport/correlate.h"
+#include "veriport/text.h"
+#include "veriport/xalloc.h"
+
+/* Words quoted about a witness: "mail.lan on tcp/465 at 192.0.2.1". */
+#define WITNESS_TEXT_MAX 200
+
+static const char *host_of(const struct result *r)
+{
+	return r->host != NULL ? r->host : "";
+}
+
+static int by_host_check(const void *a, const void *b)
+{
+	const struct result *x = *(const struct result *const *)a;
+	const struct result *y = *(const struct result *const *)b;
+	int c = strcmp(host_of(x), host_of(y));
+	if (c == 0)
+		c = (int)x->channel->check - (int)y->channel->check;
+	return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+static bool proxy_headers(const struct evidence *ev)
+{
+	return ev->dlg.http.via || ev->dlg.http.x_cache;
+}
+
+static bool verified(const struct result *y)
+{
+	return y->ev.tls_done && y->ev.tls->verified;
+}
+
+static bool offered(const struct result *y)
+{
+	return y->ev.starttls_checked && y->ev.dlg.starttls_offered;
+}
+
+static bool clean_http(const struct result *y)
+{
+	return y->ev.dlg.http.status != 0 && !proxy_headers(&y->ev);
+}
+
+/* The first two results of a group with one property: the witness for a
+ * result is the first, or the second when the result is the first. */
+struct pair {
+	const struct result *first, *second;
+};
+
+static struct pair pair_of(struct result *const *sorted, size_t from, size_t to,
+			   bool (*has)(const struct result *))
+{
+	struct pair p = {NULL, NULL};
+	for (size_t i = from; i < to && p.second == NULL; i++)
+		if (has(sorted[i])) {
+			if (p.first == NULL)
+				p.first = sorted[i];
+			else
+				p.second = sorted[i];
+		}
+	return p;
+}
+
+static const struct result *other(const struct pair *p, const struct result *x)
+{
+	return p->first != x ? p->first : p->second;
+}
+
+/* What the other results of a host (and of a host and check) show. */
+struct group {
+	struct pair verified, clean, offered;
+};
+
+static const char *where(const struct result *y, char *buf, size_t len,
+			 const char *extra)
+{
+	buf[0] = '\0';
+	text_appendf(buf, len, "%s on %s/%u at %s%s", host_of(y),
+		     catalog_transport_name(y->channel->transport),
+		     y->channel->port, y->address[0] ? y->address : "?", extra);
+	return buf;
+}
+
+/* The canary probe that answered on this result's transport and port. */
+static const struct result *canary_answer(const struct correlate_policy *p,
+					  const struct result *x)
+{
+	for (size_t i = 0; i < p->ncanaries; i++) {
+		const struct result *c = &p->canaries[i];
+		if (c->channel->transport == x->channel->transport &&
+		    c->channel->port == x->channel->port &&
+		    (c->ev.connected || c->ev.udp_reply))
+			return c;
+	}
+	return NULL;
+}
+
+struct texts {
+	char verified[WITNESS_TEXT_MAX], offered[WITNESS_TEXT_MAX],
+	    clean[WITNESS_TEXT_MAX], canary[WITNESS_TEXT_MAX],
+	    remembered[EVIDENCE_LINE_LEN];
+};
+
+static void decide_one(struct results *r, const struct correlate_policy *p,
+		       struct result *x, const struct group *g)
+{
+	const struct evidence *ev = &x->ev;
+	struct texts t;
+	struct verdict_context ctx = {
+	    .declared_trust = p->ca_file,
+	    .public_target = r->catalog->roles[x->channel->to].public_role,
+	    .starttls = x->channel->starttls,
+	};
+	const struct result *c = canary_answer(p, x);
+	if (c != NULL) {
+		snprintf(t.canary, sizeof t.canary,
+			 "the canary %s answered on %s/%u at %s", host_of(c),
+			 catalog_transport_name(c->channel->transport),
+			 c->channel->port, c->address[0] ? c->address : "?");
+		ctx.canary = t.canary;
+	}
+	if (ev->tls_done)
+		ctx.chain_product =
+		    intercept_match_chain(p->interceptors, ev->tls);
+	ctx.greeting_product =
+	    intercept_match_greeting(p->interceptors, ev->dlg.greeting);
+	if (x->host != NULL) {
+		const struct result *y = other(&g->verified, x);
+		if (y != NULL) {
+			char issuer[WITNESS_TEXT_MAX] = "";
+			text_appendf(issuer, sizeof issuer, " (issuer %s)",
+				     y->ev.tls->issuer);
+			ctx.verified_elsewhere =
+			    where(y, t.verified, sizeof t.verified, issuer);
+		}
+		y = other(&g->offered, x);
+		if (y != NULL)
+			ctx.starttls_elsewhere =
+			    where(y, t.offered, sizeof t.offered, "");
+		y = proxy_headers(ev) ? other(&g->clean, x) : NULL;
+		if (y != NULL)
+			ctx.clean_http_elsewhere =
+			    where(y, t.clean, sizeof t.clean, "");
+	}
+	if (p->changed != NULL &&
+	    p->changed(p->changed_arg, x, t.remembered, sizeof t.remembered))
+		ctx.remembered = t.remembered;
+	char why[EVIDENCE_LINE_LEN];
+	x->verdict = verdict_decide(ev, &ctx, why, sizeof why);
+	if (why[0] != '\0')
+		evidence_add(&x->ev, "%s", why);
+}
+
+void correlate_decide(struct results *r, const struct correlate_policy *p)
+{
+	struct result **sorted = xcalloc(r->nitems + 1, sizeof *sorted);
+	for (size_t i = 0; i < r->nitems; i++)
+		sorted[i] = &r->items[i];
+	qsort(sorted, r->nitems, sizeof *sorted, by_host_check);
+	for (size_t h = 0; h < r->nitems;) {
+		size_t hend = h;
+		while (hend < r->nitems &&
+		       strcmp(host_of(sorted[hend]), host_of(sorted[h])) == 0)
+			hend++;
+		struct group g = {
+		    .verified = pair_of(sorted, h, hend, verified),
+		    .clean = pair_of(sorted, h, hend, clean_http),
+		};
+		for (size_t c = h; c < hend;) {
+			size_t cend = c;
+			while (cend < hend && sorted[cend]->channel->check ==
+						  sorted[c]->channel->check)
+				cend++;
+			g.offered = pair_of(sorted, c, cend, offered);
+			for (size_t i = c; i < cend; i++)
+				decide_one(r, p, sorted[i], &g);
+			c = cend;
+		}
+		h = hend;
+	}
+	free(sorted);
+}
