@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "veriport/results.h"
+#include "veriport/xalloc.h"
 
 enum results_status results_status(const struct results *r)
 {
@@ -41,4 +42,87 @@ void results_free(struct results *r)
 	free(r->items);
 	free(r->canaries);
 	memset(r, 0, sizeof *r);
+}
+
+/* History: results of one sweep and the next are matched by (channel,
+ * target, address), through an index of the last sweep sorted once. */
+static int key_cmp(const struct result *a, const struct result *b)
+{
+	int c = strcmp(a->channel->id, b->channel->id);
+	if (c == 0)
+		c = strcmp(a->host ? a->host : "", b->host ? b->host : "");
+	if (c == 0)
+		c = strcmp(a->address, b->address);
+	return c;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return key_cmp(*(const struct result *const *)a,
+		       *(const struct result *const *)b);
+}
+
+static const struct result *find(const struct result *const *index, size_t n,
+				 const struct result *x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(x, index[mid]);
+		if (c == 0)
+			return index[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+void results_carry(struct results *r, const struct results *before, time_t now,
+		   results_change_cb on_change, void *arg)
+{
+	size_t n = before != NULL ? before->nitems : 0;
+	const struct result **index = xcalloc(n + 1, sizeof *index);
+	for (size_t i = 0; i < n; i++)
+		index[i] = &before->items[i];
+	qsort(index, n, sizeof *index, by_key);
+	for (size_t i = 0; i < r->nitems; i++) {
+		struct result *x = &r->items[i];
+		const struct result *o = find(index, n, x);
+		enum verdict v = x->verdict.verdict;
+		bool failing = verdict_failed(v);
+		x->failures = failing ? (o ? o->failures : 0) + 1 : 0;
+		x->last_ok = v == VERDICT_OK ? now : (o ? o->last_ok : 0);
+		if (o != NULL && o->verdict.verdict == v &&
+		    o->verdict.reason == x->verdict.reason) {
+			x->since = o->since;
+			x->changed = o->changed;
+			continue;
+		}
+		x->since = x->changed = now;
+		/* The first sight of a healthy channel is no news. */
+		if (on_change != NULL &&
+		    (o != NULL || failing || v == VERDICT_INTERCEPTED))
+			on_change(arg, x, o);
+	}
+	free(index);
+}
+
+void results_merge_others(struct results *r, struct results *before,
+			  const char *only)
+{
+	size_t kept = 0, moved = 0;
+	for (size_t i = 0; i < before->nitems; i++)
+		moved += strcmp(before->items[i].channel->id, only) != 0;
+	r->items =
+	    xreallocarray(r->items, r->nitems + moved + 1, sizeof *r->items);
+	for (size_t i = 0; i < before->nitems; i++) {
+		struct result *o = &before->items[i];
+		if (strcmp(o->channel->id, only) == 0)
+			before->items[kept++] = *o;
+		else
+			r->items[r->nitems++] = *o;
+	}
+	before->nitems = kept;
 }

@@ -165,67 +165,22 @@ fail:
 	return NULL;
 }
 
-static const struct result *previous(const struct results *old,
-				     const struct result *r)
+/* A verdict changed: one log line per change, never per sweep. */
+static void daemon_on_change(void *arg, const struct result *x,
+			     const struct result *o)
 {
-	for (size_t i = 0; old != NULL && i < old->nitems; i++) {
-		const struct result *o = &old->items[i];
-		if (strcmp(o->channel->id, r->channel->id) == 0 &&
-		    strcmp(o->address, r->address) == 0 &&
-		    (o->host == r->host ||
-		     (o->host && r->host && strcmp(o->host, r->host) == 0)))
-			return o;
-	}
-	return NULL;
-}
-
-/* The funnel: carry each result's history over from the last sweep and
- * log the verdicts that changed — one line per change, never per sweep. */
-static void record(struct daemon *d, struct results *r, const char *only)
-{
-	time_t now = time(NULL);
-	for (size_t i = 0; i < r->nitems; i++) {
-		struct result *x = &r->items[i];
-		const struct result *o = previous(d->current, x);
-		bool ok = x->verdict.verdict == VERDICT_OK;
-		bool failing = verdict_failed(x->verdict.verdict);
-		x->failures = failing ? (o ? o->failures : 0) + 1 : 0;
-		x->last_ok = ok ? now : (o ? o->last_ok : 0);
-		if (o != NULL && o->verdict.verdict == x->verdict.verdict &&
-		    o->verdict.reason == x->verdict.reason) {
-			x->since = o->since;
-			x->changed = o->changed;
-			continue;
-		}
-		x->since = x->changed = now;
-		if (o == NULL && !failing &&
-		    x->verdict.verdict != VERDICT_INTERCEPTED)
-			continue; /* first sight of a healthy channel */
-		log_line(failing || x->verdict.verdict == VERDICT_INTERCEPTED
-			     ? LOG_WARNING
-			     : LOG_NOTICE,
-			 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
-			 catalog_transport_name(x->channel->transport),
-			 x->channel->port, x->host ? x->host : "-",
-			 x->address[0] ? x->address : "-",
-			 o ? verdict_word(o->verdict.verdict) : "",
-			 o ? " -> " : "", verdict_word(x->verdict.verdict),
-			 reason_word(x->verdict.reason),
-			 x->ev.nlines ? ": " : "", evidence_last(&x->ev));
-	}
-	/* An on-demand sweep of one channel updates that channel only. */
-	if (only != NULL && d->current != NULL) {
-		for (size_t i = 0; i < d->current->nitems; i++) {
-			const struct result *o = &d->current->items[i];
-			if (strcmp(o->channel->id, only) == 0)
-				continue;
-			r->items = xreallocarray(r->items, r->nitems + 1,
-						 sizeof *r->items);
-			struct result *kept = &r->items[r->nitems++];
-			*kept = *o;
-			evidence_copy(&kept->ev, &o->ev);
-		}
-	}
+	(void)arg;
+	enum verdict v = x->verdict.verdict;
+	const char *last = evidence_last(&x->ev);
+	log_line(verdict_failed(v) || v == VERDICT_INTERCEPTED ? LOG_WARNING
+							       : LOG_NOTICE,
+		 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
+		 catalog_transport_name(x->channel->transport),
+		 x->channel->port, x->host ? x->host : "-",
+		 x->address[0] ? x->address : "-",
+		 o ? verdict_word(o->verdict.verdict) : "", o ? " -> " : "",
+		 verdict_word(v), reason_word(x->verdict.reason),
+		 last[0] ? ": " : "", last);
 }
 
 static void daemon_on_interval(uv_timer_t *t);
@@ -264,7 +219,11 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 	d->running = NULL;
 	d->running_gen = NULL;
 	if (g == d->gen) {
-		record(d, r, d->probe_only);
+		results_carry(r, d->current, time(NULL), daemon_on_change, d);
+		/* An on-demand sweep of one channel updates that channel
+		 * only. */
+		if (d->probe_only != NULL && d->current != NULL)
+			results_merge_others(r, d->current, d->probe_only);
 		current_free(d);
 		d->current = r;
 		d->current_gen = g;

@@ -32,6 +32,7 @@ enum verdict {
 	X(ANSWERED, "answered")                                                \
 	X(LISTENING, "listening")                                              \
 	X(NO_RESPONSE, "no-response")                                          \
+	X(DROPPED_AFTER_CONNECT, "dropped-after-connect")                      \
 	X(ICMP_ADMIN_PROHIBITED, "icmp-admin-prohibited")                      \
 	X(ICMP_HOST_UNREACHABLE, "icmp-host-unreachable")                      \
 	X(ICMP_NET_UNREACHABLE, "icmp-net-unreachable")                        \

@@ -54,4 +54,21 @@ enum results_status results_status(const struct results *r);
 void results_count(const struct results *r, size_t counts[VERDICT_COUNT]);
 void results_free(struct results *r);
 
+/* A verdict changed (BEFORE is the last sweep's result for the same
+ * channel, target and address), or a first sight that is not healthy
+ * (BEFORE NULL): what the daemon logs, once per change. */
+typedef void (*results_change_cb)(void *arg, const struct result *now,
+				  const struct result *before);
+
+/* The funnel (relayd's hce_notify_done): carry each result's history over
+ * from BEFORE (the last sweep, or NULL) — since, changed, failures,
+ * last_ok — matching results by (channel, target, address), stamp what
+ * changed with NOW, and call ON_CHANGE (may be NULL) for each change. */
+void results_carry(struct results *r, const struct results *before, time_t now,
+		   results_change_cb on_change, void *arg);
+/* R holds a sweep of channel ONLY: the results of every other channel in
+ * BEFORE move over to R (BEFORE keeps its own results of ONLY). */
+void results_merge_others(struct results *r, struct results *before,
+			  const char *only);
+
 #endif
