@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "veriport/conf.h"
+#include "veriport/probe.h"
+#include "veriport/status.h"
 #include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
@@ -33,9 +36,6 @@
 #define CONF_INTERVAL_MIN 10
 #define CONF_INTERVAL_MAX 86400
 #define CONF_JITTER_MAX 50
-/* The same bounds as `veriport check --timeout`. */
-#define CONF_TIMEOUT_MIN 0.05
-#define CONF_TIMEOUT_MAX 300.0
 #define CONF_MODE_DEFAULT 0660
 
 enum section {
@@ -73,8 +73,8 @@ static const struct key {
 	enum section section;
 	const char *name;
 	enum kind kind;
-	size_t field; /* offsetof(struct conf, ...) */
-	unsigned min, max;
+	size_t field;       /* offsetof(struct conf, ...) */
+	unsigned min, max;  /* KIND_SECONDS: in milliseconds */
 	const char *expect; /* KIND_UINT: what a bad number is told */
 } keys[] = {
     {SECTION_VERIPORT, "profile", KIND_ID, offsetof(struct conf, profile), 0, 0,
@@ -91,7 +91,13 @@ static const struct key {
     {SECTION_VERIPORT, "jitter", KIND_UINT, offsetof(struct conf, jitter_pct),
      0, CONF_JITTER_MAX, "a whole percentage from 0 to 50"},
     {SECTION_VERIPORT, "timeout", KIND_SECONDS,
-     offsetof(struct conf, timeout_s), 0, 0, NULL},
+     offsetof(struct conf, timeout_s), PROBE_TIMEOUT_MIN_MS,
+     PROBE_TIMEOUT_MAX_MS, NULL},
+    {SECTION_VERIPORT, "deadline", KIND_SECONDS,
+     offsetof(struct conf, deadline_s), PROBE_TIMEOUT_MIN_MS,
+     CONF_DEADLINE_MAX_S * 1000, NULL},
+    {SECTION_VERIPORT, "parallel", KIND_UINT, offsetof(struct conf, parallel),
+     1, PROBE_PARALLEL_MAX, "a whole number from 1 to 65536"},
     {SECTION_VERIPORT, "ca-file", KIND_PATH, offsetof(struct conf, ca_file), 0,
      0, NULL},
     {SECTION_VERIPORT, "canary", KIND_HOST, offsetof(struct conf, canary), 0, 0,
@@ -169,8 +175,7 @@ static bool parse_uint(const char *s, unsigned base, unsigned long min,
 	return true;
 }
 
-/* DIGITS[.DIGITS]: strtod alone would take "inf", "0x1p3" and "1e2". */
-static bool parse_seconds(const char *s, double *out)
+bool conf_parse_seconds(const char *s, double min, double max, double *out)
 {
 	size_t int_len = strspn(s, "0123456789");
 	const char *rest = s + int_len;
@@ -185,7 +190,7 @@ static bool parse_seconds(const char *s, double *out)
 	if (*rest != '\0')
 		return false;
 	double v = strtod(s, NULL);
-	if (!(v >= CONF_TIMEOUT_MIN) || v > CONF_TIMEOUT_MAX)
+	if (!(v >= min) || v > max)
 		return false;
 	*out = v;
 	return true;
@@ -198,36 +203,6 @@ static bool valid_port(const char *s, uint16_t *port)
 		return false;
 	*port = (uint16_t)v;
 	return true;
-}
-
-/* "192.0.2.1:9100" or "[2001:db8::1]:9100": literal addresses only, so
- * what the daemon binds does not depend on DNS. */
-static bool valid_listen(const char *s)
-{
-	char addr[INET6_ADDRSTRLEN];
-	unsigned char bin[sizeof(struct in6_addr)];
-	const char *colon;
-	int af;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL || close[1] != ':')
-			return false;
-		colon = close + 1;
-		s++;
-		af = AF_INET6;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return false;
-		af = AF_INET;
-	}
-	size_t n = (size_t)(colon - s) - (af == AF_INET6 ? 1 : 0);
-	if (n == 0 || n >= sizeof addr)
-		return false;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	uint16_t port;
-	return inet_pton(af, addr, bin) == 1 && valid_port(colon + 1, &port);
 }
 
 /* Split a comma-separated VALUE into its items, blanks around each
@@ -292,32 +267,6 @@ static int optional_item(struct parser *p, const char *key, const char *s,
 	return 0;
 }
 
-/* Hosts of one [map] entry, joined with bare commas into the --map
- * syntax plan_parse_map reads. */
-struct map_hosts {
-	char buf[CONF_LINE_MAX + 1];
-	size_t len, count;
-};
-
-static int map_item(struct parser *p, const char *key, const char *s, size_t n,
-		    void *arg)
-{
-	struct map_hosts *h = arg;
-	if (!catalog_host_valid(s, n))
-		return fail(p, p->line,
-			    "'%s': bad host '%.*s': expected host names or "
-			    "addresses separated by commas",
-			    key, (int)n, s);
-	if (h->count == PLAN_MAP_HOSTS_MAX)
-		return fail(p, p->line, "'%s': more than %d hosts", key,
-			    PLAN_MAP_HOSTS_MAX);
-	/* The joined list is never longer than the line it came from. */
-	h->len += (size_t)snprintf(h->buf + h->len, sizeof h->buf - h->len,
-				   "%s%.*s", h->count ? "," : "", (int)n, s);
-	h->count++;
-	return 0;
-}
-
 static int map_entry(struct parser *p, const char *key, const char *value)
 {
 	struct conf *c = p->c;
@@ -332,17 +281,12 @@ static int map_entry(struct parser *p, const char *key, const char *value)
 				    "'%s' given twice in [map] (first at line "
 				    "%u)",
 				    key, c->map_lines[i]);
-	struct map_hosts hosts = {.len = 0};
-	int rc = split_list(p, key, value, map_item, &hosts);
-	if (rc < 0)
-		return rc;
-	char *arg = xasprintf("%s=%s", key, hosts.buf);
-	struct plan_map m;
-	char why[256];
-	rc = plan_parse_map(arg, &m, why, sizeof why);
-	free(arg);
-	if (rc < 0)
-		return fail(p, p->line, "%s", why);
+	struct plan_map m = {.key = xstrdup(key)};
+	char why[300];
+	if (plan_map_add(&m, value, why, sizeof why) < 0) {
+		plan_map_free(&m);
+		return fail(p, p->line, "'%s': %s", key, why);
+	}
 	if (c->nmaps == p->map_cap) {
 		p->map_cap = p->map_cap ? 2 * p->map_cap : 8;
 		c->maps = xreallocarray(c->maps, p->map_cap, sizeof *c->maps);
@@ -439,11 +383,13 @@ static int fixed_entry(struct parser *p, const struct key *k, const char *value)
 		*(unsigned *)field = (unsigned)v;
 		return 0;
 	case KIND_SECONDS:
-		if (!parse_seconds(value, (double *)field))
+		if (!conf_parse_seconds(value, k->min / 1000.0, k->max / 1000.0,
+					(double *)field))
 			return fail(p, p->line,
-				    "bad %s '%s': expected seconds from 0.05 "
-				    "to 300, such as 3 or 0.5",
-				    name, value);
+				    "bad %s '%s': expected seconds from %g "
+				    "to %g, such as 3 or 0.5",
+				    name, value, k->min / 1000.0,
+				    k->max / 1000.0);
 		return 0;
 	case KIND_MODE:
 		if (!parse_uint(value, 8, 0, 0777, &v) || strlen(value) > 4)
@@ -453,15 +399,20 @@ static int fixed_entry(struct parser *p, const struct key *k, const char *value)
 				    name, value);
 		*(mode_t *)field = (mode_t)v;
 		return 0;
-	case KIND_LISTEN:
-		if (!valid_listen(value))
+	case KIND_LISTEN: {
+		/* The daemon listens on a port of its own: 0 (any) is for
+		 * tests that call status_start directly. */
+		struct sockaddr_storage ss;
+		if (status_listen_parse(value, &ss) < 0 ||
+		    ((struct sockaddr_in *)&ss)->sin_port == 0)
 			return fail(p, p->line,
 				    "bad %s '%s': expected ADDRESS:PORT or "
 				    "[IPv6-ADDRESS]:PORT, such as "
-				    "127.0.0.1:9100 or [::1]:9100",
+				    "127.0.0.1:9797 or [::1]:9797",
 				    name, value);
 		set_string(p, k, value);
 		return 0;
+	}
 	case KIND_OPTIONAL:
 		if (strcmp(value, "all") == 0) {
 			p->c->optional_all = true;
@@ -609,7 +560,7 @@ static struct conf *conf_new(const char *name)
 	c->path = xstrdup(name);
 	c->interval_s = CONF_INTERVAL_DEFAULT;
 	c->jitter_pct = CONF_JITTER_DEFAULT;
-	c->timeout_s = CONF_TIMEOUT_DEFAULT;
+	c->timeout_s = PROBE_TIMEOUT_DEFAULT_MS / 1000.0;
 	c->snmp_community = xstrdup("public");
 	c->socket_path = xstrdup(CONF_SOCKET_DEFAULT);
 	c->socket_mode = CONF_MODE_DEFAULT;

@@ -80,13 +80,15 @@ struct group {
 	struct pair verified, clean, offered;
 };
 
+/* "PREFIX on tcp/465 at 192.0.2.1 SUFFIX": where the witness Y was seen,
+ * the words the verdict's sentence quotes. */
 static const char *where(const struct result *y, char *buf, size_t len,
-			 const char *extra)
+			 const char *prefix, const char *suffix)
 {
 	buf[0] = '\0';
-	text_appendf(buf, len, "%s on %s/%u at %s%s", host_of(y),
-		     catalog_transport_name(y->channel->transport),
-		     y->channel->port, y->address[0] ? y->address : "?", extra);
+	text_appendf(buf, len, "%s%s/%u at %s%s", prefix,
+		     catalog_transport_name(y->channel->transport), y->port,
+		     y->address[0] ? y->address : "?", suffix);
 	return buf;
 }
 
@@ -97,8 +99,7 @@ static const struct result *canary_answer(const struct correlate_policy *p,
 	for (size_t i = 0; i < p->ncanaries; i++) {
 		const struct result *c = &p->canaries[i];
 		if (c->channel->transport == x->channel->transport &&
-		    c->channel->port == x->channel->port &&
-		    (c->ev.connected || c->ev.udp_reply))
+		    c->port == x->port && (c->ev.connected || c->ev.udp_reply))
 			return c;
 	}
 	return NULL;
@@ -122,11 +123,10 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 	};
 	const struct result *c = canary_answer(p, x);
 	if (c != NULL) {
-		snprintf(t.canary, sizeof t.canary,
-			 "the canary %s answered on %s/%u at %s", host_of(c),
-			 catalog_transport_name(c->channel->transport),
-			 c->channel->port, c->address[0] ? c->address : "?");
-		ctx.canary = t.canary;
+		char prefix[WITNESS_TEXT_MAX] = "";
+		text_appendf(prefix, sizeof prefix,
+			     "the canary %s answered on ", host_of(c));
+		ctx.canary = where(c, t.canary, sizeof t.canary, prefix, "");
 	}
 	if (ev->tls_done)
 		ctx.chain_product =
@@ -134,22 +134,26 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 	ctx.greeting_product =
 	    intercept_match_greeting(p->interceptors, ev->dlg.greeting);
 	if (x->host != NULL) {
+		char prefix[WITNESS_TEXT_MAX] = "";
 		const struct result *y = other(&g->verified, x);
 		if (y != NULL) {
-			char issuer[WITNESS_TEXT_MAX] = "";
-			text_appendf(issuer, sizeof issuer, " (issuer %s)",
-				     y->ev.tls->issuer);
+			text_appendf(prefix, sizeof prefix,
+				     "%s presents a chain that verifies "
+				     "(issuer %s) on ",
+				     x->host, y->ev.tls->issuer);
 			ctx.verified_elsewhere =
-			    where(y, t.verified, sizeof t.verified, issuer);
+			    where(y, t.verified, sizeof t.verified, prefix, "");
 		}
+		prefix[0] = '\0';
+		text_appendf(prefix, sizeof prefix, "%s on ", x->host);
 		y = other(&g->offered, x);
 		if (y != NULL)
 			ctx.starttls_elsewhere =
-			    where(y, t.offered, sizeof t.offered, "");
+			    where(y, t.offered, sizeof t.offered, prefix, "");
 		y = proxy_headers(ev) ? other(&g->clean, x) : NULL;
 		if (y != NULL)
 			ctx.clean_http_elsewhere =
-			    where(y, t.clean, sizeof t.clean, "");
+			    where(y, t.clean, sizeof t.clean, prefix, "");
 	}
 	if (p->changed != NULL &&
 	    p->changed(p->changed_arg, x, t.remembered, sizeof t.remembered))

@@ -5,6 +5,7 @@
  * vendor names on that row, --map ROLE=HOST, the role's default hosts. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,77 @@
 
 #include "veriport/plan.h"
 #include "veriport/xalloc.h"
+
+/* One TARGET (N bytes at S): HOST, HOST:PORT, IPv6, [IPv6] or
+ * [IPv6]:PORT. */
+static bool parse_target(const char *s, size_t n, struct plan_target *t)
+{
+	const char *host = s, *port = NULL;
+	size_t hostlen = n;
+	const char *colon = memchr(s, ':', n);
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		if (close == NULL)
+			return false;
+		host = s + 1;
+		hostlen = (size_t)(close - s) - 1;
+		if ((size_t)(close - s) + 1 < n) {
+			if (close[1] != ':')
+				return false;
+			port = close + 2;
+		}
+		if (memchr(host, ':', hostlen) == NULL)
+			return false; /* brackets hold IPv6 only */
+	} else if (colon != NULL &&
+		   memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) ==
+		       NULL) {
+		/* one colon: HOST:PORT; more: a bare IPv6 address */
+		hostlen = (size_t)(colon - s);
+		port = colon + 1;
+	}
+	unsigned long v = 0;
+	if (port != NULL) {
+		size_t plen = n - (size_t)(port - s);
+		if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
+			return false;
+		for (size_t i = 0; i < plen; i++)
+			v = v * 10 + (unsigned long)(port[i] - '0');
+		if (v == 0 || v > 65535)
+			return false;
+	}
+	if (hostlen == 0 || !catalog_host_valid(host, hostlen))
+		return false;
+	t->host = xstrndup(host, hostlen);
+	t->port = (uint16_t)v;
+	return true;
+}
+
+int plan_map_add(struct plan_map *m, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		const char *b = p, *e = p + n;
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		while (e > b && isspace((unsigned char)e[-1]))
+			e--;
+		struct plan_target t;
+		if (b == e || !parse_target(b, (size_t)(e - b), &t)) {
+			snprintf(err, errlen,
+				 "bad target '%.*s': expected HOST, HOST:PORT "
+				 "or [IPv6]:PORT, separated by commas",
+				 (int)(e - b < 200 ? e - b : 200), b);
+			return -EINVAL;
+		}
+		m->targets = xreallocarray(m->targets, m->ntargets + 1,
+					   sizeof *m->targets);
+		m->targets[m->ntargets++] = t;
+		if (p[n] != ',')
+			return 0;
+		p += n + 1;
+	}
+}
 
 int plan_parse_map(const char *arg, struct plan_map *out, char *err,
 		   size_t errlen)
@@ -24,22 +96,11 @@ int plan_parse_map(const char *arg, struct plan_map *out, char *err,
 		return -EINVAL;
 	}
 	out->key = xstrndup(arg, (size_t)(eq - arg));
-	const char *p = eq + 1;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		if (n == 0 || n > 253 || out->nhosts == PLAN_MAP_HOSTS_MAX) {
-			snprintf(err, errlen,
-				 "--map %s: expected 1 to %d non-empty host "
-				 "names separated by commas",
-				 arg, PLAN_MAP_HOSTS_MAX);
-			plan_map_free(out);
-			return -EINVAL;
-		}
-		out->hosts[out->nhosts++] = xstrndup(p, n);
-		p += n;
-		if (*p != ',')
-			break;
-		p++;
+	char why[300];
+	if (plan_map_add(out, eq + 1, why, sizeof why) < 0) {
+		snprintf(err, errlen, "--map %s: %s", arg, why);
+		plan_map_free(out);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -47,8 +108,9 @@ int plan_parse_map(const char *arg, struct plan_map *out, char *err,
 void plan_map_free(struct plan_map *m)
 {
 	free(m->key);
-	for (size_t i = 0; i < m->nhosts; i++)
-		free(m->hosts[i]);
+	for (size_t i = 0; i < m->ntargets; i++)
+		free(m->targets[i].host);
+	free(m->targets);
 	memset(m, 0, sizeof *m);
 }
 
@@ -96,23 +158,29 @@ static void add_probes(struct plan *p, size_t *cap, const struct catalog *cat,
 	const struct catalog_role *to = &cat->roles[ch->to];
 	const struct plan_map *m = find_map(o, ch->id);
 	if (m == NULL && ch->host != NULL) {
-		add(p, cap, (struct plan_item){ch, PLAN_PROBE, 0, ch->host});
+		add(p, cap,
+		    (struct plan_item){ch, PLAN_PROBE, 0, ch->host, ch->port});
 		return;
 	}
 	if (m == NULL)
 		m = find_map(o, to->id);
 	if (m != NULL) {
-		for (size_t i = 0; i < m->nhosts; i++)
+		for (size_t i = 0; i < m->ntargets; i++) {
+			const struct plan_target *t = &m->targets[i];
 			add(p, cap,
-			    (struct plan_item){ch, PLAN_PROBE, 0, m->hosts[i]});
+			    (struct plan_item){ch, PLAN_PROBE, 0, t->host,
+					       t->port ? t->port : ch->port});
+		}
 		return;
 	}
 	for (size_t i = 0; i < to->ndefaults; i++)
 		add(p, cap,
-		    (struct plan_item){ch, PLAN_PROBE, 0, to->defaults[i]});
+		    (struct plan_item){ch, PLAN_PROBE, 0, to->defaults[i],
+				       ch->port});
 	if (to->ndefaults == 0)
 		add(p, cap,
-		    (struct plan_item){ch, PLAN_SKIP, REASON_NO_TARGET, NULL});
+		    (struct plan_item){ch, PLAN_SKIP, REASON_NO_TARGET, NULL,
+				       0});
 }
 
 int plan_build(const struct catalog *cat, const struct plan_options *o,
@@ -157,21 +225,21 @@ int plan_build(const struct catalog *cat, const struct plan_options *o,
 				add(out, &cap,
 				    (struct plan_item){ch, PLAN_SKIP,
 						       REASON_NOT_THIS_ROLE,
-						       NULL});
+						       NULL, 0});
 			continue;
 		}
 		if (ch->optional && !o->optional && !(o->nonly > 0) &&
 		    !in_use(o, ch->id)) {
 			add(out, &cap,
 			    (struct plan_item){ch, PLAN_SKIP, REASON_OPTIONAL,
-					       NULL});
+					       NULL, 0});
 			continue;
 		}
 		if (from)
 			add_probes(out, &cap, cat, ch, o);
 		if (to)
 			add(out, &cap,
-			    (struct plan_item){ch, PLAN_LISTENER, 0, NULL});
+			    (struct plan_item){ch, PLAN_LISTENER, 0, NULL, 0});
 	}
 	return 0;
 }

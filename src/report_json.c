@@ -60,7 +60,7 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:s, s:s, s:o}",
 	    "channel", c->id, "transport", catalog_transport_name(c->transport),
-	    "port", (int)c->port, "from", cat->roles[c->from].id, "to",
+	    "port", (int)r->port, "from", cat->roles[c->from].id, "to",
 	    cat->roles[c->to].id, "check", catalog_check_name(c->check),
 	    "optional", c->optional, "target", str_or_null(r->host), "address",
 	    str_or_null(r->address), "verdict",
@@ -133,7 +133,7 @@ int report_json(FILE *out, const struct results *r)
 		    json_pack("{s:s, s:s, s:i, s:o, s:b, s:o}", "target",
 			      c->host, "transport",
 			      catalog_transport_name(c->channel->transport),
-			      "port", (int)c->channel->port, "address",
+			      "port", (int)c->port, "address",
 			      str_or_null(c->address), "answered",
 			      c->ev.connected || c->ev.udp_reply, "evidence",
 			      ev));

@@ -37,8 +37,8 @@ void report_nagios(FILE *out, const struct results *r)
 		if (v == VERDICT_OK || v == VERDICT_SKIPPED)
 			continue;
 		fprintf(out, "%s %s/%u %s %s: %s/%s%s\n", x->channel->id,
-			catalog_transport_name(x->channel->transport),
-			x->channel->port, x->host ? x->host : "-",
+			catalog_transport_name(x->channel->transport), x->port,
+			x->host ? x->host : "-",
 			x->address[0] ? x->address : "-", verdict_word(v),
 			reason_word(x->verdict.reason),
 			x->channel->optional ? " (optional)" : "");

@@ -26,7 +26,7 @@ static void labels(FILE *out, const struct results *r, const struct result *x)
 {
 	const struct catalog_channel *c = x->channel;
 	char port[8];
-	snprintf(port, sizeof port, "%u", c->port);
+	snprintf(port, sizeof port, "%u", x->port);
 	fputc('{', out);
 	label(out, "profile", r->catalog->profile, false);
 	label(out, "role", r->role, false);

@@ -88,7 +88,7 @@ void report_table(FILE *out, const struct results *r,
 		enum verdict v = x->verdict.verdict;
 		char port[16], latency[24] = "";
 		snprintf(port, sizeof port, "%s/%u",
-			 catalog_transport_name(c->transport), c->port);
+			 catalog_transport_name(c->transport), x->port);
 		if (x->ev.latency_ms >= 0)
 			snprintf(latency, sizeof latency, "%.1f ms",
 				 x->ev.latency_ms);

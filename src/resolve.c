@@ -178,9 +178,10 @@ static enum evidence_dns resolve_status(int status)
 	case ARES_ECONNREFUSED:
 		return EVIDENCE_DNS_UNREACHABLE;
 	case ARES_ETIMEOUT:
+		return EVIDENCE_DNS_TIMEOUT;
 	case ARES_ECANCELLED: /* only the sweep deadline cancels lookups */
 	case ARES_EDESTRUCTION:
-		return EVIDENCE_DNS_TIMEOUT;
+		return EVIDENCE_DNS_CANCELLED;
 	default:
 		return EVIDENCE_DNS_OTHER;
 	}

@@ -121,7 +121,7 @@ static char *answer_show(const struct results *r, const char *id, size_t *len)
 	only.ncanaries = 0;
 	for (size_t i = 0; i < r->ncanaries; i++)
 		if (r->canaries[i].channel->transport == c->transport &&
-		    r->canaries[i].channel->port == c->port)
+		    r->canaries[i].port == c->port)
 			only.canaries[only.ncanaries++] = r->canaries[i];
 	char *a = rendered(render_json, &only, len);
 	free(only.items);

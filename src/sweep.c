@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "veriport/correlate.h"
+#include "veriport/listener.h"
 #include "veriport/resolve.h"
 #include "veriport/sweep.h"
 #include "veriport/xalloc.h"
@@ -52,17 +53,26 @@ struct sweep {
 	uv_timer_t deadline;
 	size_t pending_names;
 	size_t jobs_total, jobs_done;
+	size_t tls_jobs; /* jobs that need a TLS slot */
+	bool cut;        /* the deadline passed */
 	bool over;
 };
 
 static void sweep_finish(uv_handle_t *h);
+
+static void sweep_on_engine_closed(void *arg)
+{
+	struct sweep *s = arg;
+	s->engine = NULL;
+	uv_close((uv_handle_t *)&s->deadline, sweep_finish);
+}
 
 static void sweep_on_over(uv_timer_t *t)
 {
 	struct sweep *s = t->data;
 	resolve_close(s->resolver);
 	s->resolver = NULL;
-	uv_close((uv_handle_t *)&s->deadline, sweep_finish);
+	probe_engine_close(s->engine, sweep_on_engine_closed, s);
 }
 
 /* Everything answered: close the resolver on the next loop turn, since
@@ -98,6 +108,41 @@ static void address_text(const struct sockaddr_storage *ss, char *buf,
 			  (socklen_t)len);
 }
 
+static void sweep_on_deadline(uv_timer_t *t)
+{
+	struct sweep *s = t->data;
+	/* What the sweep did not finish is skipped, never a network
+	 * verdict: lookups still pending, probes queued or running. */
+	s->cut = true;
+	resolve_close(s->resolver);
+	s->resolver = NULL;
+	probe_cancel_all(s->engine);
+}
+
+/* The deadline a sweep gets when none is given: every round of probes the
+ * in-flight limits allow may take its timeout and a second more, after the
+ * lookups had theirs. A safety net far above a healthy sweep's length. */
+static uint64_t derived_deadline_ms(const struct sweep *s)
+{
+	const struct probe_options *p = &s->opt->probe;
+	unsigned parallel =
+	    p->parallel ? p->parallel : probe_parallel_default();
+	unsigned tls = p->tls_parallel ? p->tls_parallel : 1;
+	unsigned timeout =
+	    p->timeout_ms ? p->timeout_ms : PROBE_TIMEOUT_DEFAULT_MS;
+	uint64_t rounds = (s->jobs_total + parallel - 1) / parallel +
+			  (s->tls_jobs + tls - 1) / tls;
+	return (rounds + 1) * ((uint64_t)timeout + 1000) + 1000;
+}
+
+/* The names are resolved: the work is known, and so is its deadline. */
+static void sweep_arm_deadline(struct sweep *s)
+{
+	if (s->opt->deadline_ms == 0 && !s->cut && !s->over)
+		uv_timer_start(&s->deadline, sweep_on_deadline,
+			       derived_deadline_ms(s), 0);
+}
+
 static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 {
 	struct host_state *h = arg;
@@ -117,12 +162,22 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 		if (pi->kind != PLAN_PROBE || strcmp(pi->host, h->name) != 0)
 			continue;
 		struct item_state *is = &s->items[i];
-		if (a->status != EVIDENCE_DNS_OK || s->over) {
+		if (a->status == EVIDENCE_DNS_CANCELLED || s->over || s->cut) {
+			/* Cut short by the sweep, not answered by DNS. */
 			evidence_init(&is->ev, pi->channel->transport,
 				      pi->channel->check);
-			is->ev.dns = a->status == EVIDENCE_DNS_OK
-					 ? EVIDENCE_DNS_TIMEOUT
-					 : a->status;
+			is->ev.skipped = true;
+			is->ev.skip_reason = REASON_DEADLINE;
+			evidence_add(&is->ev,
+				     "DNS %s: not answered before the sweep "
+				     "deadline",
+				     h->name);
+			continue;
+		}
+		if (a->status != EVIDENCE_DNS_OK) {
+			evidence_init(&is->ev, pi->channel->transport,
+				      pi->channel->check);
+			is->ev.dns = a->status;
 			evidence_add(&is->ev, "DNS %s: %s", h->name,
 				     a->detail[0] ? a->detail : "no answer");
 			continue;
@@ -134,6 +189,7 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 			struct probe_job *job = &is->jobs[j];
 			job->channel = pi->channel;
 			job->host = pi->host;
+			job->port = pi->port;
 			job->addr = a->addrs[j];
 			address_text(&job->addr, job->address,
 				     sizeof job->address);
@@ -147,20 +203,15 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 				    &job->ev,
 				    "DNS: %zu more addresses not probed",
 				    a->dropped);
+			s->tls_jobs +=
+			    catalog_check_is_starttls(pi->channel->check) ||
+			    catalog_check_is_implicit_tls(pi->channel->check);
 			probe_submit(s->engine, job);
 		}
 	}
+	if (s->pending_names == 0)
+		sweep_arm_deadline(s);
 	sweep_maybe_end(s);
-}
-
-static void sweep_on_deadline(uv_timer_t *t)
-{
-	struct sweep *s = t->data;
-	/* Lookups still pending end as DNS timeouts; probes still running
-	 * end with what they saw so far. */
-	resolve_close(s->resolver);
-	s->resolver = NULL;
-	probe_cancel_all(s->engine);
 }
 
 static void sweep_start_lookups(struct sweep *s)
@@ -203,6 +254,7 @@ static struct result *sweep_collect(struct sweep *s, size_t first, size_t last,
 			struct result *r = &out[n++];
 			r->channel = pi->channel;
 			r->host = pi->host;
+			r->port = pi->port ? pi->port : pi->channel->port;
 			r->ev = is->ev;
 			continue;
 		}
@@ -210,6 +262,7 @@ static struct result *sweep_collect(struct sweep *s, size_t first, size_t last,
 			struct result *r = &out[n++];
 			r->channel = pi->channel;
 			r->host = pi->host;
+			r->port = pi->port ? pi->port : pi->channel->port;
 			memcpy(r->address, is->jobs[j].address,
 			       sizeof r->address);
 			r->ev = is->jobs[j].ev;
@@ -236,10 +289,10 @@ static struct plan with_canaries(const struct plan *plan, const char *canary)
 		for (size_t j = plan->nitems; j < work.nitems && !seen; j++)
 			seen = work.items[j].channel->transport ==
 				   pi->channel->transport &&
-			       work.items[j].channel->port == pi->channel->port;
+			       work.items[j].port == pi->port;
 		if (!seen)
 			work.items[work.nitems++] = (struct plan_item){
-			    pi->channel, PLAN_PROBE, 0, canary};
+			    pi->channel, PLAN_PROBE, 0, canary, pi->port};
 	}
 	return work;
 }
@@ -251,7 +304,6 @@ static void sweep_finish(uv_handle_t *h)
 	struct results *out = xcalloc(1, sizeof *out);
 	out->started = s->started;
 	out->duration_ms = (double)(uv_hrtime() - s->t0) / 1e6;
-	probe_engine_free(s->engine);
 	tlsio_ctx_free(s->tls_ctx);
 	out->catalog = s->catalog;
 	out->role = s->role;
@@ -319,7 +371,7 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 			is->ev.skipped = true;
 			is->ev.skip_reason = pi->skip_reason;
 		} else if (pi->kind == PLAN_LISTENER) {
-			probe_listener(pi->channel, &is->ev);
+			listener_check(pi->channel, &is->ev);
 		}
 	}
 	struct probe_options popt = o->probe;
@@ -327,8 +379,15 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 	s->engine = probe_engine_new(loop, &popt, sweep_on_probe_done, s);
 	uv_timer_init(loop, &s->deadline);
 	s->deadline.data = s;
-	unsigned deadline =
-	    o->deadline_ms ? o->deadline_ms : 2 * o->probe.timeout_ms + 1000;
+	/* An explicit deadline holds from the start; a derived one is set
+	 * once the names are resolved, and until then the lookups have
+	 * theirs. */
+	uint64_t deadline =
+	    o->deadline_ms
+		? o->deadline_ms
+		: (uint64_t)(o->probe.timeout_ms ? o->probe.timeout_ms
+						 : PROBE_TIMEOUT_DEFAULT_MS) +
+		      2000;
 	uv_timer_start(&s->deadline, sweep_on_deadline, deadline, 0);
 	sweep_start_lookups(s);
 	sweep_maybe_end(s);
@@ -340,6 +399,7 @@ void sweep_cancel(struct sweep *s)
 {
 	if (s->over)
 		return;
+	s->cut = true;
 	resolve_close(s->resolver);
 	s->resolver = NULL;
 	probe_cancel_all(s->engine);

@@ -109,6 +109,8 @@ static struct verdict_result dns(enum evidence_dns d)
 		return result(VERDICT_DNS_ERROR, REASON_DNS_UNREACHABLE);
 	case EVIDENCE_DNS_TIMEOUT:
 		return result(VERDICT_DNS_ERROR, REASON_DNS_TIMEOUT);
+	case EVIDENCE_DNS_CANCELLED:
+		return result(VERDICT_SKIPPED, REASON_DEADLINE);
 	case EVIDENCE_DNS_OTHER:
 	case EVIDENCE_DNS_OK:
 		break;
@@ -135,6 +137,11 @@ static struct verdict_result local_error(int error)
 		return result(VERDICT_UNREACHABLE, REASON_NO_ADDRESS_FAMILY);
 	case ETIMEDOUT:
 		return result(VERDICT_FILTERED, REASON_NO_RESPONSE);
+	/* This host's own firewall dropped the packet on its way out
+	 * (netfilter answers the sender with EPERM). */
+	case EPERM:
+	case EACCES:
+		return result(VERDICT_REJECTED, REASON_LOCAL_FIREWALL);
 	case ECONNRESET:
 	case EPIPE:
 		return result(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
@@ -302,8 +309,9 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 	if (ev->skipped)
 		return result(VERDICT_SKIPPED, ev->skip_reason);
 	if (ev->listener_check)
-		return ev->listening
-			   ? result(VERDICT_OK, REASON_LISTENING)
+		return ev->listening ? result(VERDICT_OK, REASON_LISTENING)
+		       : ev->loopback_only
+			   ? result(VERDICT_REFUSED, REASON_LOOPBACK_ONLY)
 			   : result(VERDICT_REFUSED, REASON_NOT_LISTENING);
 	if (ev->dns != EVIDENCE_DNS_OK)
 		return dns(ev->dns);

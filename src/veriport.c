@@ -17,6 +17,7 @@
 #include "veriport/conf.h"
 #include "veriport/intercept.h"
 #include "veriport/plan.h"
+#include "veriport/probe.h"
 #include "veriport/report.h"
 #include "veriport/status.h"
 #include "veriport/sweep.h"
@@ -29,17 +30,6 @@ enum { EXIT_USAGE = 3 };
 /* Width for wrapped tables when stdout is not a terminal. */
 #define DEFAULT_WIDTH 100
 
-/* Probe defaults: a few seconds is longer than any healthy handshake
- * across the Internet and short enough that a dropped channel does not
- * keep an admin waiting; the in-flight limit stays far below the usual
- * 1024 descriptors; three UDP sends ride out one lost datagram each way. */
-#define CHECK_TIMEOUT_DEFAULT_S 3.0
-#define CHECK_TIMEOUT_MAX_S 300.0
-#define CHECK_INFLIGHT_DEFAULT 256
-#define CHECK_UDP_TRIES 3
-/* --map and --only arguments on one command line. */
-#define CHECK_ARGS_MAX 64
-
 static const char usage_text[] =
     "usage: veriport check   --profile NAME --role ROLE [--map "
     "ROLE=HOST[,HOST...]]...\n"
@@ -49,6 +39,7 @@ static const char usage_text[] =
     "[--ca-file FILE]\n"
     "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
     "                        [--interceptors FILE] [--snmp-community NAME]\n"
+    "                        [--parallel N] [--deadline SECONDS]\n"
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
@@ -76,6 +67,10 @@ static const char help_text[] =
     "  --only CHANNEL              probe only this channel (repeatable)\n"
     "  --optional                  probe optional channels too\n"
     "  --timeout SECONDS           per probe (default 3)\n"
+    "  --parallel N                probes at once (default: what the\n"
+    "                              descriptor limit allows)\n"
+    "  --deadline SECONDS          the whole sweep (default: from the work);\n"
+    "                              what is not finished is skipped\n"
     "  --snmp-community NAME       for snmp checks (default public)\n"
     "  --ca-file FILE              what the targets' certificates chain to\n"
     "  --canary HOST               an address with no service: whatever "
@@ -229,10 +224,12 @@ static int catalog_show(int argc, char **argv)
 
 struct check_opts {
 	const char *profile, *role, *dir;
-	struct plan_map maps[CHECK_ARGS_MAX];
+	struct plan_map *maps;
 	size_t nmaps;
-	const char *only[CHECK_ARGS_MAX];
+	const char **only;
 	size_t nonly;
+	unsigned parallel;
+	double deadline_s;
 	bool optional, verbose;
 	double timeout_s;
 	int format;
@@ -258,6 +255,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_VERBOSE,
 		OPT_SNMP,
 		OPT_INTERCEPTORS,
+		OPT_DEADLINE,
+		OPT_PARALLEL,
 	};
 	static const struct option longopts[] = {
 	    {"profile", required_argument, NULL, OPT_PROFILE},
@@ -273,6 +272,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"verbose", no_argument, NULL, OPT_VERBOSE},
 	    {"snmp-community", required_argument, NULL, OPT_SNMP},
 	    {"interceptors", required_argument, NULL, OPT_INTERCEPTORS},
+	    {"deadline", required_argument, NULL, OPT_DEADLINE},
+	    {"parallel", required_argument, NULL, OPT_PARALLEL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -289,32 +290,50 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			o->role = optarg;
 			break;
 		case OPT_MAP:
-			if (o->nmaps == CHECK_ARGS_MAX)
-				return usage_error("more than %d --map options",
-						   CHECK_ARGS_MAX);
+			o->maps = xreallocarray(o->maps, o->nmaps + 1,
+						sizeof *o->maps);
 			if (plan_parse_map(optarg, &o->maps[o->nmaps], err,
 					   sizeof err) < 0)
 				return usage_error("%s", err);
 			o->nmaps++;
 			break;
 		case OPT_ONLY:
-			if (o->nonly == CHECK_ARGS_MAX)
-				return usage_error(
-				    "more than %d --only options",
-				    CHECK_ARGS_MAX);
+			o->only = xreallocarray(o->only, o->nonly + 1,
+						sizeof *o->only);
 			o->only[o->nonly++] = optarg;
 			break;
 		case OPT_OPTIONAL:
 			o->optional = true;
 			break;
-		case OPT_TIMEOUT: {
+		case OPT_TIMEOUT:
+			if (!conf_parse_seconds(
+				optarg, PROBE_TIMEOUT_MIN_MS / 1000.0,
+				PROBE_TIMEOUT_MAX_MS / 1000.0, &o->timeout_s))
+				return usage_error(
+				    "--timeout %s: expected seconds from %g to "
+				    "%g, such as 3 or 0.5",
+				    optarg, PROBE_TIMEOUT_MIN_MS / 1000.0,
+				    PROBE_TIMEOUT_MAX_MS / 1000.0);
+			break;
+		case OPT_DEADLINE:
+			if (!conf_parse_seconds(
+				optarg, PROBE_TIMEOUT_MIN_MS / 1000.0,
+				CONF_DEADLINE_MAX_S, &o->deadline_s))
+				return usage_error(
+				    "--deadline %s: expected seconds from %g "
+				    "to %d",
+				    optarg, PROBE_TIMEOUT_MIN_MS / 1000.0,
+				    CONF_DEADLINE_MAX_S);
+			break;
+		case OPT_PARALLEL: {
 			char *end;
-			o->timeout_s = strtod(optarg, &end);
-			if (*end != '\0' || !(o->timeout_s >= 0.05) ||
-			    o->timeout_s > CHECK_TIMEOUT_MAX_S)
-				return usage_error("--timeout %s: expected "
-						   "seconds from 0.05 to %.0f",
-						   optarg, CHECK_TIMEOUT_MAX_S);
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    v < 1 || v > PROBE_PARALLEL_MAX)
+				return usage_error("--parallel %s: expected a "
+						   "whole number from 1 to %d",
+						   optarg, PROBE_PARALLEL_MAX);
+			o->parallel = (unsigned)v;
 			break;
 		}
 		case OPT_FORMAT:
@@ -370,7 +389,7 @@ static void check_on_progress(void *arg, size_t done, size_t total)
 static int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {
-	    .timeout_s = CHECK_TIMEOUT_DEFAULT_S,
+	    .timeout_s = PROBE_TIMEOUT_DEFAULT_MS / 1000.0,
 	    .format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
 	    .snmp_community = "public",
 	};
@@ -424,13 +443,13 @@ static int cmd_check(int argc, char **argv)
 	    .probe =
 		{
 		    .timeout_ms = (unsigned)(o.timeout_s * 1000),
-		    .max_inflight = CHECK_INFLIGHT_DEFAULT,
-		    .udp_tries = CHECK_UDP_TRIES,
+		    .parallel = o.parallel,
 		    .snmp_community = o.snmp_community,
 		},
 	    .ca_file = o.ca_file,
 	    .canary = o.canary,
 	    .interceptors = known,
+	    .deadline_ms = (unsigned)(o.deadline_s * 1000),
 	    .progress = live ? check_on_progress : NULL,
 	};
 	struct results results;
@@ -472,6 +491,8 @@ out_catalog:
 out_maps:
 	for (size_t i = 0; i < o.nmaps; i++)
 		plan_map_free(&o.maps[i]);
+	free(o.maps);
+	free(o.only);
 	return status;
 }
 

@@ -29,10 +29,6 @@
 #include "veriport/sweep.h"
 #include "veriport/xalloc.h"
 
-/* Probes in flight per sweep, as for `veriport check`. */
-#define DAEMON_INFLIGHT 256
-#define DAEMON_UDP_TRIES 3
-
 /* One loaded configuration and everything derived from it. A reload
  * builds a new one and swaps only when all of it is valid; the old one
  * lives until the sweep that uses it has ended. */
@@ -149,13 +145,13 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 	    .probe =
 		{
 		    .timeout_ms = (unsigned)(c->timeout_s * 1000),
-		    .max_inflight = DAEMON_INFLIGHT,
-		    .udp_tries = DAEMON_UDP_TRIES,
+		    .parallel = c->parallel,
 		    .snmp_community = c->snmp_community,
 		},
 	    .ca_file = c->ca_file,
 	    .canary = c->canary,
 	    .interceptors = g->known,
+	    .deadline_ms = (unsigned)(c->deadline_s * 1000),
 	    .changed = daemon_changed,
 	    .changed_arg = d,
 	};
@@ -175,9 +171,8 @@ static void daemon_on_change(void *arg, const struct result *x,
 	log_line(verdict_failed(v) || v == VERDICT_INTERCEPTED ? LOG_WARNING
 							       : LOG_NOTICE,
 		 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
-		 catalog_transport_name(x->channel->transport),
-		 x->channel->port, x->host ? x->host : "-",
-		 x->address[0] ? x->address : "-",
+		 catalog_transport_name(x->channel->transport), x->port,
+		 x->host ? x->host : "-", x->address[0] ? x->address : "-",
 		 o ? verdict_word(o->verdict.verdict) : "", o ? " -> " : "",
 		 verdict_word(v), reason_word(x->verdict.reason),
 		 last[0] ? ": " : "", last);
@@ -228,6 +223,7 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 		d->current = r;
 		d->current_gen = g;
 		g->users++;
+		status_results_changed(d->status);
 		size_t learnt =
 		    d->pins ? pins_learn(d->pins, r, time(NULL)) : 0;
 		char err[512];

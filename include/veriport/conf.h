@@ -21,7 +21,8 @@
  * not probe in lock-step. */
 #define CONF_INTERVAL_DEFAULT 300
 #define CONF_JITTER_DEFAULT 10
-#define CONF_TIMEOUT_DEFAULT 3.0
+/* A whole sweep may be given a day at most (deadline). */
+#define CONF_DEADLINE_MAX_S 86400
 
 /* [ports] CHANNEL = PORT: the vendor's port "has been altered". */
 struct conf_port {
@@ -51,6 +52,8 @@ struct conf {
 	unsigned interval_s;
 	unsigned jitter_pct;
 	double timeout_s;
+	double deadline_s; /* 0: derived from the work (sweep.c) */
+	unsigned parallel; /* 0: from the descriptor limit (probe.c) */
 	char *ca_file;
 	char *canary;
 	char *snmp_community;
@@ -70,6 +73,11 @@ struct conf {
 	char *listen; /* "ADDRESS:PORT" for the TCP listener, or NULL (off) */
 	char *state_dir;
 };
+
+/* The one grammar of seconds, for the files and the command line alike:
+ * DIGITS[.DIGITS] from MIN to MAX (strtod alone would take "inf",
+ * "0x1p3" and "1e2"). */
+bool conf_parse_seconds(const char *s, double min, double max, double *out);
 
 /* Parse PATH. Returns 0, or a negative errno with ERR "FILE:LINE: what
  * was expected" (or "FILE: reason" when it cannot be read). */

@@ -22,6 +22,7 @@ enum evidence_dns {
 	EVIDENCE_DNS_REFUSED,
 	EVIDENCE_DNS_UNREACHABLE, /* no DNS server could be contacted */
 	EVIDENCE_DNS_TIMEOUT,
+	EVIDENCE_DNS_CANCELLED, /* cut short by the sweep, not answered */
 	EVIDENCE_DNS_OTHER,
 };
 
@@ -43,7 +44,8 @@ struct evidence {
 	/* A channel whose target role this host plays: is a local listener
 	 * bound on the port? */
 	bool listener_check;
-	bool listening;
+	bool listening;     /* bound, and reachable from another host */
+	bool loopback_only; /* bound to a loopback address only */
 
 	enum evidence_dns dns;
 

@@ -6,19 +6,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "veriport/catalog.h"
 #include "veriport/reason.h"
 
-/* Hosts one --map may name. */
-#define PLAN_MAP_HOSTS_MAX 16
+/* One target of a map: a host name or address, and the port to probe
+ * when it is not the channel's (a one-off port, HOST:PORT). */
+struct plan_target {
+	char *host;
+	uint16_t port; /* 0: the channel's port */
+};
 
-/* One --map KEY=HOST[,HOST...]: KEY is a role id, or a channel id to
- * point one channel elsewhere. */
+/* One --map KEY=TARGET[,TARGET...] (or a [map] line): KEY is a role id, or
+ * a channel id to point one channel elsewhere. */
 struct plan_map {
 	char *key;
-	char *hosts[PLAN_MAP_HOSTS_MAX];
-	size_t nhosts;
+	struct plan_target *targets;
+	size_t ntargets;
 };
 
 struct plan_options {
@@ -44,6 +49,7 @@ struct plan_item {
 	enum plan_kind kind;
 	enum reason skip_reason; /* PLAN_SKIP only */
 	const char *host; /* PLAN_PROBE only; points into the map or catalog */
+	uint16_t port;    /* PLAN_PROBE: the port to probe */
 };
 
 struct plan {
@@ -51,7 +57,14 @@ struct plan {
 	size_t nitems;
 };
 
-/* Parse one --map argument. Returns 0, or -EINVAL with ERR naming it. */
+/* The one grammar of targets, for --map and [map] alike: TARGET[,TARGET...]
+ * with blanks around each allowed, a TARGET being HOST, HOST:PORT, an IPv6
+ * address, or [IPv6]:PORT; every host checked (catalog_host_valid). Adds
+ * to M. Returns 0, or -EINVAL with ERR saying which item and why. */
+int plan_map_add(struct plan_map *m, const char *list, char *err,
+		 size_t errlen);
+/* Parse one --map KEY=TARGET[,TARGET...]. Returns 0, or -EINVAL with ERR
+ * naming it. */
 int plan_parse_map(const char *arg, struct plan_map *out, char *err,
 		   size_t errlen);
 void plan_map_free(struct plan_map *m);

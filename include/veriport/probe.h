@@ -1,8 +1,13 @@
 /* The probe engine: the one place that opens sockets. TCP connects and UDP
- * requests on the libuv loop, every probe bounded by a timer, ICMP errors
- * read from the socket's error queue (IP_RECVERR / IPV6_RECVERR; no raw
- * sockets, no root), dialogues driven from here. It collects evidence and
- * never decides a verdict. */
+ * requests on the libuv loop, ICMP errors read from the socket's error
+ * queue (IP_RECVERR / IPV6_RECVERR; no raw sockets, no root), dialogues
+ * and TLS driven from here. It collects evidence and never decides a
+ * verdict.
+ *
+ * What the engine cannot do is never a network fact: a probe's timeout
+ * counts only the time the loop spent waiting for the network (not the
+ * time it was busy, nor a wait for a TLS slot), a probe that finds no free
+ * descriptor waits for one, and one the engine gives up on is skipped. */
 #ifndef VERIPORT_PROBE_H
 #define VERIPORT_PROBE_H
 
@@ -15,13 +20,36 @@
 #include "veriport/evidence.h"
 #include "veriport/tlsio.h"
 
+/* One probe, connect to last byte: a few seconds is longer than any
+ * healthy handshake across the Internet and short enough that a dropped
+ * channel does not keep an admin waiting. */
+#define PROBE_TIMEOUT_DEFAULT_MS 3000
+#define PROBE_TIMEOUT_MIN_MS 50
+#define PROBE_TIMEOUT_MAX_MS 300000
+/* Sends of a UDP request within the timeout: three ride out one lost
+ * datagram each way. */
+#define PROBE_UDP_TRIES 3
+/* Descriptors kept back from the in-flight limit for everything else
+ * the process opens (resolver sockets, the status socket's clients, the
+ * CA file, the state file). */
+#define PROBE_FD_RESERVE 64
+/* The largest in-flight limit (--parallel). */
+#define PROBE_PARALLEL_MAX 65536
+/* TLS handshakes computed at once per CPU: a handshake is CPU work on
+ * both ends; more at once only makes each one slower. */
+#define PROBE_TLS_PER_CPU 16
+
 struct probe_options {
-	unsigned timeout_ms;   /* one probe, connect to last byte */
-	unsigned max_inflight; /* probes running at once */
-	unsigned udp_tries;    /* sends of a UDP request within timeout_ms */
+	unsigned timeout_ms;   /* one probe's network wait; 0: the default */
+	unsigned parallel;     /* probes at once; 0: probe_parallel_default() */
+	unsigned tls_parallel; /* TLS handshakes at once; 0: from the CPUs */
+	unsigned udp_tries;    /* sends of a UDP request; 0: the default */
 	const char *snmp_community;
 	struct tlsio_ctx *tls_ctx; /* trust for every TLS handshake */
 };
+
+/* The in-flight limit that fits this process's descriptor limit. */
+unsigned probe_parallel_default(void);
 
 /* One probe of one channel at one address. The caller fills channel,
  * host and addr, and starts ev with evidence_init() (and any lines of its
@@ -29,6 +57,7 @@ struct probe_options {
 struct probe_job {
 	const struct catalog_channel *channel;
 	const char *host;
+	uint16_t port;                /* the port to probe */
 	struct sockaddr_storage addr; /* the engine sets the port */
 	char address[46];             /* addr as text, for reports */
 	struct evidence ev;
@@ -43,17 +72,16 @@ struct probe_engine;
 struct probe_engine *probe_engine_new(uv_loop_t *loop,
 				      const struct probe_options *o,
 				      probe_done_cb done, void *arg);
-/* Queue JOB; it starts when fewer than max_inflight probes run. DONE runs
- * once per job, on the loop, after all of the job's handles closed. */
+/* Queue JOB; it starts when a slot is free. DONE runs once per job, on
+ * the loop, after all of the job's handles closed. */
 void probe_submit(struct probe_engine *e, struct probe_job *job);
-/* End every queued and running probe now (their evidence says the sweep
- * deadline cut them short); DONE still runs for each. */
+/* End every queued and running probe now: the sweep deadline passed, and
+ * their evidence says they were not finished (skipped, reason deadline).
+ * DONE still runs for each. */
 void probe_cancel_all(struct probe_engine *e);
-/* Free the engine; only when no job is queued or running. */
-void probe_engine_free(struct probe_engine *e);
-
-/* Is something on this host bound to the channel's port (a listening TCP
- * socket, a bound UDP socket)? Reads /proc/net; fills EV. */
-void probe_listener(const struct catalog_channel *ch, struct evidence *ev);
+/* Close the engine's own handles; CLOSED runs when they have closed and
+ * the engine is freed. Only when no job is queued or running. */
+void probe_engine_close(struct probe_engine *e, void (*closed)(void *arg),
+			void *arg);
 
 #endif

@@ -42,6 +42,7 @@ enum verdict {
 	X(TCP_RESET, "tcp-reset")                                              \
 	X(ICMP_PORT_UNREACHABLE, "icmp-port-unreachable")                      \
 	X(NOT_LISTENING, "not-listening")                                      \
+	X(LOOPBACK_ONLY, "loopback-only")                                      \
 	X(NO_ROUTE, "no-route")                                                \
 	X(NET_DOWN, "net-down")                                                \
 	X(HOST_DOWN, "host-down")                                              \
@@ -56,6 +57,7 @@ enum verdict {
 	X(CERT_EXPIRED, "cert-expired")                                        \
 	X(HOSTNAME_MISMATCH, "hostname-mismatch")                              \
 	X(HANDSHAKE_FAILED, "handshake-failed")                                \
+	X(LOCAL_FIREWALL, "local-firewall")                                    \
 	X(PROTOCOL_VERSION, "protocol-version")                                \
 	X(UNEXPECTED_GREETING, "unexpected-greeting")                          \
 	X(NO_GREETING, "no-greeting")                                          \
@@ -72,6 +74,7 @@ enum verdict {
 	X(NO_TARGET, "no-target")                                              \
 	X(OPTIONAL, "optional")                                                \
 	X(NOT_THIS_ROLE, "not-this-role")                                      \
+	X(DEADLINE, "deadline")                                                \
 	X(LOCAL_ERROR, "local-error")
 
 enum reason {

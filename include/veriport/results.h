@@ -14,6 +14,7 @@
 struct result {
 	const struct catalog_channel *channel;
 	const char *host; /* target name; NULL when skipped or local */
+	uint16_t port;    /* the port probed (the channel's, or the map's) */
 	char address[46]; /* "" when no address was probed */
 	struct evidence ev;
 	struct verdict_result verdict;

@@ -1,12 +1,15 @@
 /* The status socket (DESIGN.md contract): a Unix stream socket, and an
  * optional TCP listener that also speaks just enough HTTP for
  * `GET /metrics` and `GET /status`. A client writes one command line; the
- * daemon answers and closes. Bounded: a connection limit, a read deadline,
- * a command length limit; bad commands get one error line. */
+ * daemon answers and closes. Bounded: a budget of clients per listener,
+ * a short deadline for the command and one for the answer, a command
+ * length limit, a request rate per TCP source; bad commands get one error
+ * line. */
 #ifndef VERIPORT_STATUS_H
 #define VERIPORT_STATUS_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -16,8 +19,23 @@
 #define STATUS_COMMAND_MAX 256
 /* Longest HTTP request head we read on the TCP listener. */
 #define STATUS_HTTP_HEAD_MAX 4096
-#define STATUS_CLIENTS_MAX 64
-#define STATUS_READ_TIMEOUT_MS 5000
+/* Clients each listener holds at once. The Unix socket's are the local
+ * operators' (veriport status, NRPE, check_by_ssh): no TCP client can
+ * take their places. When a listener is full, its oldest client that has
+ * not sent a whole command yet is closed to make room. */
+#define STATUS_UNIX_CLIENTS_MAX 32
+#define STATUS_TCP_CLIENTS_MAX 64
+/* A client has this long to send its whole command (a slowloris gets no
+ * more), and this long to read its answer. */
+#define STATUS_COMMAND_TIMEOUT_MS 2000
+/* A client without its command for this long may be closed to make room;
+ * a younger one is not (a burst of real clients all get their answer). */
+#define STATUS_IDLE_EVICT_MS 200
+#define STATUS_ANSWER_TIMEOUT_MS 5000
+/* Requests a second one TCP source address may make, and at once: a
+ * Prometheus scrape every few seconds is far below. */
+#define STATUS_RATE_PER_S 20
+#define STATUS_RATE_BURST 40
 
 /* What the daemon lends the status server. */
 struct status_source {
@@ -47,6 +65,14 @@ struct status_server;
 int status_start(uv_loop_t *loop, const struct status_options *o,
 		 const struct status_source *src, struct status_server **out,
 		 char *err, size_t errlen);
+/* The results changed (a sweep ended, the configuration was reloaded):
+ * answers rendered from the old ones are dropped, the next request
+ * renders them again, once. */
+void status_results_changed(struct status_server *s);
+/* The one grammar of the TCP listener's address: "127.0.0.1:9797" or
+ * "[::1]:9797", numeric addresses only, since the listener is bound once,
+ * at start, before anything resolves names. Returns 0 or -EINVAL. */
+int status_listen_parse(const char *spec, struct sockaddr_storage *ss);
 /* The port the TCP listener is bound to (useful when `listen` asked for
  * port 0), or -1 when there is none. */
 int status_tcp_port(const struct status_server *s);

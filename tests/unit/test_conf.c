@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "veriport/conf.h"
+#include "veriport/probe.h"
 
 #include "check_run.h"
 
@@ -125,13 +126,13 @@ START_TEST(conf_parses_every_key)
 
 	ck_assert_uint_eq(c->nmaps, 2);
 	ck_assert_str_eq(c->maps[0].key, "internet");
-	ck_assert_uint_eq(c->maps[0].nhosts, 3);
-	ck_assert_str_eq(c->maps[0].hosts[0], "mx1.example.net");
-	ck_assert_str_eq(c->maps[0].hosts[1], "mx2.example.net");
-	ck_assert_str_eq(c->maps[0].hosts[2], "192.0.2.1");
+	ck_assert_uint_eq(c->maps[0].ntargets, 3);
+	ck_assert_str_eq(c->maps[0].targets[0].host, "mx1.example.net");
+	ck_assert_str_eq(c->maps[0].targets[1].host, "mx2.example.net");
+	ck_assert_str_eq(c->maps[0].targets[2].host, "192.0.2.1");
 	ck_assert_uint_eq(c->map_lines[0], 15);
 	ck_assert_str_eq(c->maps[1].key, "smtp-out");
-	ck_assert_str_eq(c->maps[1].hosts[0], "2001:db8::25");
+	ck_assert_str_eq(c->maps[1].targets[0].host, "2001:db8::25");
 	ck_assert_uint_eq(c->map_lines[1], 16);
 
 	ck_assert_uint_eq(c->nports, 2);
@@ -158,7 +159,8 @@ START_TEST(conf_defaults_when_keys_are_absent)
 	ck_assert_uint_eq(c->noptional, 0);
 	ck_assert_uint_eq(c->interval_s, CONF_INTERVAL_DEFAULT);
 	ck_assert_uint_eq(c->jitter_pct, CONF_JITTER_DEFAULT);
-	ck_assert_double_eq_tol(c->timeout_s, CONF_TIMEOUT_DEFAULT, 1e-9);
+	ck_assert_double_eq_tol(c->timeout_s, PROBE_TIMEOUT_DEFAULT_MS / 1000.0,
+				1e-9);
 	ck_assert_ptr_null(c->ca_file);
 	ck_assert_ptr_null(c->canary);
 	ck_assert_str_eq(c->snmp_community, "public");
@@ -203,9 +205,9 @@ START_TEST(conf_accepts_indentation_comments_crlf_and_bom)
 	ck_assert_uint_eq(c->role.line, 5);
 	ck_assert_double_eq_tol(c->timeout_s, 10.0, 1e-9);
 	ck_assert_uint_eq(c->nmaps, 1);
-	ck_assert_uint_eq(c->maps[0].nhosts, 2);
-	ck_assert_str_eq(c->maps[0].hosts[0], "a.example.net");
-	ck_assert_str_eq(c->maps[0].hosts[1], "b.example.net");
+	ck_assert_uint_eq(c->maps[0].ntargets, 2);
+	ck_assert_str_eq(c->maps[0].targets[0].host, "a.example.net");
+	ck_assert_str_eq(c->maps[0].targets[1].host, "b.example.net");
 	ck_assert_uint_eq(c->map_lines[0], 9);
 	ck_assert_uint_eq(c->jitter_pct, 5);
 	ck_assert_str_eq(c->snmp_community, "has;semicolon");
@@ -316,14 +318,15 @@ static const struct refusal {
     {"bad key in map", BASE "[map]\nThe_Internet = a.example\n", 5,
      "bad role or channel id 'The_Internet' in [map]"},
     {"empty host in map", BASE "[map]\ninternet = a.example,,b.example\n", 5,
-     "'internet': empty item"},
+     "'internet': bad target ''"},
     {"trailing comma in map", BASE "[map]\ninternet = a.example,\n", 5,
-     "'internet': empty item"},
+     "'internet': bad target ''"},
     {"missing comma in map", BASE "[map]\ninternet = a.example b.example\n", 5,
-     "'internet': bad host 'a.example b.example'"},
-    {"too many hosts in map",
-     BASE "[map]\ninternet = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", 5,
-     "'internet': more than 16 hosts"},
+     "'internet': bad target 'a.example b.example'"},
+    {"port 0 in map", BASE "[map]\ninternet = a.example:0\n", 5,
+     "'internet': bad target 'a.example:0'"},
+    {"port too large in map", BASE "[map]\ninternet = [2001:db8::1]:65536\n", 5,
+     "'internet': bad target '[2001:db8::1]:65536'"},
     {"empty item in optional", BASE "optional = ntp,, web\n", 4,
      "'optional': empty item"},
     {"all among channels", BASE "optional = all, ntp\n", 4,
@@ -359,7 +362,7 @@ START_TEST(conf_refuses_long_lines_instead_of_cutting)
 	hosts[186] = '\0';
 	snprintf(text, sizeof text, BASE "[map]\ninternet = %s\n", hosts);
 	struct conf *c = parse_ok(text);
-	ck_assert_uint_eq(strlen(c->maps[0].hosts[0]), 186);
+	ck_assert_uint_eq(strlen(c->maps[0].targets[0].host), 186);
 	conf_free(c);
 
 	/* The same with CRLF: the CR does not count. */

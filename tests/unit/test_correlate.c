@@ -51,6 +51,7 @@ static struct result *add(size_t i, const char *channel, const char *host,
 	struct result *r = &items[i];
 	memset(r, 0, sizeof *r);
 	r->channel = catalog_channel_find(cat, channel);
+	r->port = r->channel->port;
 	r->host = host;
 	snprintf(r->address, sizeof r->address, "%s", address);
 	evidence_init(&r->ev, r->channel->transport, r->channel->check);
@@ -165,6 +166,7 @@ START_TEST(canary_marks_its_port_only)
 	res.nitems = 2;
 	struct result canary = {0};
 	canary.channel = catalog_channel_find(cat, "smtp");
+	canary.port = canary.channel->port;
 	evidence_init(&canary.ev, CATALOG_TCP, CATALOG_CHECK_SMTP_STARTTLS);
 	canary.ev.connected = true;
 	struct correlate_policy p = {.canaries = &canary, .ncanaries = 1};

@@ -188,8 +188,8 @@ START_TEST(plan_parse_map_refuses_malformed)
 	ck_assert_int_eq(plan_parse_map("internet=a,b", &m, err, sizeof err),
 			 0);
 	ck_assert_str_eq(m.key, "internet");
-	ck_assert_uint_eq(m.nhosts, 2);
-	ck_assert_str_eq(m.hosts[1], "b");
+	ck_assert_uint_eq(m.ntargets, 2);
+	ck_assert_str_eq(m.targets[1].host, "b");
 	plan_map_free(&m);
 }
 END_TEST

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "veriport/listener.h"
 #include "veriport/sweep.h"
 
 #include "check_run.h"
@@ -44,6 +45,19 @@ static int bound_socket(int type, uint16_t *port)
 	socklen_t len = sizeof a;
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int bound_any(int type, int family, uint16_t *port)
+{
+	int fd = socket(family, type, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_storage ss = {.ss_family = (sa_family_t)family};
+	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
+					  : sizeof(struct sockaddr_in6);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&ss, len), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
@@ -101,9 +115,7 @@ START_TEST(probe_sweep_classifies_loopback_channels)
 	struct plan plan;
 	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
 	struct sweep_options so = {
-	    .probe = {.timeout_ms = TIMEOUT_MS,
-		      .max_inflight = 4,
-		      .udp_tries = 2},
+	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 4, .udp_tries = 2},
 	};
 	struct results r;
 	ck_assert_int_eq(
@@ -121,7 +133,8 @@ START_TEST(probe_sweep_classifies_loopback_channels)
 	expect(&r, "udp-silent", VERDICT_FILTERED, REASON_NO_RESPONSE);
 	expect(&r, "syslog-silent", VERDICT_UNVERIFIED,
 	       REASON_NO_REPLY_EXPECTED);
-	expect(&r, "listener", VERDICT_OK, REASON_LISTENING);
+	/* bound to 127.0.0.1: no other host reaches it */
+	expect(&r, "listener", VERDICT_REFUSED, REASON_LOOPBACK_ONLY);
 	ck_assert_int_eq(results_status(&r), RESULTS_CRITICAL);
 	/* Concurrent: the two silent UDP probes each take a whole timeout,
 	 * the sweep takes about one, not two. */
@@ -157,9 +170,7 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 	struct plan plan;
 	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
 	struct sweep_options so = {
-	    .probe = {.timeout_ms = TIMEOUT_MS,
-		      .max_inflight = 1,
-		      .udp_tries = 1},
+	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 1, .udp_tries = 1},
 	};
 	struct results r;
 	ck_assert_int_eq(
@@ -182,12 +193,53 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 }
 END_TEST
 
+/* A service bound to every address, to loopback only, or not at all:
+ * what a remote source of the channel would find. */
+START_TEST(listener_tells_reachable_from_loopback_only)
+{
+	struct catalog_channel ch = {
+	    .id = "x", .transport = CATALOG_TCP, .check = CATALOG_CHECK_TCP};
+	struct evidence ev;
+	uint16_t port;
+	int any = bound_any(SOCK_STREAM, AF_INET6, &port);
+	ck_assert_int_eq(listen(any, 1), 0);
+	ch.port = port;
+	listener_check(&ch, &ev);
+	ck_assert(ev.listening && !ev.loopback_only);
+	evidence_free(&ev);
+	close(any);
+	int lo = bound_socket(SOCK_STREAM, &port);
+	ck_assert_int_eq(listen(lo, 1), 0);
+	ch.port = port;
+	listener_check(&ch, &ev);
+	ck_assert(!ev.listening && ev.loopback_only);
+	ck_assert_ptr_nonnull(strstr(evidence_last(&ev), "127.0.0.1 only"));
+	struct verdict_result v = verdict_decide(&ev, NULL, NULL, 0);
+	ck_assert_int_eq(v.reason, REASON_LOOPBACK_ONLY);
+	evidence_free(&ev);
+	close(lo);
+	ch.port = closed_port(SOCK_STREAM);
+	listener_check(&ch, &ev);
+	ck_assert(!ev.listening && !ev.loopback_only);
+	evidence_free(&ev);
+	int u = bound_any(SOCK_DGRAM, AF_INET, &port);
+	ch.transport = CATALOG_UDP;
+	ch.check = CATALOG_CHECK_SYSLOG;
+	ch.port = port;
+	listener_check(&ch, &ev);
+	ck_assert(ev.listening);
+	evidence_free(&ev);
+	close(u);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("probe");
 	TCase *tc = tcase_create("loopback");
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, probe_sweep_classifies_loopback_channels);
+	tcase_add_test(tc, listener_tells_reachable_from_loopback_only);
 	tcase_add_test(tc, probe_sweep_resolves_names_and_skips_unmapped);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -36,6 +36,7 @@ static void add(size_t i, const char *channel, const char *host,
 {
 	struct result *r = &items[i];
 	r->channel = catalog_channel_find(cat, channel);
+	r->port = r->channel->port;
 	r->host = host;
 	snprintf(r->address, sizeof r->address, "%s", address);
 	evidence_init(&r->ev, r->channel->transport, r->channel->check);

@@ -81,6 +81,7 @@ static void add(size_t i, const char *channel, const char *host,
 {
 	struct result *r = &items[i];
 	r->channel = catalog_channel_find(cat, channel);
+	r->port = r->channel->port;
 	r->host = host;
 	snprintf(r->address, sizeof r->address, "%s", address);
 	evidence_init(&r->ev, r->channel->transport, r->channel->check);
@@ -590,8 +591,8 @@ START_TEST(server_closes_idle_clients_and_serves_others)
 		ck_assert(c->eof);
 		ck_assert_uint_eq(c->len, 0);
 		uint64_t ms = c->closed_ms;
-		ck_assert_msg(ms + 50 >= STATUS_READ_TIMEOUT_MS &&
-				  ms < STATUS_READ_TIMEOUT_MS + 2000,
+		ck_assert_msg(ms + 50 >= STATUS_COMMAND_TIMEOUT_MS &&
+				  ms < STATUS_COMMAND_TIMEOUT_MS + 2000,
 			      "closed after %llu ms",
 			      (unsigned long long)c->closed_ms);
 	}
@@ -602,49 +603,122 @@ START_TEST(server_closes_idle_clients_and_serves_others)
 }
 END_TEST
 
-START_TEST(server_past_the_client_limit_rejects_at_once)
+/* A full listener makes room: its oldest client that has not sent a
+ * whole command is closed for each newcomer, so idle clients cannot keep
+ * anyone out. */
+START_TEST(server_full_listener_drops_its_oldest_idle_client)
 {
-	enum { N = STATUS_CLIENTS_MAX + 10 };
+	enum { N = STATUS_UNIX_CLIENTS_MAX + 10 };
 	static struct tclient c[N];
-	static const char busy[] = "error: too many clients, try again\n";
 	start(NULL);
 	for (int i = 0; i < N; i++) {
 		tclient_unix(&c[i], "status\n");
 		c[i].hold = true;
+		while (!c[i].connected && !c[i].done)
+			uv_run(&loop, UV_RUN_ONCE);
+		/* idle long enough to make room for a newcomer */
+		if (i + 1 == STATUS_UNIX_CLIENTS_MAX)
+			usleep(1000 * (STATUS_IDLE_EVICT_MS + 50));
 	}
-	/* Nobody has sent a command: STATUS_CLIENTS_MAX clients hold their
-	 * places, the last ten are turned away at once. */
-	run_until_closed(STATUS_CLIENTS_MAX);
-	int rejected = 0;
-	for (int i = 0; i < N; i++) {
-		if (!c[i].done)
-			continue;
-		rejected++;
-		ck_got_text(&c[i], busy);
-		ck_assert_uint_lt(c[i].closed_ms, 1000);
-	}
-	ck_assert_int_eq(rejected, 10);
+	run_until_closed(STATUS_UNIX_CLIENTS_MAX);
 	for (int i = 0; i < N; i++)
-		if (!c[i].done)
-			tclient_send(&c[i], c[i].send);
+		ck_assert_msg(c[i].done == (i < 10), "client %d %s", i,
+			      c[i].done ? "closed" : "held");
+	for (int i = 10; i < N; i++)
+		tclient_send(&c[i], c[i].send);
 	run_until_closed(0);
-	int answered = 0;
-	size_t len;
-	char *want = status_answer(&src, "status", &len);
+	for (int i = 10; i < N; i++)
+		ck_got(&c[i], "status");
+	for (int i = 0; i < N; i++)
+		free(c[i].got);
+	stop();
+}
+END_TEST
+
+/* The Unix socket's places are its own: a flood of idle TCP clients does
+ * not delay a local operator's answer. */
+START_TEST(server_idle_tcp_clients_never_keep_the_unix_socket_out)
+{
+	enum { N = 4 * STATUS_TCP_CLIENTS_MAX };
+	static struct tclient idle[N], local;
+	start("127.0.0.1:0");
 	for (int i = 0; i < N; i++) {
-		ck_assert(c[i].eof);
-		if (c[i].len == len && memcmp(c[i].got, want, len) == 0)
-			answered++;
+		tclient_tcp(&idle[i], NULL);
+		while (!idle[i].connected && !idle[i].done)
+			uv_run(&loop, UV_RUN_ONCE);
+	}
+	uint64_t asked = now_ms();
+	tclient_unix(&local, "status\n");
+	while (!local.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	ck_got(&local, "status");
+	ck_assert_uint_lt(now_ms() - asked, 1000);
+	run_until_closed(0);
+	for (int i = 0; i < N; i++)
+		free(idle[i].got);
+	free(local.got);
+	stop();
+}
+END_TEST
+
+/* One TCP source gets STATUS_RATE_BURST requests at once, then one in
+ * STATUS_RATE_PER_S a second; the Unix socket is not limited. */
+START_TEST(server_rate_limits_a_tcp_source)
+{
+	enum { N = STATUS_RATE_BURST + 20 };
+	static struct tclient c[N];
+	start("127.0.0.1:0");
+	for (int i = 0; i < N; i++)
+		tclient_tcp(&c[i], "status\n");
+	run_until_closed(0);
+	int limited = 0;
+	for (int i = 0; i < N; i++) {
+		if (c[i].len > 0 &&
+		    strncmp(c[i].got, "error: too many", 15) == 0)
+			limited++;
+		else
+			ck_got(&c[i], "status");
 		free(c[i].got);
 	}
-	free(want);
-	ck_assert_int_eq(answered, STATUS_CLIENTS_MAX);
-	/* the places are free again */
-	static struct tclient later;
-	tclient_unix(&later, "status\n");
+	ck_assert_int_ge(limited, 10);
+	ck_assert_int_le(limited, 20);
+	static struct tclient u[N];
+	for (int r = 0; r < 2; r++) {
+		for (int i = 0; i < N / 2; i++)
+			tclient_unix(&u[i], "status\n");
+		run_until_closed(0);
+		for (int i = 0; i < N / 2; i++) {
+			ck_got(&u[i], "status");
+			free(u[i].got);
+		}
+	}
+	stop();
+}
+END_TEST
+
+/* Answers are rendered once per sweep: a new sweep's results are seen
+ * once the daemon says they changed, and not before. */
+START_TEST(server_renders_once_per_sweep)
+{
+	start(NULL);
+	static struct tclient a, b, c;
+	tclient_unix(&a, "nagios\n");
 	run_until_closed(0);
-	ck_got(&later, "status");
-	free(later.got);
+	ck_got(&a, "nagios");
+	enum verdict was = items[0].verdict.verdict;
+	items[0].verdict.verdict = VERDICT_FILTERED;
+	tclient_unix(&b, "nagios\n");
+	run_until_closed(0);
+	ck_assert(b.len == a.len && memcmp(a.got, b.got, a.len) == 0);
+	status_results_changed(server);
+	tclient_unix(&c, "nagios\n");
+	run_until_closed(0);
+	ck_got(&c, "nagios");
+	ck_assert(c.len != a.len || memcmp(a.got, c.got, a.len) != 0);
+	items[0].verdict.verdict = was;
+	free(a.got);
+	free(b.got);
+	free(c.got);
 	stop();
 }
 END_TEST
@@ -958,7 +1032,11 @@ int main(void)
 	tcase_add_test(ts, server_answers_status_metrics_nagios);
 	tcase_add_test(ts, server_stop_unlinks_the_socket);
 	tcase_add_test(ts, server_closes_idle_clients_and_serves_others);
-	tcase_add_test(ts, server_past_the_client_limit_rejects_at_once);
+	tcase_add_test(ts, server_full_listener_drops_its_oldest_idle_client);
+	tcase_add_test(ts,
+		       server_idle_tcp_clients_never_keep_the_unix_socket_out);
+	tcase_add_test(ts, server_rate_limits_a_tcp_source);
+	tcase_add_test(ts, server_renders_once_per_sweep);
 	tcase_add_test(ts, server_overlong_command_gets_one_error_line);
 	tcase_add_test(ts, server_blank_lines_then_eof_on_tcp_stay_in_bounds);
 	tcase_add_test(ts, server_http_on_the_tcp_listener);

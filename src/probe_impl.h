@@ -1,0 +1,114 @@
+/* What the engine's parts share: the engine (probe.c: queue, slots, the
+ * probe's clock, the ICMP error queue), streams (probe_tcp.c: connect,
+ * dialogue, TLS) and datagrams (probe_udp.c). Private to them. */
+#ifndef VERIPORT_PROBE_IMPL_H
+#define VERIPORT_PROBE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "veriport/dlg.h"
+#include "veriport/probe.h"
+#include "veriport/tlsio.h"
+
+/* One read: a UDP datagram can be 64 KiB (a CLDAP rootDSE with many
+ * attributes is legitimately large); stream reads are copied into the
+ * dialogue or the TLS layer at once, so one buffer serves every probe. */
+#define PROBE_READ_MAX 65536
+
+struct probe_state {
+	struct probe_engine *engine;
+	struct probe_job *job;
+	union {
+		uv_handle_t handle;
+		uv_stream_t stream;
+		uv_tcp_t tcp;
+		uv_udp_t udp;
+	} sock;
+	bool sock_open;
+	uv_timer_t timer;
+	uv_connect_t connect_req;
+	unsigned open_handles;
+	bool finished;
+	size_t active_at; /* index in engine->active */
+
+	/* The probe's clock: the loop's idle time since it started, less
+	 * the time it waited for a TLS slot. */
+	uint64_t started_ns;
+	uint64_t idle_at_start_ns;
+	uint64_t paused_ns;
+	uint64_t pause_began_ns;
+
+	/* TLS: a slot held while the handshake computes, or a place in the
+	 * queue for one. */
+	bool tls_slot;
+	bool tls_waiting;
+	struct probe_state *tls_next;
+	void (*tls_start)(struct probe_state *s);
+	struct tlsio *tls; /* once TLS started on the stream */
+	bool tls_handshaking;
+
+	unsigned sends;          /* UDP */
+	struct dlg *dlg;         /* stream checks with a dialogue */
+	struct dlg_udp *udp_dlg; /* datagram checks */
+};
+
+struct probe_engine {
+	uv_loop_t *loop;
+	struct probe_options opt;
+	probe_done_cb done;
+	void *arg;
+	struct probe_job *queue_head, *queue_tail;
+	unsigned inflight;
+	/* The in-flight limit now: opt.parallel, lowered to what the process
+	 * could open when it ran out of descriptors. */
+	unsigned limit;
+	struct probe_state **active;
+	size_t nactive, active_cap;
+	unsigned tls_active;
+	struct probe_state *tls_wait_head, *tls_wait_tail;
+	/* A job that found no descriptor while nothing else ran waits for
+	 * this timer; SHORTAGES counts such waits in a row. */
+	uv_timer_t retry;
+	bool retry_armed;
+	unsigned shortages;
+	bool closing;
+	void (*closed)(void *arg);
+	void *closed_arg;
+	char helo[256]; /* this host's name, for EHLO */
+	uint8_t readbuf[PROBE_READ_MAX];
+};
+
+/* The milliseconds of network wait the probe has had. */
+double probe_clock_ms(const struct probe_state *s);
+/* (Re)arm the probe's timer for when its clock reaches AT_MS. */
+void probe_timer_at(struct probe_state *s, double at_ms);
+/* The job is over: stop its I/O and close its handles. */
+void probe_finish(struct probe_state *s);
+/* A socket handle exists: it is closed with the probe, and ICMP errors
+ * for it are queued where probe_read_errqueue() finds them. */
+void probe_socket_opened(struct probe_state *s);
+void probe_read_errqueue(struct probe_state *s);
+/* A failed connect, send or receive: the evidence says what and how. */
+void probe_transport_error(struct probe_state *s, int uverr, const char *what);
+/* Opening or connecting a socket failed for want of a local resource
+ * (descriptors, ports, buffers): the job goes back to the queue. True
+ * when UVERR is such a shortage and the job was requeued. */
+bool probe_shortage(struct probe_state *s, int uverr);
+uint16_t probe_random_id(const struct probe_job *job);
+void probe_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+/* A TLS slot: START runs at once or when one frees, the probe's clock
+ * stopped meanwhile; released when the handshake ends. */
+void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *));
+void probe_tls_slot_release(struct probe_state *s);
+
+/* Streams (probe_tcp.c) and datagrams (probe_udp.c). */
+int probe_tcp_start(struct probe_state *s);
+void probe_tcp_timeout(struct probe_state *s);
+int probe_udp_start(struct probe_state *s);
+/* The UDP timer: send again, or end with the evidence of silence. */
+void probe_udp_tick(struct probe_state *s);
+
+#endif

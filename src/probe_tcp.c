@@ -1,0 +1,289 @@
+/* Stream probes: a TCP connect, then the check's dialogue, with TLS under
+ * it from the first byte (implicit TLS) or after its STARTTLS step. Bytes
+ * move between the socket, tlsio and the dialogue here; neither of those
+ * sees a socket. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_impl.h"
+#include "veriport/xalloc.h"
+
+static void probe_on_write(uv_write_t *req, int status)
+{
+	struct probe_state *s = req->data;
+	free(req);
+	if (status < 0 && status != UV_ECANCELED && !s->finished)
+		probe_transport_error(s, status, "send");
+}
+
+/* Queue N bytes on the socket. The request owns a copy: the dialogue or
+ * the TLS layer may produce more before this write completes. */
+static void probe_write(struct probe_state *s, const uint8_t *bytes, size_t n)
+{
+	struct write_req {
+		uv_write_t req;
+		uint8_t bytes[];
+	} *w = xmalloc(sizeof *w + n);
+	memcpy(w->bytes, bytes, n);
+	w->req.data = s;
+	uv_buf_t buf = uv_buf_init((char *)w->bytes, (unsigned)n);
+	int rc = uv_write(&w->req, &s->sock.stream, &buf, 1, probe_on_write);
+	if (rc < 0) {
+		free(w);
+		probe_transport_error(s, rc, "send");
+	}
+}
+
+/* Send the ciphertext the TLS layer has ready. */
+static void probe_flush_tls(struct probe_state *s)
+{
+	uint8_t buf[4096];
+	size_t n;
+	while (!s->finished && (n = tlsio_output(s->tls, buf, sizeof buf)) > 0)
+		probe_write(s, buf, n);
+}
+
+static void probe_send_output(struct probe_state *s)
+{
+	const uint8_t *out;
+	size_t n = dlg_output(s->dlg, &out);
+	if (n == 0)
+		return;
+	if (s->tls == NULL) {
+		probe_write(s, out, n);
+	} else if (tlsio_write(s->tls, out, n) < 0) {
+		evidence_add(&s->job->ev, "TLS write failed: %s",
+			     tlsio_error(s->tls));
+		s->job->ev.dlg_step = DLG_FAIL;
+		s->job->ev.dlg_failure = DLG_FAIL_CLOSED_EARLY;
+		probe_finish(s);
+		return;
+	} else {
+		probe_flush_tls(s);
+	}
+	dlg_sent(s->dlg);
+}
+
+/* The dialogue ended: keep what it learnt. */
+static void probe_dialogue_end(struct probe_state *s, enum dlg_step step)
+{
+	evidence_dialogue(&s->job->ev, step, s->dlg);
+	probe_finish(s);
+}
+
+static void probe_tls_begin(struct probe_state *s);
+static void probe_on_read(uv_stream_t *stream, ssize_t nread,
+			  const uv_buf_t *buf);
+
+static void probe_dialogue_step(struct probe_state *s, enum dlg_step step)
+{
+	switch (step) {
+	case DLG_MORE:
+		probe_send_output(s);
+		return;
+	case DLG_STARTTLS:
+		if (s->tls != NULL) {
+			/* a second upgrade inside TLS is not the protocol */
+			s->dlg->failure = DLG_FAIL_UNEXPECTED;
+			probe_dialogue_end(s, DLG_FAIL);
+			return;
+		}
+		s->job->ev.dlg.starttls_offered = true;
+		probe_tls_begin(s);
+		return;
+	case DLG_DONE:
+	case DLG_FAIL:
+		probe_dialogue_end(s, step);
+		return;
+	}
+}
+
+/* Decrypted bytes go to the dialogue until it ends or none are left. */
+static void probe_tls_read(struct probe_state *s)
+{
+	uint8_t buf[DLG_IN_MAX];
+	while (!s->finished) {
+		ssize_t n = tlsio_read(s->tls, buf, sizeof buf);
+		if (n == 0)
+			return;
+		if (n < 0) {
+			probe_dialogue_step(s, dlg_eof(s->dlg));
+			return;
+		}
+		probe_dialogue_step(s, dlg_feed(s->dlg, buf, (size_t)n));
+	}
+}
+
+/* Drive the handshake one step; on success hand the stream to the
+ * dialogue (STARTTLS), start it (implicit TLS), or end (check "tls"). */
+static void probe_tls_handshake(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	struct evidence *ev = &job->ev;
+	enum tlsio_step step = tlsio_handshake(s->tls);
+	probe_flush_tls(s);
+	if (s->finished || step == TLSIO_WANT_IO)
+		return;
+	s->tls_handshaking = false;
+	probe_tls_slot_release(s);
+	if (step == TLSIO_FAIL) {
+		ev->tls_failure = tlsio_failure(s->tls);
+		evidence_add(ev, "TLS handshake failed: %s",
+			     tlsio_error(s->tls));
+		probe_finish(s);
+		return;
+	}
+	struct tlsio_facts facts;
+	tlsio_facts(s->tls, &facts);
+	evidence_tls(ev, &facts);
+	if (ev->dialogue) {
+		probe_dialogue_step(s, dlg_tls_started(s->dlg));
+	} else if (dlg_has_stream(job->channel->check)) {
+		struct dlg_params params = {
+		    .id = probe_random_id(job),
+		    .host = job->host,
+		    .port = job->port,
+		    .helo = s->engine->helo,
+		    .implicit_tls = true,
+		};
+		s->dlg = xcalloc(1, sizeof *s->dlg);
+		dlg_start(s->dlg, job->channel->check, &params);
+		ev->dialogue = true;
+		probe_send_output(s);
+	} else {
+		probe_finish(s);
+		return;
+	}
+	probe_tls_read(s);
+}
+
+/* TLS starts once a slot is free: the wait is the engine's, not the
+ * network's, so reading stops (what the peer sends waits in the kernel)
+ * and the probe's clock with it. */
+static void probe_tls_now(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	s->tls = tlsio_new(s->engine->opt.tls_ctx, job->host);
+	s->tls_handshaking = true;
+	if (uv_read_start(&s->sock.stream, probe_on_alloc, probe_on_read) < 0) {
+		probe_transport_error(s, UV_EIO, "receive");
+		return;
+	}
+	probe_tls_handshake(s);
+}
+
+static void probe_tls_begin(struct probe_state *s)
+{
+	s->job->ev.tls_attempted = true;
+	uv_read_stop(&s->sock.stream);
+	probe_tls_slot(s, probe_tls_now);
+}
+
+static void probe_on_read(uv_stream_t *stream, ssize_t nread,
+			  const uv_buf_t *buf)
+{
+	struct probe_state *s = stream->data;
+	if (s->finished || nread == 0)
+		return;
+	if (nread < 0) {
+		if (nread != UV_EOF)
+			evidence_add(&s->job->ev, "receive: %s",
+				     uv_strerror((int)nread));
+		if (s->tls_handshaking) {
+			s->job->ev.tls_failure = TLSIO_FAIL_HANDSHAKE;
+			evidence_add(&s->job->ev,
+				     "TLS handshake failed: the peer closed");
+			probe_finish(s);
+		} else {
+			probe_dialogue_step(s, dlg_eof(s->dlg));
+		}
+		return;
+	}
+	if (s->tls == NULL) {
+		probe_dialogue_step(s,
+				    dlg_feed(s->dlg, (const uint8_t *)buf->base,
+					     (size_t)nread));
+		return;
+	}
+	tlsio_feed(s->tls, (const uint8_t *)buf->base, (size_t)nread);
+	if (s->tls_handshaking)
+		probe_tls_handshake(s);
+	else
+		probe_tls_read(s);
+}
+
+static void probe_on_connect(uv_connect_t *req, int status)
+{
+	struct probe_state *s = req->data;
+	struct evidence *ev = &s->job->ev;
+	if (s->finished)
+		return;
+	if (status < 0) {
+		probe_transport_error(s, status, "connect");
+		return;
+	}
+	ev->connected = true;
+	ev->latency_ms = probe_clock_ms(s);
+	evidence_add(ev, "TCP connected in %.1f ms", ev->latency_ms);
+	bool implicit_tls =
+	    catalog_check_is_implicit_tls(s->job->channel->check);
+	if (!ev->dialogue && !implicit_tls) {
+		probe_finish(s);
+		return;
+	}
+	int rc = uv_read_start(&s->sock.stream, probe_on_alloc, probe_on_read);
+	if (rc < 0) {
+		probe_transport_error(s, rc, "receive");
+		return;
+	}
+	if (implicit_tls)
+		probe_tls_begin(s);
+	else
+		probe_send_output(s);
+}
+
+void probe_tcp_timeout(struct probe_state *s)
+{
+	struct evidence *ev = &s->job->ev;
+	unsigned ms = s->engine->opt.timeout_ms;
+	if (s->tls_handshaking)
+		evidence_add(ev, "no TLS handshake answer within %u ms", ms);
+	else if (ev->connected)
+		evidence_add(ev, "no complete answer within %u ms", ms);
+	else
+		evidence_add(ev, "no answer to TCP SYN within %u ms", ms);
+	probe_finish(s);
+}
+
+int probe_tcp_start(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	int rc =
+	    uv_tcp_init_ex(s->engine->loop, &s->sock.tcp, job->addr.ss_family);
+	if (rc < 0)
+		return rc;
+	probe_socket_opened(s);
+	/* Implicit-TLS kinds start their dialogue once TLS is up. */
+	if (dlg_has_stream(job->channel->check) &&
+	    !catalog_check_is_implicit_tls(job->channel->check)) {
+		struct dlg_params params = {.id = probe_random_id(job),
+					    .host = job->host,
+					    .port = job->port,
+					    .helo = s->engine->helo};
+		s->dlg = xcalloc(1, sizeof *s->dlg);
+		if (dlg_start(s->dlg, job->channel->check, &params) == 0)
+			job->ev.dialogue = true;
+	}
+	probe_timer_at(s, s->engine->opt.timeout_ms);
+	s->connect_req.data = s;
+	rc = uv_tcp_connect(&s->connect_req, &s->sock.tcp,
+			    (const struct sockaddr *)&job->addr,
+			    probe_on_connect);
+	/* libuv reports most connect() failures (no route, no local port,
+	 * ...) at once rather than through the callback. */
+	if (rc < 0 && !probe_shortage(s, rc))
+		probe_transport_error(s, rc, "connect");
+	return 0;
+}
