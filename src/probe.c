@@ -79,6 +79,11 @@ double probe_clock_ms(const struct probe_state *s)
 	return waited > paused ? (double)(waited - paused) / 1e6 : 0;
 }
 
+double probe_latency_ms(const struct probe_state *s)
+{
+	return (double)(uv_hrtime() - s->started_ns) / 1e6;
+}
+
 static void probe_on_timer(uv_timer_t *t);
 
 void probe_timer_at(struct probe_state *s, double at_ms)

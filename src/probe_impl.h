@@ -82,6 +82,9 @@ struct probe_engine {
 
 /* The milliseconds of network wait the probe has had. */
 double probe_clock_ms(const struct probe_state *s);
+/* Wall-clock milliseconds since the probe started: the latency reported,
+ * as a user would time it. */
+double probe_latency_ms(const struct probe_state *s);
 /* (Re)arm the probe's timer for when its clock reaches AT_MS. */
 void probe_timer_at(struct probe_state *s, double at_ms);
 /* The job is over: stop its I/O and close its handles. */

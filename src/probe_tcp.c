@@ -225,7 +225,7 @@ static void probe_on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	ev->connected = true;
-	ev->latency_ms = probe_clock_ms(s);
+	ev->latency_ms = probe_latency_ms(s);
 	evidence_add(ev, "TCP connected in %.1f ms", ev->latency_ms);
 	bool implicit_tls =
 	    catalog_check_is_implicit_tls(s->job->channel->check);

@@ -36,7 +36,7 @@ static void probe_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 		break;
 	}
 	ev->udp_reply = true;
-	ev->latency_ms = probe_clock_ms(s);
+	ev->latency_ms = probe_latency_ms(s);
 	evidence_add(ev, "reply of %zd bytes in %.1f ms", nread,
 		     ev->latency_ms);
 	if (s->udp_dlg->detail[0] != '\0')
