@@ -29,7 +29,7 @@ struct why {
 	size_t len;
 };
 
-static struct verdict_result result(enum verdict v, enum reason r)
+static struct verdict_result verdict_of(enum verdict v, enum reason r)
 {
 	return (struct verdict_result){v, r, VERDICT_BECAUSE_EVIDENCE};
 }
@@ -52,22 +52,27 @@ because(struct why *w, enum verdict v, enum reason r, enum verdict_because b,
 static struct verdict_result icmp4(const struct evidence *ev)
 {
 	if (ev->icmp_type != 3)
-		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
 	switch (ev->icmp_code) {
 	case 0:
-		return result(VERDICT_REJECTED, REASON_ICMP_NET_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_NET_UNREACHABLE);
 	case 1:
-		return result(VERDICT_REJECTED, REASON_ICMP_HOST_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_HOST_UNREACHABLE);
 	case 3:
-		return result(VERDICT_REFUSED, REASON_ICMP_PORT_UNREACHABLE);
+		return verdict_of(VERDICT_REFUSED,
+				  REASON_ICMP_PORT_UNREACHABLE);
 	case 9:
-		return result(VERDICT_REJECTED, REASON_ICMP_NET_PROHIBITED);
+		return verdict_of(VERDICT_REJECTED, REASON_ICMP_NET_PROHIBITED);
 	case 10:
-		return result(VERDICT_REJECTED, REASON_ICMP_HOST_PROHIBITED);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_HOST_PROHIBITED);
 	case 13:
-		return result(VERDICT_REJECTED, REASON_ICMP_ADMIN_PROHIBITED);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_ADMIN_PROHIBITED);
 	default:
-		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
 	}
 }
 
@@ -77,20 +82,24 @@ static struct verdict_result icmp4(const struct evidence *ev)
 static struct verdict_result icmp6(const struct evidence *ev)
 {
 	if (ev->icmp_type != 1)
-		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
 	switch (ev->icmp_code) {
 	case 0:
-		return result(VERDICT_REJECTED, REASON_ICMP_NET_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_NET_UNREACHABLE);
 	case 1:
 	case 5:
 	case 6:
-		return result(VERDICT_REJECTED, REASON_ICMP_ADMIN_PROHIBITED);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_ADMIN_PROHIBITED);
 	case 3:
-		return result(VERDICT_REJECTED, REASON_ICMP_HOST_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED,
+				  REASON_ICMP_HOST_UNREACHABLE);
 	case 4:
-		return result(VERDICT_REFUSED, REASON_ICMP_PORT_UNREACHABLE);
+		return verdict_of(VERDICT_REFUSED,
+				  REASON_ICMP_PORT_UNREACHABLE);
 	default:
-		return result(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
+		return verdict_of(VERDICT_REJECTED, REASON_ICMP_UNREACHABLE);
 	}
 }
 
@@ -98,24 +107,24 @@ static struct verdict_result dns(enum evidence_dns d)
 {
 	switch (d) {
 	case EVIDENCE_DNS_NXDOMAIN:
-		return result(VERDICT_DNS_ERROR, REASON_NXDOMAIN);
+		return verdict_of(VERDICT_DNS_ERROR, REASON_NXDOMAIN);
 	case EVIDENCE_DNS_NODATA:
-		return result(VERDICT_DNS_ERROR, REASON_NO_ADDRESS);
+		return verdict_of(VERDICT_DNS_ERROR, REASON_NO_ADDRESS);
 	case EVIDENCE_DNS_SERVFAIL:
-		return result(VERDICT_DNS_ERROR, REASON_SERVFAIL);
+		return verdict_of(VERDICT_DNS_ERROR, REASON_SERVFAIL);
 	case EVIDENCE_DNS_REFUSED:
-		return result(VERDICT_DNS_ERROR, REASON_DNS_REFUSED);
+		return verdict_of(VERDICT_DNS_ERROR, REASON_DNS_REFUSED);
 	case EVIDENCE_DNS_UNREACHABLE:
-		return result(VERDICT_DNS_ERROR, REASON_DNS_UNREACHABLE);
+		return verdict_of(VERDICT_DNS_ERROR, REASON_DNS_UNREACHABLE);
 	case EVIDENCE_DNS_TIMEOUT:
-		return result(VERDICT_DNS_ERROR, REASON_DNS_TIMEOUT);
+		return verdict_of(VERDICT_DNS_ERROR, REASON_DNS_TIMEOUT);
 	case EVIDENCE_DNS_CANCELLED:
-		return result(VERDICT_SKIPPED, REASON_DEADLINE);
+		return verdict_of(VERDICT_SKIPPED, REASON_DEADLINE);
 	case EVIDENCE_DNS_OTHER:
 	case EVIDENCE_DNS_OK:
 		break;
 	}
-	return result(VERDICT_DNS_ERROR, REASON_SERVFAIL);
+	return verdict_of(VERDICT_DNS_ERROR, REASON_SERVFAIL);
 }
 
 /* A transport error with no ICMP message behind it: the local stack's
@@ -124,49 +133,50 @@ static struct verdict_result local_error(int error)
 {
 	switch (error) {
 	case ECONNREFUSED:
-		return result(VERDICT_REFUSED, REASON_TCP_RESET);
+		return verdict_of(VERDICT_REFUSED, REASON_TCP_RESET);
 	case ENETUNREACH:
 	case EHOSTUNREACH:
-		return result(VERDICT_UNREACHABLE, REASON_NO_ROUTE);
+		return verdict_of(VERDICT_UNREACHABLE, REASON_NO_ROUTE);
 	case ENETDOWN:
-		return result(VERDICT_UNREACHABLE, REASON_NET_DOWN);
+		return verdict_of(VERDICT_UNREACHABLE, REASON_NET_DOWN);
 	case EHOSTDOWN:
-		return result(VERDICT_UNREACHABLE, REASON_HOST_DOWN);
+		return verdict_of(VERDICT_UNREACHABLE, REASON_HOST_DOWN);
 	case EAFNOSUPPORT:
 	case EADDRNOTAVAIL:
-		return result(VERDICT_UNREACHABLE, REASON_NO_ADDRESS_FAMILY);
+		return verdict_of(VERDICT_UNREACHABLE,
+				  REASON_NO_ADDRESS_FAMILY);
 	case ETIMEDOUT:
-		return result(VERDICT_FILTERED, REASON_NO_RESPONSE);
+		return verdict_of(VERDICT_FILTERED, REASON_NO_RESPONSE);
 	/* This host's own firewall dropped the packet on its way out
 	 * (netfilter answers the sender with EPERM). */
 	case EPERM:
 	case EACCES:
-		return result(VERDICT_REJECTED, REASON_LOCAL_FIREWALL);
+		return verdict_of(VERDICT_REJECTED, REASON_LOCAL_FIREWALL);
 	case ECONNRESET:
 	case EPIPE:
-		return result(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
+		return verdict_of(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
 	default:
-		return result(VERDICT_UNREACHABLE, REASON_LOCAL_ERROR);
+		return verdict_of(VERDICT_UNREACHABLE, REASON_LOCAL_ERROR);
 	}
 }
 
 static struct verdict_result dialogue(const struct evidence *ev)
 {
 	if (ev->dlg_step == DLG_DONE)
-		return result(VERDICT_OK, REASON_ANSWERED);
+		return verdict_of(VERDICT_OK, REASON_ANSWERED);
 	if (ev->dlg_step != DLG_FAIL)
 		/* connected, but the peer never finished its part */
-		return result(VERDICT_PROTOCOL_ERROR, REASON_NO_GREETING);
+		return verdict_of(VERDICT_PROTOCOL_ERROR, REASON_NO_GREETING);
 	switch (ev->dlg_failure) {
 	case DLG_FAIL_CLOSED_EARLY:
-		return result(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
+		return verdict_of(VERDICT_PROTOCOL_ERROR, REASON_CLOSED_EARLY);
 	case DLG_FAIL_TOO_LONG:
-		return result(VERDICT_PROTOCOL_ERROR, REASON_TOO_LONG);
+		return verdict_of(VERDICT_PROTOCOL_ERROR, REASON_TOO_LONG);
 	case DLG_FAIL_UNEXPECTED:
 	case DLG_FAIL_NONE:
 		break;
 	}
-	return result(VERDICT_PROTOCOL_ERROR, REASON_UNEXPECTED_GREETING);
+	return verdict_of(VERDICT_PROTOCOL_ERROR, REASON_UNEXPECTED_GREETING);
 }
 
 /* What the dialogue's words show about the path, after TLS or without:
@@ -216,8 +226,8 @@ static struct verdict_result path(const struct evidence *ev,
 			       VERDICT_BECAUSE_PROXY_HEADERS_HERE,
 			       "Via/X-Cache here, none from %s",
 			       ctx->clean_http_elsewhere);
-	return result(VERDICT_OK,
-		      ev->tls_done ? REASON_HANDSHAKE_OK : REASON_ANSWERED);
+	return verdict_of(VERDICT_OK,
+			  ev->tls_done ? REASON_HANDSHAKE_OK : REASON_ANSWERED);
 }
 
 /* A TLS handshake happened (implicit, or after STARTTLS). A certificate
@@ -230,8 +240,10 @@ tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 {
 	if (!ev->tls_done)
 		return ev->tls_failure == TLSIO_FAIL_PROTOCOL_VERSION
-			   ? result(VERDICT_TLS_ERROR, REASON_PROTOCOL_VERSION)
-			   : result(VERDICT_TLS_ERROR, REASON_HANDSHAKE_FAILED);
+			   ? verdict_of(VERDICT_TLS_ERROR,
+					REASON_PROTOCOL_VERSION)
+			   : verdict_of(VERDICT_TLS_ERROR,
+					REASON_HANDSHAKE_FAILED);
 	const struct tlsio_facts *f = ev->tls;
 	if (ctx->chain_product != NULL)
 		return because(w, VERDICT_INTERCEPTED, REASON_KNOWN_INTERCEPTOR,
@@ -282,9 +294,9 @@ tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 			       "(--ca-file)",
 			       f->issuer);
 	if (f->expired)
-		return result(VERDICT_TLS_ERROR, REASON_CERT_EXPIRED);
+		return verdict_of(VERDICT_TLS_ERROR, REASON_CERT_EXPIRED);
 	if (f->hostname_mismatch)
-		return result(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
+		return verdict_of(VERDICT_TLS_ERROR, REASON_HOSTNAME_MISMATCH);
 	/* A verified chain, but not the one remembered: a renewal, or a
 	 * root someone installed; the admin accepts renewals. */
 	if (ctx->remembered != NULL)
@@ -307,12 +319,12 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 	if (ctx == NULL)
 		ctx = &none;
 	if (ev->skipped)
-		return result(VERDICT_SKIPPED, ev->skip_reason);
+		return verdict_of(VERDICT_SKIPPED, ev->skip_reason);
 	if (ev->listener_check)
-		return ev->listening ? result(VERDICT_OK, REASON_LISTENING)
+		return ev->listening ? verdict_of(VERDICT_OK, REASON_LISTENING)
 		       : ev->loopback_only
-			   ? result(VERDICT_REFUSED, REASON_LOOPBACK_ONLY)
-			   : result(VERDICT_REFUSED, REASON_NOT_LISTENING);
+			   ? verdict_of(VERDICT_REFUSED, REASON_LOOPBACK_ONLY)
+			   : verdict_of(VERDICT_REFUSED, REASON_NOT_LISTENING);
 	if (ev->dns != EVIDENCE_DNS_OK)
 		return dns(ev->dns);
 
@@ -331,22 +343,23 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 		return dialogue(ev);
 	if (ev->transport == CATALOG_TCP && ev->connected)
 		return ev->dialogue ? path(ev, ctx, &w)
-				    : result(VERDICT_OK, REASON_CONNECTED);
+				    : verdict_of(VERDICT_OK, REASON_CONNECTED);
 	if (ev->transport == CATALOG_UDP && ev->udp_reply)
 		return ev->udp_reply_bad
-			   ? result(VERDICT_PROTOCOL_ERROR, REASON_BAD_REPLY)
-			   : result(VERDICT_OK, REASON_ANSWERED);
+			   ? verdict_of(VERDICT_PROTOCOL_ERROR,
+					REASON_BAD_REPLY)
+			   : verdict_of(VERDICT_OK, REASON_ANSWERED);
 
 	/* Nothing answered the protocol: ICMP from the path says why. An
 	 * error our own stack made up (a neighbour that never answered ARP
 	 * or NDP) is not a firewall's word. */
 	if (ev->icmp && ev->icmp_local)
-		return result(VERDICT_UNREACHABLE, REASON_HOST_DOWN);
+		return verdict_of(VERDICT_UNREACHABLE, REASON_HOST_DOWN);
 	if (ev->icmp)
 		return ev->icmp_v6 ? icmp6(ev) : icmp4(ev);
 	if (ev->error != 0)
 		return local_error(ev->error);
 	if (ev->transport == CATALOG_UDP && ev->udp_sent && !ev->reply_expected)
-		return result(VERDICT_UNVERIFIED, REASON_NO_REPLY_EXPECTED);
-	return result(VERDICT_FILTERED, REASON_NO_RESPONSE);
+		return verdict_of(VERDICT_UNVERIFIED, REASON_NO_REPLY_EXPECTED);
+	return verdict_of(VERDICT_FILTERED, REASON_NO_RESPONSE);
 }
