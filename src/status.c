@@ -257,13 +257,11 @@ __attribute__((format(printf, 2, 3))) static void
 client_say(struct status_client *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *text;
+	size_t len;
 	va_start(ap, fmt);
-	int n = vasprintf(&text, fmt, ap);
+	char *text = status_vtext(&len, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatalx("vasprintf: out of memory");
-	status_client_send(c, NULL, status_blob_text(text, (size_t)n));
+	status_client_send(c, NULL, status_blob_text(text, len));
 }
 
 /* Commands that change what the daemon does or trusts are taken only on

@@ -19,16 +19,22 @@
 
 static const char no_sweep[] = "no sweep has finished yet";
 
-char *status_text(size_t *len, const char *fmt, ...)
+char *status_vtext(size_t *len, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *s;
-	va_start(ap, fmt);
 	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		fatalx("vasprintf: out of memory");
 	*len = (size_t)n;
+	return s;
+}
+
+char *status_text(size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = status_vtext(len, fmt, ap);
+	va_end(ap);
 	return s;
 }
 

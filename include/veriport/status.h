@@ -8,6 +8,7 @@
 #ifndef VERIPORT_STATUS_H
 #define VERIPORT_STATUS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -96,5 +97,7 @@ int status_ask(const char *path, const char *command, char **answer,
  * halves of the module. */
 char *status_text(size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+char *status_vtext(size_t *len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif
