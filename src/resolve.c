@@ -198,10 +198,9 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts,
 		     n = n->ai_next) {
 			if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
 				continue;
-			if (a.naddrs == RESOLVE_ADDRS_MAX) {
-				a.dropped++;
-				continue;
-			}
+			a.addrs = xreallocarray(a.addrs, a.naddrs + 1,
+						sizeof *a.addrs);
+			memset(&a.addrs[a.naddrs], 0, sizeof *a.addrs);
 			memcpy(&a.addrs[a.naddrs++], n->ai_addr,
 			       (size_t)n->ai_addrlen);
 		}
@@ -214,6 +213,7 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts,
 	if (res != NULL)
 		ares_freeaddrinfo(res);
 	l->cb(l->arg, &a);
+	free(a.addrs);
 	free(l);
 }
 

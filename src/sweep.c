@@ -148,14 +148,24 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 	struct host_state *h = arg;
 	struct sweep *s = h->sweep;
 	s->pending_names--;
-	char answer[RESOLVE_ADDRS_MAX * 48] = "";
+	/* The DNS line lists the addresses as far as a line goes, and says
+	 * how many there are in all when they do not fit. */
+	char answer[EVIDENCE_LINE_LEN - 64] = "";
+	size_t listed = 0;
 	for (size_t i = 0; i < a->naddrs; i++) {
 		char text[46];
 		address_text(&a->addrs[i], text, sizeof text);
+		if (strlen(answer) + strlen(text) + 24 >= sizeof answer)
+			break;
 		snprintf(answer + strlen(answer),
 			 sizeof answer - strlen(answer), "%s%s", i ? " " : "",
 			 text);
+		listed++;
 	}
+	if (listed < a->naddrs)
+		snprintf(answer + strlen(answer),
+			 sizeof answer - strlen(answer),
+			 " ... (%zu addresses in all)", a->naddrs);
 	const struct plan *plan = s->plan;
 	for (size_t i = 0; i < plan->nitems; i++) {
 		const struct plan_item *pi = &plan->items[i];
@@ -198,11 +208,6 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 			if (strcmp(h->name, job->address) != 0)
 				evidence_add(&job->ev, "DNS %s: %s", h->name,
 					     answer);
-			if (a->dropped > 0)
-				evidence_add(
-				    &job->ev,
-				    "DNS: %zu more addresses not probed",
-				    a->dropped);
 			s->tls_jobs +=
 			    catalog_check_is_starttls(pi->channel->check) ||
 			    catalog_check_is_implicit_tls(pi->channel->check);

@@ -9,16 +9,13 @@
 
 #include "veriport/evidence.h"
 
-/* Addresses kept per name: enough for any mail host; more are dropped
- * and the evidence says so. */
-#define RESOLVE_ADDRS_MAX 16
-
+/* Every address of the answer: a DNS message bounds how many there are,
+ * and every one is probed. */
 struct resolve_answer {
 	enum evidence_dns status;
-	struct sockaddr_storage addrs[RESOLVE_ADDRS_MAX];
+	struct sockaddr_storage *addrs; /* the callback's to read, not keep */
 	size_t naddrs;
-	size_t dropped;   /* addresses past RESOLVE_ADDRS_MAX */
-	char detail[160]; /* c-ares' words on failure, or the answer */
+	char detail[160]; /* c-ares' words on failure */
 };
 
 typedef void (*resolve_cb)(void *arg, const struct resolve_answer *answer);
