@@ -148,6 +148,7 @@ static void probe_on_closed(uv_handle_t *h)
 	tlsio_free(s->tls);
 	free(s->dlg);
 	free(s->udp_dlg);
+	free(s->first);
 	free(s);
 	e->inflight--;
 	if (job != NULL) {
@@ -192,6 +193,8 @@ void probe_finish(struct probe_state *s)
 {
 	if (s->finished)
 		return;
+	if (s->first != NULL)
+		probe_tcp_retry_end(s);
 	s->finished = true;
 	struct probe_engine *e = s->engine;
 	if (s->tls_waiting)
@@ -536,8 +539,9 @@ void probe_cancel_all(struct probe_engine *e)
 	e->queue_tail = NULL;
 	while (e->nactive > 0) {
 		struct probe_state *s = e->active[e->nactive - 1];
-		deadline_skip(&s->job->ev, "not finished");
+		struct probe_job *job = s->job;
 		probe_finish(s);
+		deadline_skip(&job->ev, "not finished");
 	}
 }
 

@@ -46,8 +46,14 @@ struct probe_state {
 	bool tls_waiting;
 	struct probe_state *tls_next;
 	void (*tls_start)(struct probe_state *s);
-	struct tlsio *tls; /* once TLS started on the stream */
+	struct tlsio *tls;      /* once TLS started on the stream */
+	size_t sent_before_tls; /* the flow's bytes when TLS began */
 	bool tls_handshaking;
+
+	/* A stalled TLS handshake tried again with a small MSS: the first
+	 * attempt's evidence, kept while the second runs. */
+	struct evidence *first;
+	unsigned mss;
 
 	unsigned sends;          /* UDP */
 	struct dlg *dlg;         /* stream checks with a dialogue */
@@ -110,6 +116,9 @@ void probe_tls_slot_release(struct probe_state *s);
 /* Streams (probe_tcp.c) and datagrams (probe_udp.c). */
 int probe_tcp_start(struct probe_state *s);
 void probe_tcp_timeout(struct probe_state *s);
+/* The second attempt of a retried handshake ended: the job's evidence
+ * becomes the first attempt's, with what the retry showed. */
+void probe_tcp_retry_end(struct probe_state *s);
 int probe_udp_start(struct probe_state *s);
 /* The UDP timer: send again, or end with the evidence of silence. */
 void probe_udp_tick(struct probe_state *s);

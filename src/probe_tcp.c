@@ -4,16 +4,51 @@
  * sees a socket. */
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "probe_impl.h"
+#include "veriport/text.h"
 #include "veriport/xalloc.h"
+
+/* A stalled TLS handshake is tried once more with segments every path
+ * carries: RFC 791's 576-byte datagrams for IPv4, RFC 8200's 1280-byte
+ * minimum MTU for IPv6, less their IP and TCP headers. */
+#define PROBE_MSS_IPV4 536
+#define PROBE_MSS_IPV6 1220
+
+/* The flow: what we sent last, and whether anything came back after it. */
+static void probe_sent(struct probe_state *s, size_t n, const char *what)
+{
+	struct evidence *ev = &s->job->ev;
+	ev->sent_bytes += n;
+	ev->received_after_send = 0;
+	ev->last_sent_ms = probe_latency_ms(s);
+	text_copy(ev->last_sent, sizeof ev->last_sent, what, strlen(what));
+}
+
+/* What a dialogue's request is called in the evidence: its first line
+ * when it is text, its size otherwise. */
+static void request_name(const uint8_t *out, size_t n, char *name, size_t len)
+{
+	size_t line = 0;
+	while (line < n && line < 32 && out[line] >= 0x20 && out[line] < 0x7f)
+		line++;
+	if (line > 0 && (line == n || out[line] == '\r' || out[line] == '\n'))
+		text_copy(name, len, out, line);
+	else
+		snprintf(name, len, "a %zu-byte request", n);
+}
 
 static void probe_on_write(uv_write_t *req, int status)
 {
 	struct probe_state *s = req->data;
 	free(req);
+	if (status == UV_ECONNRESET || status == UV_EPIPE)
+		s->job->ev.reset = true;
 	if (status < 0 && status != UV_ECANCELED && !s->finished)
 		probe_transport_error(s, status, "send");
 }
@@ -36,13 +71,16 @@ static void probe_write(struct probe_state *s, const uint8_t *bytes, size_t n)
 	}
 }
 
-/* Send the ciphertext the TLS layer has ready. */
-static void probe_flush_tls(struct probe_state *s)
+/* Send the ciphertext the TLS layer has ready; WHAT names it. */
+static void probe_flush_tls(struct probe_state *s, const char *what)
 {
 	uint8_t buf[4096];
 	size_t n;
-	while (!s->finished && (n = tlsio_output(s->tls, buf, sizeof buf)) > 0)
+	while (!s->finished &&
+	       (n = tlsio_output(s->tls, buf, sizeof buf)) > 0) {
+		probe_sent(s, n, what);
 		probe_write(s, buf, n);
+	}
 }
 
 static void probe_send_output(struct probe_state *s)
@@ -51,7 +89,10 @@ static void probe_send_output(struct probe_state *s)
 	size_t n = dlg_output(s->dlg, &out);
 	if (n == 0)
 		return;
+	char what[48];
+	request_name(out, n, what, sizeof what);
 	if (s->tls == NULL) {
+		probe_sent(s, n, what);
 		probe_write(s, out, n);
 	} else if (tlsio_write(s->tls, out, n) < 0) {
 		evidence_add(&s->job->ev, "TLS write failed: %s",
@@ -61,7 +102,7 @@ static void probe_send_output(struct probe_state *s)
 		probe_finish(s);
 		return;
 	} else {
-		probe_flush_tls(s);
+		probe_flush_tls(s, what);
 	}
 	dlg_sent(s->dlg);
 }
@@ -123,7 +164,9 @@ static void probe_tls_handshake(struct probe_state *s)
 	struct probe_job *job = s->job;
 	struct evidence *ev = &job->ev;
 	enum tlsio_step step = tlsio_handshake(s->tls);
-	probe_flush_tls(s);
+	probe_flush_tls(s, job->ev.sent_bytes == s->sent_before_tls
+			       ? "TLS ClientHello"
+			       : "TLS handshake");
 	if (s->finished || step == TLSIO_WANT_IO)
 		return;
 	s->tls_handshaking = false;
@@ -167,6 +210,7 @@ static void probe_tls_now(struct probe_state *s)
 	struct probe_job *job = s->job;
 	s->tls = tlsio_new(s->engine->opt.tls_ctx, job->host);
 	s->tls_handshaking = true;
+	s->sent_before_tls = job->ev.sent_bytes;
 	if (uv_read_start(&s->sock.stream, probe_on_alloc, probe_on_read) < 0) {
 		probe_transport_error(s, UV_EIO, "receive");
 		return;
@@ -188,6 +232,8 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 	if (s->finished || nread == 0)
 		return;
 	if (nread < 0) {
+		if (nread == UV_ECONNRESET)
+			s->job->ev.reset = true;
 		if (nread != UV_EOF)
 			evidence_add(&s->job->ev, "receive: %s",
 				     uv_strerror((int)nread));
@@ -201,6 +247,8 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 		}
 		return;
 	}
+	s->job->ev.received_bytes += (size_t)nread;
+	s->job->ev.received_after_send += (size_t)nread;
 	if (s->tls == NULL) {
 		probe_dialogue_step(s,
 				    dlg_feed(s->dlg, (const uint8_t *)buf->base,
@@ -244,17 +292,93 @@ static void probe_on_connect(uv_connect_t *req, int status)
 		probe_send_output(s);
 }
 
+static void probe_tcp_retry(struct probe_state *s);
+
 void probe_tcp_timeout(struct probe_state *s)
 {
 	struct evidence *ev = &s->job->ev;
 	unsigned ms = s->engine->opt.timeout_ms;
-	if (s->tls_handshaking)
+	if (ev->connected && ev->sent_bytes > 0 && ev->received_after_send == 0)
+		evidence_add(ev,
+			     "sent %s (%zu bytes) at %.0f ms, nothing came "
+			     "back within %u ms; %zu bytes had arrived before",
+			     ev->last_sent, ev->sent_bytes, ev->last_sent_ms,
+			     ms, ev->received_bytes);
+	else if (s->tls_handshaking)
 		evidence_add(ev, "no TLS handshake answer within %u ms", ms);
 	else if (ev->connected)
 		evidence_add(ev, "no complete answer within %u ms", ms);
 	else
 		evidence_add(ev, "no answer to TCP SYN within %u ms", ms);
+	/* The connection and the greeting worked, the handshake's answer
+	 * never came: full-size segments may be what the path loses. */
+	if (s->tls_handshaking && ev->received_after_send == 0 &&
+	    s->first == NULL) {
+		probe_tcp_retry(s);
+		return;
+	}
 	probe_finish(s);
+}
+
+static void probe_tcp_on_retry_closed(uv_handle_t *h)
+{
+	struct probe_state *s = h->data;
+	s->sock_open = false;
+	s->open_handles--;
+	if (s->finished)
+		return;
+	/* The retry gets a whole timeout of its own. */
+	s->idle_at_start_ns = uv_metrics_idle_time(s->engine->loop);
+	s->paused_ns = 0;
+	s->started_ns = uv_hrtime();
+	int rc = probe_tcp_start(s);
+	if (rc < 0) {
+		evidence_add(&s->job->ev, "socket: %s", uv_strerror(rc));
+		probe_finish(s);
+	}
+}
+
+/* Try the handshake once more with a small MSS: the first attempt's
+ * evidence waits aside; the second starts afresh on a new socket. */
+static void probe_tcp_retry(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	s->first = xmalloc(sizeof *s->first);
+	*s->first = job->ev;
+	evidence_init(&job->ev, job->channel->transport, job->channel->check);
+	s->mss =
+	    job->addr.ss_family == AF_INET6 ? PROBE_MSS_IPV6 : PROBE_MSS_IPV4;
+	probe_tls_slot_release(s);
+	tlsio_free(s->tls);
+	s->tls = NULL;
+	s->tls_handshaking = false;
+	free(s->dlg);
+	s->dlg = NULL;
+	uv_timer_stop(&s->timer);
+	uv_close(&s->sock.handle, probe_tcp_on_retry_closed);
+}
+
+void probe_tcp_retry_end(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	struct evidence second = job->ev;
+	job->ev = *s->first;
+	free(s->first);
+	s->first = NULL;
+	struct evidence *ev = &job->ev;
+	ev->mss_retry = s->mss;
+	ev->mss_retry_worked = second.tls_done;
+	if (second.tls_done) {
+		evidence_add(ev,
+			     "tried again with MSS %u: the TLS handshake "
+			     "completed (%zu bytes came back)",
+			     s->mss, second.received_bytes);
+		evidence_tls(ev, second.tls);
+	} else {
+		evidence_add(ev, "tried again with MSS %u: it stalled too",
+			     s->mss);
+	}
+	evidence_free(&second);
 }
 
 int probe_tcp_start(struct probe_state *s)
@@ -265,6 +389,13 @@ int probe_tcp_start(struct probe_state *s)
 	if (rc < 0)
 		return rc;
 	probe_socket_opened(s);
+	if (s->mss != 0) {
+		uv_os_fd_t fd;
+		int mss = (int)s->mss;
+		if (uv_fileno(&s->sock.handle, &fd) == 0)
+			setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+				   sizeof mss);
+	}
 	/* Implicit-TLS kinds start their dialogue once TLS is up. */
 	if (dlg_has_stream(job->channel->check) &&
 	    !catalog_check_is_implicit_tls(job->channel->check)) {

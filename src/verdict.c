@@ -308,6 +308,55 @@ tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 	return path(ev, ctx, w);
 }
 
+/* The TCP handshake worked, and then the flow died at our bytes: what an
+ * application-aware firewall (DPI, application control, SNI filtering)
+ * does when the first payload passes, or a path that loses full-size
+ * segments (a path-MTU black hole). A server that answers — an alert, a
+ * 5xx, a FIN after an error line — keeps the verdicts below. */
+static bool flow_cut(const struct evidence *ev, struct why *w,
+		     struct verdict_result *out)
+{
+	if (ev->mss_retry_worked) {
+		*out = because(w, VERDICT_FILTERED, REASON_PMTU_BLACKHOLE,
+			       VERDICT_BECAUSE_PMTU_BLACKHOLE,
+			       "the TLS handshake stalls with full-size "
+			       "segments and completes with MSS %u "
+			       "(%zu bytes had come back before the stall): "
+			       "a path-MTU black hole; allow ICMP "
+			       "fragmentation-needed (type 3 code 4) and "
+			       "ICMPv6 packet-too-big, or clamp the MSS",
+			       ev->mss_retry, ev->received_bytes);
+		return true;
+	}
+	if (ev->sent_bytes == 0 || ev->received_after_send != 0)
+		return false;
+	const char *before = ev->received_bytes > 0
+				 ? "; the server's own bytes had arrived before"
+				 : "";
+	if (ev->reset) {
+		*out = because(w, VERDICT_REJECTED, REASON_RESET_AFTER_DATA,
+			       VERDICT_BECAUSE_RESET_AFTER_DATA,
+			       "a TCP reset answered %s (%zu bytes sent in "
+			       "all, at %.0f ms) before any reply%s: something "
+			       "in the path ends the flow when it sees its "
+			       "payload",
+			       ev->last_sent, ev->sent_bytes, ev->last_sent_ms,
+			       before);
+		return true;
+	}
+	if (ev->timed_out) {
+		*out =
+		    because(w, VERDICT_FILTERED, REASON_DROPPED_AFTER_CONNECT,
+			    VERDICT_BECAUSE_DROPPED_AFTER_CONNECT,
+			    "the TCP handshake worked, but %s (at %.0f ms) "
+			    "got no reply%s: something in the path drops "
+			    "the flow when it sees its payload",
+			    ev->last_sent, ev->last_sent_ms, before);
+		return true;
+	}
+	return false;
+}
+
 struct verdict_result verdict_decide(const struct evidence *ev,
 				     const struct verdict_context *ctx,
 				     char *whybuf, size_t whylen)
@@ -336,6 +385,11 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 			       "%s: something in the path answers for every "
 			       "host",
 			       ctx->canary);
+	if (ev->transport == CATALOG_TCP && ev->connected) {
+		struct verdict_result flow;
+		if (flow_cut(ev, &w, &flow))
+			return flow;
+	}
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->tls_attempted)
 		return tls(ev, ctx, &w);
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->dialogue &&

@@ -82,6 +82,18 @@ struct evidence {
 	enum tlsio_failure tls_failure;
 	struct tlsio_facts *tls;
 
+	/* The flow after the TCP handshake: what we sent last, and what
+	 * came back after it. */
+	size_t sent_bytes, received_bytes;
+	size_t received_after_send; /* since our last bytes */
+	char last_sent[48];         /* "TLS ClientHello", "STARTTLS", ... */
+	double last_sent_ms;        /* when, since the probe started */
+	bool reset;                 /* the flow ended with a TCP reset */
+	/* A TLS handshake stalled and was tried again with this MSS (0:
+	 * not retried); it completed then. */
+	unsigned mss_retry;
+	bool mss_retry_worked;
+
 	double latency_ms; /* connect (TCP) or reply (UDP) time; <0 unknown */
 
 	char *lines; /* NLINES strings back to back, each with its NUL */

@@ -33,12 +33,14 @@ enum verdict {
 	X(LISTENING, "listening")                                              \
 	X(NO_RESPONSE, "no-response")                                          \
 	X(DROPPED_AFTER_CONNECT, "dropped-after-connect")                      \
+	X(PMTU_BLACKHOLE, "pmtu-blackhole")                                    \
 	X(ICMP_ADMIN_PROHIBITED, "icmp-admin-prohibited")                      \
 	X(ICMP_HOST_UNREACHABLE, "icmp-host-unreachable")                      \
 	X(ICMP_NET_UNREACHABLE, "icmp-net-unreachable")                        \
 	X(ICMP_HOST_PROHIBITED, "icmp-host-prohibited")                        \
 	X(ICMP_NET_PROHIBITED, "icmp-net-prohibited")                          \
 	X(ICMP_UNREACHABLE, "icmp-unreachable")                                \
+	X(RESET_AFTER_DATA, "reset-after-data")                                \
 	X(TCP_RESET, "tcp-reset")                                              \
 	X(ICMP_PORT_UNREACHABLE, "icmp-port-unreachable")                      \
 	X(NOT_LISTENING, "not-listening")                                      \

@@ -13,6 +13,9 @@
  * EVIDENCE: the probe's own facts and lines say it all. */
 #define VERDICT_BECAUSES(X)                                                    \
 	X(EVIDENCE, "evidence")                                                \
+	X(RESET_AFTER_DATA, "reset-after-data")                                \
+	X(DROPPED_AFTER_CONNECT, "dropped-after-connect")                      \
+	X(PMTU_BLACKHOLE, "pmtu-blackhole")                                    \
 	X(CANARY, "canary")                                                    \
 	X(KNOWN_PRODUCT, "known-product")                                      \
 	X(DECLARED_TRUST, "declared-trust")                                    \

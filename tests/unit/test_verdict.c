@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,66 @@ static void tls_wrong_name(struct evidence *ev)
 static void timed_out(struct evidence *ev)
 {
 	ev->timed_out = true;
+}
+/* The flow after the TCP handshake (a DPI firewall, a path-MTU black
+ * hole), and servers that do answer before they close. */
+static void sent(struct evidence *ev, const char *what, size_t before)
+{
+	ev->connected = true;
+	ev->sent_bytes = 300;
+	ev->received_bytes = before;
+	ev->received_after_send = 0;
+	snprintf(ev->last_sent, sizeof ev->last_sent, "%s", what);
+}
+static void clienthello_reset(struct evidence *ev)
+{
+	tls_handshake_fails(ev);
+	sent(ev, "TLS ClientHello", 0);
+	ev->reset = true;
+}
+static void starttls_reset(struct evidence *ev)
+{
+	sent(ev, "STARTTLS", 400);
+	ev->dialogue = true;
+	ev->dlg_step = DLG_FAIL;
+	ev->dlg_failure = DLG_FAIL_CLOSED_EARLY;
+	ev->reset = true;
+}
+static void request_dropped(struct evidence *ev)
+{
+	sent(ev, "GET / HTTP/1.1", 0);
+	ev->dialogue = true;
+	ev->timed_out = true;
+}
+static void clienthello_dropped(struct evidence *ev)
+{
+	tls_handshake_fails(ev);
+	sent(ev, "TLS ClientHello", 250);
+	ev->timed_out = true;
+}
+static void alert_then_reset(struct evidence *ev)
+{
+	clienthello_reset(ev);
+	ev->received_after_send = ev->received_bytes = 7;
+}
+static void error_line_then_fin(struct evidence *ev)
+{
+	sent(ev, "EHLO veriport.invalid", 40);
+	ev->received_after_send = 60;
+	ev->dialogue = true;
+	ev->dlg_step = DLG_FAIL;
+	ev->dlg_failure = DLG_FAIL_CLOSED_EARLY;
+}
+static void mss_retry_worked(struct evidence *ev)
+{
+	clienthello_dropped(ev);
+	ev->mss_retry = 536;
+	ev->mss_retry_worked = true;
+}
+static void mss_retry_stalled(struct evidence *ev)
+{
+	clienthello_dropped(ev);
+	ev->mss_retry = 536;
 }
 static void reset(struct evidence *ev)
 {
@@ -299,6 +360,14 @@ static const struct row {
 	}
     R(TCP_PLAIN, connected, OK, CONNECTED),
     R(TCP_BANNER, banner_done, OK, ANSWERED),
+    R(TCP_PLAIN, clienthello_reset, REJECTED, RESET_AFTER_DATA),
+    R(TCP_BANNER, starttls_reset, REJECTED, RESET_AFTER_DATA),
+    R(TCP_BANNER, request_dropped, FILTERED, DROPPED_AFTER_CONNECT),
+    R(TCP_PLAIN, clienthello_dropped, FILTERED, DROPPED_AFTER_CONNECT),
+    R(TCP_PLAIN, alert_then_reset, TLS_ERROR, HANDSHAKE_FAILED),
+    R(TCP_BANNER, error_line_then_fin, PROTOCOL_ERROR, CLOSED_EARLY),
+    R(TCP_PLAIN, mss_retry_worked, FILTERED, PMTU_BLACKHOLE),
+    R(TCP_PLAIN, mss_retry_stalled, FILTERED, DROPPED_AFTER_CONNECT),
     R(TCP_BANNER, banner_unexpected, PROTOCOL_ERROR, UNEXPECTED_GREETING),
     R(TCP_BANNER, banner_closed, PROTOCOL_ERROR, CLOSED_EARLY),
     R(TCP_BANNER, banner_too_long, PROTOCOL_ERROR, TOO_LONG),
