@@ -111,8 +111,75 @@ struct texts {
 	    remembered[EVIDENCE_LINE_LEN];
 };
 
+/* Untrusted chains of public targets: one issuer (its name and key)
+ * certifying two or more different public hosts in one sweep is an
+ * interceptor re-signing everything (an internal CA signs internal
+ * servers, never the Internet's). */
+static bool resigned_public(const struct results *r, const struct result *x)
+{
+	return x->host != NULL && x->ev.tls_done && x->ev.tls->untrusted &&
+	       !x->ev.tls->hostname_mismatch &&
+	       r->catalog->roles[x->channel->to].public_role;
+}
+
+static int by_issuer_host(const void *a, const void *b)
+{
+	const struct result *x = *(const struct result *const *)a;
+	const struct result *y = *(const struct result *const *)b;
+	int c = strcmp(x->ev.tls->issuer, y->ev.tls->issuer);
+	if (c == 0)
+		c = strcmp(x->ev.tls->issuer_key, y->ev.tls->issuer_key);
+	if (c == 0)
+		c = strcmp(x->host, y->host);
+	return c;
+}
+
+static bool same_issuer(const struct result *x, const struct result *y)
+{
+	return strcmp(x->ev.tls->issuer, y->ev.tls->issuer) == 0 &&
+	       strcmp(x->ev.tls->issuer_key, y->ev.tls->issuer_key) == 0;
+}
+
+/* For each result of an issuer shared by several public hosts, the other
+ * hosts it certifies; SHARED[i] for R->items[i], NULL when none. */
+static char **shared_issuers(const struct results *r)
+{
+	char **shared = xcalloc(r->nitems + 1, sizeof *shared);
+	const struct result **c = xcalloc(r->nitems + 1, sizeof *c);
+	size_t n = 0;
+	for (size_t i = 0; i < r->nitems; i++)
+		if (resigned_public(r, &r->items[i]))
+			c[n++] = &r->items[i];
+	qsort(c, n, sizeof *c, by_issuer_host);
+	for (size_t g = 0; g < n;) {
+		size_t end = g + 1;
+		while (end < n && same_issuer(c[g], c[end]))
+			end++;
+		for (size_t i = g; i < end; i++) {
+			/* the group is sorted by host: each other host once */
+			char list[WITNESS_TEXT_MAX] = "";
+			size_t others = 0;
+			for (size_t j = g; j < end; j++) {
+				if (strcmp(c[j]->host, c[i]->host) == 0 ||
+				    (j > g &&
+				     strcmp(c[j]->host, c[j - 1]->host) == 0))
+					continue;
+				text_appendf(list, sizeof list, "%s%s",
+					     others ? ", " : "", c[j]->host);
+				others++;
+			}
+			if (others > 0)
+				shared[c[i] - r->items] = xstrdup(list);
+		}
+		g = end;
+	}
+	free(c);
+	return shared;
+}
+
 static void decide_one(struct results *r, const struct correlate_policy *p,
-		       struct result *x, const struct group *g)
+		       struct result *x, const struct group *g,
+		       const char *shared_issuer)
 {
 	const struct evidence *ev = &x->ev;
 	struct texts t;
@@ -155,6 +222,7 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 			ctx.clean_http_elsewhere =
 			    where(y, t.clean, sizeof t.clean, prefix, "");
 	}
+	ctx.shared_issuer = shared_issuer;
 	if (p->changed != NULL &&
 	    p->changed(p->changed_arg, x, t.remembered, sizeof t.remembered))
 		ctx.remembered = t.remembered;
@@ -166,6 +234,7 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 
 void correlate_decide(struct results *r, const struct correlate_policy *p)
 {
+	char **shared = shared_issuers(r);
 	struct result **sorted = xcalloc(r->nitems + 1, sizeof *sorted);
 	for (size_t i = 0; i < r->nitems; i++)
 		sorted[i] = &r->items[i];
@@ -186,10 +255,14 @@ void correlate_decide(struct results *r, const struct correlate_policy *p)
 				cend++;
 			g.offered = pair_of(sorted, c, cend, offered);
 			for (size_t i = c; i < cend; i++)
-				decide_one(r, p, sorted[i], &g);
+				decide_one(r, p, sorted[i], &g,
+					   shared[sorted[i] - r->items]);
 			c = cend;
 		}
 		h = hend;
 	}
+	for (size_t i = 0; i < r->nitems; i++)
+		free(shared[i]);
+	free(shared);
 	free(sorted);
 }

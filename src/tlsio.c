@@ -370,6 +370,13 @@ static void cert_facts(X509 *leaf, STACK_OF(X509) * chain,
 	time_text(X509_get0_notBefore(leaf), f->not_before,
 		  sizeof f->not_before);
 	time_text(X509_get0_notAfter(leaf), f->not_after, sizeof f->not_after);
+	struct tm tm;
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) == 1)
+		f->not_after_unix = (int64_t)timegm(&tm);
+	const ASN1_OCTET_STRING *aki = X509_get0_authority_key_id(leaf);
+	if (aki != NULL && ASN1_STRING_length(aki) <= 32)
+		hex(ASN1_STRING_get0_data(aki),
+		    (unsigned)ASN1_STRING_length(aki), f->issuer_key);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
 	if (X509_digest(leaf, EVP_sha256(), md, &n) == 1)

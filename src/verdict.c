@@ -251,6 +251,11 @@ tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 			       "the chain names %s, a known interception "
 			       "product",
 			       ctx->chain_product);
+	/* Opportunistic STARTTLS to the public (SMTP to any MX): self-signed
+	 * and private-CA certificates are common there and mail is delivered
+	 * anyway, so an unverifiable certificate alone is no fault. */
+	bool opportunistic = ctx->public_target &&
+			     ctx->starttls == CATALOG_STARTTLS_OPPORTUNISTIC;
 	/* A re-signing proxy copies the name; a certificate for another
 	 * name is more likely another server than an interceptor. */
 	if (f->untrusted && !f->hostname_mismatch) {
@@ -266,7 +271,16 @@ tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 			    w, VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER,
 			    VERDICT_BECAUSE_SPLIT_VIEW, "split view: %s",
 			    ctx->verified_elsewhere);
-		if (ctx->public_target)
+		if (ctx->shared_issuer != NULL)
+			return because(w, VERDICT_INTERCEPTED,
+				       REASON_UNTRUSTED_ISSUER,
+				       VERDICT_BECAUSE_SHARED_ISSUER,
+				       "the untrusted issuer %s also certifies "
+				       "%s: one issuer for different public "
+				       "services is an interceptor re-signing "
+				       "them",
+				       f->issuer, ctx->shared_issuer);
+		if (ctx->public_target && !opportunistic)
 			return because(w, VERDICT_INTERCEPTED,
 				       REASON_UNTRUSTED_ISSUER,
 				       VERDICT_BECAUSE_PUBLIC_ROLE,
@@ -278,6 +292,19 @@ tls(const struct evidence *ev, const struct verdict_context *ctx, struct why *w)
 			return because(
 			    w, VERDICT_INTERCEPTED, REASON_PIN_MISMATCH,
 			    VERDICT_BECAUSE_REMEMBERED, "%s", ctx->remembered);
+	}
+	if (!f->verified && opportunistic && ctx->remembered == NULL) {
+		struct verdict_result r =
+		    ev->dialogue && ev->dlg_step != DLG_DONE ? dialogue(ev)
+							     : path(ev, ctx, w);
+		if (r.verdict != VERDICT_OK)
+			return r;
+		return because(w, VERDICT_OK, REASON_HANDSHAKE_OK,
+			       VERDICT_BECAUSE_OPPORTUNISTIC,
+			       "not verified (%s); opportunistic STARTTLS to "
+			       "a public mail host delivers unauthenticated, "
+			       "as mail servers do with such certificates",
+			       f->verify_error);
 	}
 	if (f->untrusted && f->hostname_mismatch)
 		return because(w, VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER,

@@ -28,6 +28,10 @@ struct tlsio_facts {
 	char sans[512];      /* "DNS:a.example, IP:192.0.2.1" */
 	char not_before[32]; /* "2026-01-01T00:00:00Z" */
 	char not_after[32];
+	int64_t not_after_unix; /* the same as seconds since 1970; 0: unknown */
+	/* The issuer's key: the leaf's authorityKeyIdentifier, or "" when the
+	 * leaf has none (RFC 5280 §4.2.1.1). */
+	char issuer_key[65];
 	char sha256[65];      /* of the leaf certificate (DER) */
 	char spki_sha256[65]; /* of the leaf's SubjectPublicKeyInfo */
 	struct tlsio_cert chain[TLSIO_CHAIN_MAX];

@@ -24,6 +24,8 @@
 	X(REMEMBERED, "remembered")                                            \
 	X(PRIVATE_CA, "private-ca")                                            \
 	X(OTHER_NAME, "other-name")                                            \
+	X(SHARED_ISSUER, "shared-issuer")                                      \
+	X(OPPORTUNISTIC, "opportunistic")                                      \
 	X(STARTTLS_REFUSED, "starttls-refused")                                \
 	X(STARTTLS_REQUIRED, "starttls-required")                              \
 	X(STARTTLS_ELSEWHERE, "starttls-elsewhere")                            \
@@ -68,6 +70,9 @@ struct verdict_context {
 	/* Proxy headers (Via, X-Cache) here, and where the same host answered
 	 * without them. */
 	const char *clean_http_elsewhere;
+	/* The same untrusted issuer (name and key) certifies other public
+	 * targets of the sweep: which ("mx2.example.net, ..."). */
+	const char *shared_issuer;
 	/* The canary answered on this channel's port: what answered where. */
 	const char *canary;
 	/* What the target presents differs from what was remembered (trust

@@ -38,6 +38,8 @@ static const char text[] =
     "    port tcp/8443 https\n    purpose p\n"
     "row plain-web\n    vendor v\n    from here\n    to lan\n"
     "    port tcp/80 http\n    purpose p\n"
+    "row mx\n    vendor v\n    from here\n    to internet\n"
+    "    port tcp/25 smtp-starttls\n    starttls opportunistic\n    purpose p\n"
     "row update\n    vendor v\n    from here\n    to internet\n"
     "    port tcp/443 https\n    purpose p\n";
 
@@ -249,6 +251,47 @@ START_TEST(remembered_change_on_a_private_server_names_the_pin)
 }
 END_TEST
 
+/* Self-signed MX hosts are common: alone, opportunistic STARTTLS to one
+ * is ok. One untrusted issuer behind several public hosts is not: an
+ * interceptor re-signs them all. An internal CA for several internal
+ * servers is neither. */
+START_TEST(one_issuer_for_several_public_hosts_is_interception)
+{
+	tls(add(0, "mx", "mx1.example.net", "192.0.2.25"), false);
+	res.nitems = 1;
+	struct correlate_policy p = {0};
+	correlate_decide(&res, &p);
+	expect(0, VERDICT_OK, REASON_HANDSHAKE_OK);
+	ck_assert(has_line(&items[0], "opportunistic STARTTLS"));
+	evidence_free(&items[0].ev);
+
+	tls(add(0, "mx", "mx1.example.net", "192.0.2.25"), false);
+	tls(add(1, "mx", "mx2.example.net", "192.0.2.26"), false);
+	tls(add(2, "update", "update.example.com", "192.0.2.80"), false);
+	/* another issuer: not part of it */
+	tls(add(3, "mx", "mx3.example.net", "192.0.2.27"), false);
+	strcpy(items[3].ev.tls->issuer, "CN=mx3 self-signed");
+	/* two internal servers of one private CA */
+	tls(add(4, "web", "a.lan", "10.0.0.1"), false);
+	tls(add(5, "web", "b.lan", "10.0.0.2"), false);
+	for (size_t i = 0; i < 6; i++)
+		if (i != 3)
+			strcpy(items[i].ev.tls->issuer, "CN=Corp Inspection");
+	res.nitems = 6;
+	correlate_decide(&res, &p);
+	for (size_t i = 0; i < 3; i++) {
+		expect(i, VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
+		ck_assert_int_eq(items[i].verdict.because,
+				 VERDICT_BECAUSE_SHARED_ISSUER);
+	}
+	ck_assert(has_line(&items[0], "also certifies mx2.example.net, "
+				      "update.example.com"));
+	expect(3, VERDICT_OK, REASON_HANDSHAKE_OK);
+	expect(4, VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
+	expect(5, VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("correlate");
@@ -261,6 +304,7 @@ int main(void)
 	tcase_add_test(tc, proxy_headers_count_only_against_a_clean_answer);
 	tcase_add_test(tc, known_interceptor_even_when_verified);
 	tcase_add_test(tc, remembered_change_on_a_private_server_names_the_pin);
+	tcase_add_test(tc, one_issuer_for_several_public_hosts_is_interception);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -479,6 +479,16 @@ static void ctx_required(struct verdict_context *c)
 {
 	c->starttls = CATALOG_STARTTLS_REQUIRED;
 }
+static void ctx_public_mx(struct verdict_context *c)
+{
+	c->public_target = true;
+	c->starttls = CATALOG_STARTTLS_OPPORTUNISTIC;
+}
+static void ctx_public_mx_shared(struct verdict_context *c)
+{
+	ctx_public_mx(c);
+	c->shared_issuer = "mx2.example.net, update.example.com";
+}
 static void ctx_opportunistic(struct verdict_context *c)
 {
 	c->starttls = CATALOG_STARTTLS_OPPORTUNISTIC;
@@ -506,6 +516,19 @@ static void resigned(struct evidence *ev)
 	tls_ok(ev);
 	ev->tls->verified = false;
 	ev->tls->untrusted = true;
+}
+static void starttls_resigned(struct evidence *ev)
+{
+	starttls_ok(ev);
+	ev->tls->verified = false;
+	ev->tls->untrusted = true;
+	snprintf(ev->tls->verify_error, sizeof ev->tls->verify_error,
+		 "self-signed certificate");
+}
+static void starttls_other_name(struct evidence *ev)
+{
+	starttls_resigned(ev);
+	ev->tls->hostname_mismatch = true;
 }
 static void resigned_other_name(struct evidence *ev)
 {
@@ -568,6 +591,16 @@ static const struct irow {
     I(TCP_BANNER, starttls_not_offered, ctx_offered_elsewhere, INTERCEPTED,
       STARTTLS_STRIPPED, STARTTLS_ELSEWHERE),
     I(TCP_BANNER, starttls_ok, ctx_required, OK, HANDSHAKE_OK, EVIDENCE),
+    /* a self-signed MX: mail is delivered anyway */
+    I(TCP_BANNER, starttls_resigned, ctx_public_mx, OK, HANDSHAKE_OK,
+      OPPORTUNISTIC),
+    I(TCP_BANNER, starttls_other_name, ctx_public_mx, OK, HANDSHAKE_OK,
+      OPPORTUNISTIC),
+    /* ... unless one issuer re-signs several public hosts */
+    I(TCP_BANNER, starttls_resigned, ctx_public_mx_shared, INTERCEPTED,
+      UNTRUSTED_ISSUER, SHARED_ISSUER),
+    I(TCP_PLAIN, resigned, ctx_public, INTERCEPTED, UNTRUSTED_ISSUER,
+      PUBLIC_ROLE),
     I(TCP_BANNER, banner_done, ctx_greeting, INTERCEPTED, GREETING_ALTERED,
       GREETING_PRODUCT),
     I(TCP_PLAIN, connected, ctx_canary, INTERCEPTED, CANARY_ANSWERED, CANARY),
