@@ -43,13 +43,13 @@ enum section {
 	SECTION_VERIPORT,
 	SECTION_MAP,
 	SECTION_PORTS,
+	SECTION_TRUST,
 	SECTION_STATUS,
 };
 
 static const char *const section_names[] = {
-    [SECTION_VERIPORT] = "veriport",
-    [SECTION_MAP] = "map",
-    [SECTION_PORTS] = "ports",
+    [SECTION_VERIPORT] = "veriport", [SECTION_MAP] = "map",
+    [SECTION_PORTS] = "ports",       [SECTION_TRUST] = "trust",
     [SECTION_STATUS] = "status",
 };
 
@@ -298,6 +298,32 @@ static int map_entry(struct parser *p, const char *key, const char *value)
 	return 0;
 }
 
+/* [trust] ROLE = FILE: the CA ROLE's servers chain to. */
+static int trust_entry(struct parser *p, const char *key, const char *value)
+{
+	struct conf *c = p->c;
+	if (!catalog_id_valid(key))
+		return fail(p, p->line,
+			    "bad role id '%s' in [trust]: expected lower-case "
+			    "letters, digits and '-'",
+			    key);
+	for (size_t i = 0; i < c->ntrust; i++)
+		if (strcmp(c->trust[i].role, key) == 0)
+			return fail(p, p->line,
+				    "'%s' given twice in [trust] (first at "
+				    "line %u)",
+				    key, c->trust[i].line);
+	if (value[0] != '/')
+		return fail(
+		    p, p->line,
+		    "'%s = %s': expected the absolute path of a CA file", key,
+		    value);
+	c->trust = xreallocarray(c->trust, c->ntrust + 1, sizeof *c->trust);
+	c->trust[c->ntrust++] =
+	    (struct conf_trust){xstrdup(key), xstrdup(value), p->line};
+	return 0;
+}
+
 static int ports_entry(struct parser *p, const char *key, const char *value)
 {
 	struct conf *c = p->c;
@@ -442,7 +468,7 @@ static int entry(struct parser *p, const char *key, const char *value)
 	if (p->section == SECTION_NONE)
 		return fail(p, p->line,
 			    "'%s' outside a section: expected [veriport], "
-			    "[map], [ports] or [status] first",
+			    "[map], [ports], [trust] or [status] first",
 			    key);
 	if (*value == '\0')
 		return fail(p, p->line, "expected a value after '%s ='", key);
@@ -463,6 +489,8 @@ static int entry(struct parser *p, const char *key, const char *value)
 		return map_entry(p, key, value);
 	if (p->section == SECTION_PORTS)
 		return ports_entry(p, key, value);
+	if (p->section == SECTION_TRUST)
+		return trust_entry(p, key, value);
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].section != p->section ||
 		    strcmp(keys[i].name, key) != 0)
@@ -507,7 +535,7 @@ static int section_line(struct parser *p, const char *s, size_t n)
 		}
 	return fail(p, p->line,
 		    "unknown section '%.*s': expected [veriport], [map], "
-		    "[ports] or [status]",
+		    "[ports], [trust] or [status]",
 		    (int)(close + 1 - s), s);
 }
 
@@ -695,6 +723,11 @@ int conf_apply(const struct conf *c, struct catalog *cat, char *err,
 					  "them)",
 					  c->ports[i].channel, cat->profile,
 					  cat->profile);
+	for (size_t i = 0; i < c->ntrust; i++)
+		if (catalog_role_find(cat, c->trust[i].role) == NULL)
+			return apply_fail(c, c->trust[i].line, err, errlen,
+					  "[trust]: no role '%s' in profile %s",
+					  c->trust[i].role, cat->profile);
 	/* Everything checked: only now change the catalog, so a refused
 	 * configuration leaves it as it was. */
 	for (size_t i = 0; i < c->nports; i++)
@@ -715,6 +748,11 @@ void conf_free(struct conf *c)
 		free(c->optional[i].value);
 	free(c->optional);
 	free(c->ca_file);
+	for (size_t i = 0; i < c->ntrust; i++) {
+		free(c->trust[i].role);
+		free(c->trust[i].file);
+	}
+	free(c->trust);
 	free(c->canary);
 	free(c->snmp_community);
 	for (size_t i = 0; i < c->nmaps; i++)

@@ -184,7 +184,7 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 	const struct evidence *ev = &x->ev;
 	struct texts t;
 	struct verdict_context ctx = {
-	    .declared_trust = p->ca_file,
+	    .declared_trust = p->declared ? p->declared[x->channel->to] : NULL,
 	    .public_target = r->catalog->roles[x->channel->to].public_role,
 	    .starttls = x->channel->starttls,
 	};

@@ -208,7 +208,8 @@ static void probe_tls_handshake(struct probe_state *s)
 static void probe_tls_now(struct probe_state *s)
 {
 	struct probe_job *job = s->job;
-	s->tls = tlsio_new(s->engine->opt.tls_ctx, job->host);
+	s->tls = tlsio_new(job->tls_ctx ? job->tls_ctx : s->engine->opt.tls_ctx,
+			   job->host);
 	s->tls_handshaking = true;
 	s->sent_before_tls = job->ev.sent_bytes;
 	if (uv_read_start(&s->sock.stream, probe_on_alloc, probe_on_read) < 0) {

@@ -39,7 +39,10 @@ struct sweep {
 	size_t nplanned;  /* items of the caller's plan, before the canaries */
 	struct sweep_options opt_copy;
 	const struct sweep_options *opt;
-	struct tlsio_ctx *tls_ctx;
+	/* Trust: the system store (with --ca-file added) for public roles,
+	 * --ca-file alone for the others, a role's own file for it. */
+	struct tlsio_ctx *tls_public, *tls_internal, **tls_role;
+	const char **declared; /* per role: what the verdict is told */
 	time_t started;
 	uint64_t t0;
 	sweep_done_cb done;
@@ -57,6 +60,63 @@ struct sweep {
 	bool cut;        /* the deadline passed */
 	bool over;
 };
+
+static void trust_free(struct sweep *s)
+{
+	tlsio_ctx_free(s->tls_public);
+	tlsio_ctx_free(s->tls_internal);
+	for (size_t i = 0; s->tls_role != NULL && i < s->catalog->nroles; i++)
+		tlsio_ctx_free(s->tls_role[i]);
+	free(s->tls_role);
+	free(s->declared);
+}
+
+/* Declared trust adds to the system store for public roles (their
+ * services carry public certificates) and is what internal roles are held
+ * to; a role named with its own file is held to that file. */
+static int trust_load(struct sweep *s, const struct sweep_options *o, char *err,
+		      size_t errlen)
+{
+	const struct catalog *cat = s->catalog;
+	s->tls_role = xcalloc(cat->nroles + 1, sizeof *s->tls_role);
+	s->declared = xcalloc(cat->nroles + 1, sizeof *s->declared);
+	int rc = tlsio_ctx_new(&s->tls_public, o->ca_file, true, err, errlen);
+	if (rc == 0 && o->ca_file != NULL)
+		rc = tlsio_ctx_new(&s->tls_internal, o->ca_file, false, err,
+				   errlen);
+	for (size_t i = 0; rc == 0 && i < o->nrole_ca; i++) {
+		const struct catalog_role *r =
+		    catalog_role_find(cat, o->role_ca[i].role);
+		if (r == NULL) {
+			snprintf(err, errlen,
+				 "--ca-file %s=%s: no role '%s' in profile %s",
+				 o->role_ca[i].role, o->role_ca[i].file,
+				 o->role_ca[i].role, cat->profile);
+			return -EINVAL;
+		}
+		size_t at = (size_t)(r - cat->roles);
+		tlsio_ctx_free(s->tls_role[at]);
+		s->tls_role[at] = NULL;
+		rc = tlsio_ctx_new(&s->tls_role[at], o->role_ca[i].file, false,
+				   err, errlen);
+		s->declared[at] = o->role_ca[i].file;
+	}
+	for (size_t i = 0; i < cat->nroles; i++)
+		if (s->declared[i] == NULL && !cat->roles[i].public_role)
+			s->declared[i] = o->ca_file;
+	return rc;
+}
+
+/* The trust a job's handshake is held to. */
+static struct tlsio_ctx *trust_of(const struct sweep *s,
+				  const struct catalog_channel *ch)
+{
+	if (s->tls_role[ch->to] != NULL)
+		return s->tls_role[ch->to];
+	if (!s->catalog->roles[ch->to].public_role && s->tls_internal != NULL)
+		return s->tls_internal;
+	return s->tls_public;
+}
 
 static void sweep_finish(uv_handle_t *h);
 
@@ -200,6 +260,7 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 			job->channel = pi->channel;
 			job->host = pi->host;
 			job->port = pi->port;
+			job->tls_ctx = trust_of(s, pi->channel);
 			job->addr = a->addrs[j];
 			address_text(&job->addr, job->address,
 				     sizeof job->address);
@@ -309,14 +370,13 @@ static void sweep_finish(uv_handle_t *h)
 	struct results *out = xcalloc(1, sizeof *out);
 	out->started = s->started;
 	out->duration_ms = (double)(uv_hrtime() - s->t0) / 1e6;
-	tlsio_ctx_free(s->tls_ctx);
 	out->catalog = s->catalog;
 	out->role = s->role;
 	out->items = sweep_collect(s, 0, s->nplanned, &out->nitems);
 	out->canaries =
 	    sweep_collect(s, s->nplanned, s->work.nitems, &out->ncanaries);
 	struct correlate_policy policy = {
-	    .ca_file = s->opt->ca_file,
+	    .declared = s->declared,
 	    .interceptors = s->opt->interceptors,
 	    .canaries = out->canaries,
 	    .ncanaries = out->ncanaries,
@@ -324,6 +384,7 @@ static void sweep_finish(uv_handle_t *h)
 	    .changed_arg = s->opt->changed_arg,
 	};
 	correlate_decide(out, &policy);
+	trust_free(s);
 	sweep_done_cb done = s->done;
 	void *arg = s->done_arg;
 	free(s->hosts);
@@ -339,17 +400,18 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 		size_t errlen)
 {
 	*out = NULL;
-	struct tlsio_ctx *tls_ctx;
-	int rc = tlsio_ctx_new(&tls_ctx, o->ca_file, err, errlen);
-	if (rc < 0)
-		return rc;
 	struct sweep *s = xcalloc(1, sizeof *s);
 	s->loop = loop;
 	s->catalog = cat;
 	s->role = role;
 	s->opt_copy = *o;
 	s->opt = &s->opt_copy;
-	s->tls_ctx = tls_ctx;
+	int rc = trust_load(s, o, err, errlen);
+	if (rc < 0) {
+		trust_free(s);
+		free(s);
+		return rc;
+	}
 	s->done = done;
 	s->done_arg = arg;
 	s->work = with_canaries(plan, o->canary);
@@ -359,7 +421,7 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 	    xcalloc(s->work.nitems ? s->work.nitems : 1, sizeof *s->items);
 	rc = resolve_init(&s->resolver, loop, o->probe.timeout_ms, err, errlen);
 	if (rc < 0) {
-		tlsio_ctx_free(tls_ctx);
+		trust_free(s);
 		free(s->items);
 		plan_free(&s->work);
 		free(s);
@@ -380,7 +442,7 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 		}
 	}
 	struct probe_options popt = o->probe;
-	popt.tls_ctx = tls_ctx;
+	popt.tls_ctx = s->tls_public;
 	s->engine = probe_engine_new(loop, &popt, sweep_on_probe_done, s);
 	uv_timer_init(loop, &s->deadline);
 	s->deadline.data = s;

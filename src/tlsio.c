@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "veriport/text.h"
 #include "veriport/tlsio.h"
@@ -65,10 +66,16 @@ static int tlsio_on_verify(int ok, X509_STORE_CTX *store)
 	return 1;
 }
 
-int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
-		  size_t errlen)
+int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, bool system,
+		  char *err, size_t errlen)
 {
 	*out = NULL;
+	/* OpenSSL's own words for a missing file are "system lib". */
+	if (ca_file != NULL && access(ca_file, R_OK) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", ca_file, strerror(e));
+		return -e;
+	}
 	if (tlsio_ex_index < 0)
 		tlsio_ex_index =
 		    SSL_get_ex_new_index(0, "veriport tlsio", NULL, NULL, NULL);
@@ -77,11 +84,16 @@ int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
 		snprintf(err, errlen, "TLS: cannot create a context");
 		return -ENOMEM;
 	}
-	int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
-			 : SSL_CTX_set_default_verify_paths(ctx);
+	bool store = system || ca_file == NULL;
+	int ok = !store || SSL_CTX_set_default_verify_paths(ctx);
+	const char *what = "system trust store";
+	if (ok && ca_file != NULL) {
+		ok = SSL_CTX_load_verify_locations(ctx, ca_file, NULL);
+		what = ca_file;
+	}
 	if (!ok) {
 		snprintf(err, errlen, "%s: cannot load CA certificates (%s)",
-			 ca_file ? ca_file : "system trust store",
+			 what,
 			 ERR_reason_error_string(ERR_peek_last_error())
 			     ? ERR_reason_error_string(ERR_peek_last_error())
 			     : "unknown error");

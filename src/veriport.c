@@ -72,7 +72,9 @@ static const char help_text[] =
     "  --deadline SECONDS          the whole sweep (default: from the work);\n"
     "                              what is not finished is skipped\n"
     "  --snmp-community NAME       for snmp checks (default public)\n"
-    "  --ca-file FILE              what the targets' certificates chain to\n"
+    "  --ca-file FILE              what internal servers chain to (added to\n"
+    "                              the system store for public roles)\n"
+    "  --ca-file ROLE=FILE         what ROLE's servers chain to (repeatable)\n"
     "  --canary HOST               an address with no service: whatever "
     "answers\n"
     "                              there answers for every host\n"
@@ -235,9 +237,29 @@ struct check_opts {
 	int format;
 	const char *snmp_community;
 	const char *ca_file;
+	struct sweep_role_ca *role_ca;
+	size_t nrole_ca;
 	const char *canary;
 	const char *interceptors;
 };
+
+/* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
+ * without '/' before an '=' is taken for one; write ./FILE then). */
+static bool role_ca_arg(char *arg, struct check_opts *o)
+{
+	char *eq = strchr(arg, '=');
+	if (eq == NULL)
+		return false;
+	*eq = '\0';
+	if (!catalog_id_valid(arg)) {
+		*eq = '=';
+		return false;
+	}
+	o->role_ca =
+	    xreallocarray(o->role_ca, o->nrole_ca + 1, sizeof *o->role_ca);
+	o->role_ca[o->nrole_ca++] = (struct sweep_role_ca){arg, eq + 1};
+	return true;
+}
 
 static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 {
@@ -345,7 +367,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				    optarg);
 			break;
 		case OPT_CA_FILE:
-			o->ca_file = optarg;
+			if (!role_ca_arg(optarg, o))
+				o->ca_file = optarg;
 			break;
 		case OPT_CANARY:
 			o->canary = optarg;
@@ -447,6 +470,8 @@ static int cmd_check(int argc, char **argv)
 		    .snmp_community = o.snmp_community,
 		},
 	    .ca_file = o.ca_file,
+	    .role_ca = o.role_ca,
+	    .nrole_ca = o.nrole_ca,
 	    .canary = o.canary,
 	    .interceptors = known,
 	    .deadline_ms = (unsigned)(o.deadline_s * 1000),
@@ -493,6 +518,7 @@ out_maps:
 		plan_map_free(&o.maps[i]);
 	free(o.maps);
 	free(o.only);
+	free(o.role_ca);
 	return status;
 }
 

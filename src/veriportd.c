@@ -36,7 +36,8 @@ struct generation {
 	struct conf *cfg;
 	struct catalog *cat;
 	struct plan plan;
-	const char **optional; /* channel ids, pointing into cfg */
+	const char **optional;         /* channel ids, pointing into cfg */
+	struct sweep_role_ca *role_ca; /* [trust], pointing into cfg */
 	struct intercept_list *known;
 	struct sweep_options so;
 	unsigned users; /* the daemon, and a running sweep */
@@ -88,6 +89,7 @@ static void generation_release(struct generation *g)
 		return;
 	plan_free(&g->plan);
 	free(g->optional);
+	free(g->role_ca);
 	intercept_free(g->known);
 	catalog_free(g->cat);
 	conf_free(g->cfg);
@@ -119,6 +121,10 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 	}
 	if (conf_apply(c, g->cat, err, errlen) < 0)
 		goto fail;
+	g->role_ca = xcalloc(c->ntrust + 1, sizeof *g->role_ca);
+	for (size_t i = 0; i < c->ntrust; i++)
+		g->role_ca[i] =
+		    (struct sweep_role_ca){c->trust[i].role, c->trust[i].file};
 	g->optional = xcalloc(c->noptional + 1, sizeof *g->optional);
 	for (size_t i = 0; i < c->noptional; i++)
 		g->optional[i] = c->optional[i].value;
@@ -149,6 +155,8 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 		    .snmp_community = c->snmp_community,
 		},
 	    .ca_file = c->ca_file,
+	    .role_ca = g->role_ca,
+	    .nrole_ca = c->ntrust,
 	    .canary = c->canary,
 	    .interceptors = g->known,
 	    .deadline_ms = (unsigned)(c->deadline_s * 1000),

@@ -25,6 +25,13 @@
 #define CONF_DEADLINE_MAX_S 86400
 
 /* [ports] CHANNEL = PORT: the vendor's port "has been altered". */
+/* [trust] ROLE = FILE. */
+struct conf_trust {
+	char *role;
+	char *file;
+	unsigned line;
+};
+
 struct conf_port {
 	char *channel;
 	uint16_t port;
@@ -66,6 +73,10 @@ struct conf {
 	/* [ports] */
 	struct conf_port *ports;
 	size_t nports;
+
+	/* [trust] */
+	struct conf_trust *trust;
+	size_t ntrust;
 
 	/* [status] */
 	char *socket_path;

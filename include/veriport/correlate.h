@@ -14,7 +14,9 @@
 
 /* What a sweep knows beyond each result's own evidence. */
 struct correlate_policy {
-	const char *ca_file; /* --ca-file: the declared trust, or NULL */
+	/* The declared trust of each role (by index into the catalog's
+	 * roles), or NULL where nothing is declared. */
+	const char *const *declared;
 	const struct intercept_list *interceptors;
 	/* Probes of the canary address (--canary): their evidence, one per
 	 * (transport, port) of the sweep's probes. */

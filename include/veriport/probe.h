@@ -45,7 +45,7 @@ struct probe_options {
 	unsigned tls_parallel; /* TLS handshakes at once; 0: from the CPUs */
 	unsigned udp_tries;    /* sends of a UDP request; 0: the default */
 	const char *snmp_community;
-	struct tlsio_ctx *tls_ctx; /* trust for every TLS handshake */
+	struct tlsio_ctx *tls_ctx; /* trust, unless the job has its own */
 };
 
 /* The in-flight limit that fits this process's descriptor limit. */
@@ -60,6 +60,7 @@ struct probe_job {
 	uint16_t port;                /* the port to probe */
 	struct sockaddr_storage addr; /* the engine sets the port */
 	char address[46];             /* addr as text, for reports */
+	struct tlsio_ctx *tls_ctx;    /* this target's trust, or NULL */
 	struct evidence ev;
 	struct probe_state *state; /* engine-private while running */
 	struct probe_job *next;    /* engine-private queue link */

@@ -11,12 +11,23 @@
 #include "veriport/probe.h"
 #include "veriport/results.h"
 
+/* --ca-file ROLE=FILE, [trust] ROLE = FILE. */
+struct sweep_role_ca {
+	const char *role;
+	const char *file;
+};
+
 struct sweep_options {
 	struct probe_options probe; /* tls_ctx is the sweep's own */
-	const char *ca_file; /* declared trust for TLS; NULL: system store */
-	const char *canary;  /* an address that hosts no service, or NULL */
+	/* Declared trust (veriport(1), TRUST): CA_FILE is what internal
+	 * roles chain to and adds to the system store for public ones; a
+	 * role in ROLE_CA chains to its own file only. */
+	const char *ca_file;
+	const struct sweep_role_ca *role_ca;
+	size_t nrole_ca;
+	const char *canary; /* an address that hosts no service, or NULL */
 	const struct intercept_list *interceptors; /* may be NULL */
-	unsigned deadline_ms; /* the whole sweep; 0 = twice the probe timeout */
+	unsigned deadline_ms; /* the whole sweep; 0: derived from the work */
 	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;

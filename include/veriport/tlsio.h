@@ -60,10 +60,11 @@ enum tlsio_failure {
 struct tlsio_ctx;
 struct tlsio;
 
-/* Trust: CA_FILE when given (the user's declared trust), else the system
- * store. Returns 0 or a negative errno with ERR naming the file. */
-int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, char *err,
-		  size_t errlen);
+/* Trust: CA_FILE when given (the user's declared trust), and the system
+ * store when SYSTEM is set or there is no CA_FILE. Returns 0 or a negative
+ * errno with ERR naming the file and why ("No such file or directory"). */
+int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, bool system,
+		  char *err, size_t errlen);
 void tlsio_ctx_free(struct tlsio_ctx *ctx);
 
 /* A client session for one connection; SERVER_NAME goes into SNI (unless

@@ -227,9 +227,13 @@ static const struct refusal {
 	unsigned line;
 	const char *expect;
 } refusals[] = {
+    {"relative CA file in trust", BASE "[trust]\nportal = ca.pem\n", 5,
+     "'portal = ca.pem': expected the absolute path of a CA file"},
+    {"trust role twice", BASE "[trust]\nportal = /a.pem\nportal = /b.pem\n", 6,
+     "'portal' given twice in [trust] (first at line 5)"},
     {"unknown section", BASE "[colours]\n", 4,
-     "unknown section '[colours]': expected [veriport], [map], [ports] "
-     "or [status]"},
+     "unknown section '[colours]': expected [veriport], [map], [ports], "
+     "[trust] or [status]"},
     {"unclosed section", BASE "[map\n", 4, "expected ']'"},
     {"text after a section", BASE "[map] hosts\n", 4,
      "unexpected text after '[map]'"},
@@ -456,6 +460,8 @@ END_TEST
 /* Each refusal of conf_apply: the configuration, the line its error
  * names, and words of the message. */
 static const struct refusal apply_refusals[] = {
+    {"unknown role in trust", BASE "[trust]\nnobody = /etc/ca.pem\n", 5,
+     "[trust]: no role 'nobody' in profile demo"},
     {"unknown role", "[veriport]\nprofile = demo\nrole = nobody\n", 3,
      "unknown role 'nobody' in profile demo (roles: appliance, internet, "
      "portal)"},
@@ -485,6 +491,23 @@ START_TEST(conf_apply_refusals_name_the_line)
 	for (size_t i = 0; i < cat->nchannels; i++)
 		ck_assert_uint_eq(cat->channels[i].port,
 				  cat->channels[i].vendor_port);
+	conf_free(c);
+	catalog_free(cat);
+}
+END_TEST
+
+START_TEST(conf_trust_names_a_ca_file_per_role)
+{
+	struct conf *c =
+	    parse_ok(BASE "ca-file = /etc/veriport/internal.pem\n"
+			  "[trust]\nportal = /etc/veriport/portal.pem\n");
+	ck_assert_str_eq(c->ca_file, "/etc/veriport/internal.pem");
+	ck_assert_uint_eq(c->ntrust, 1);
+	ck_assert_str_eq(c->trust[0].role, "portal");
+	ck_assert_str_eq(c->trust[0].file, "/etc/veriport/portal.pem");
+	struct catalog *cat = demo_catalog();
+	char err[512];
+	ck_assert_int_eq(conf_apply(c, cat, err, sizeof err), 0);
 	conf_free(c);
 	catalog_free(cat);
 }
@@ -601,6 +624,7 @@ static Suite *conf_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("apply");
 	tcase_add_test(tc, conf_apply_overrides_only_the_port);
+	tcase_add_test(tc, conf_trust_names_a_ca_file_per_role);
 	tcase_add_loop_test(tc, conf_apply_refusals_name_the_line, 0,
 			    sizeof apply_refusals / sizeof apply_refusals[0]);
 	tcase_add_test(tc, conf_shipped_example_parses_and_applies);

@@ -90,6 +90,14 @@ static void teardown(void)
 	catalog_free(cat);
 }
 
+static bool has_line(const struct result *r, const char *part)
+{
+	for (const char *l = NULL; (l = evidence_next(&r->ev, l)) != NULL;)
+		if (strstr(l, part) != NULL)
+			return true;
+	return false;
+}
+
 static void expect(size_t i, enum verdict v, enum reason r)
 {
 	ck_assert_msg(items[i].verdict.verdict == v &&
@@ -125,9 +133,15 @@ START_TEST(declared_trust_and_public_roles_decide_untrusted)
 	correlate_decide(&res, &p);
 	expect(0, VERDICT_TLS_ERROR, REASON_UNTRUSTED_ISSUER);
 	expect(1, VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
-	p.ca_file = "ca.pem";
+	/* the declared CA is the internal role's (the public one keeps the
+	 * system store) */
+	const char *declared[] = {NULL, "ca.pem", NULL};
+	p.declared = declared;
 	correlate_decide(&res, &p);
 	expect(0, VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
+	ck_assert(has_line(&items[0], "expected a chain to the CA of ca.pem"));
+	expect(1, VERDICT_INTERCEPTED, REASON_UNTRUSTED_ISSUER);
+	ck_assert_int_eq(items[1].verdict.because, VERDICT_BECAUSE_PUBLIC_ROLE);
 }
 END_TEST
 
@@ -226,14 +240,6 @@ static bool remembered_other(void *arg, const struct result *r, char *what,
 		 "3f2a1b2c3d4e... issuer CN=Old CA, now SPKI 91bc4d5e6f70... "
 		 "issuer CN=New CA");
 	return true;
-}
-
-static bool has_line(const struct result *r, const char *part)
-{
-	for (const char *l = NULL; (l = evidence_next(&r->ev, l)) != NULL;)
-		if (strstr(l, part) != NULL)
-			return true;
-	return false;
 }
 
 /* An internal server (not a public role, no declared CA) whose untrusted
