@@ -1,6 +1,6 @@
 /* The daemon's remembered state (trust on first use, like ssh's
- * known_hosts): per (channel, host, address) the certificate, the STARTTLS
- * offer and the greeting first seen, kept in a JSON file written
+ * known_hosts): per (channel, host, address, port) the certificate, the
+ * STARTTLS offer and the greeting first seen, kept in a JSON file written
  * atomically. No probing and no logging here: callers log what ERR says. */
 #include "config.h"
 
@@ -47,31 +47,44 @@ void pins_free(struct pins *st)
 
 /* Keys ---------------------------------------------------------------- */
 
-static int key_cmp(const char *channel, const char *host, const char *address,
-		   const struct pins_entry *e)
+/* The key: a channel moved to another port ([ports]) is another
+ * target, not a changed one. */
+struct key {
+	const char *channel, *host, *address;
+	uint16_t port;
+};
+
+static struct key key_of(const struct result *r, uint16_t port)
 {
-	int c = strcmp(channel, e->channel);
+	return (struct key){r->channel->id, r->host, r->address, port};
+}
+
+static int key_cmp(const struct key *k, const struct pins_entry *e)
+{
+	int c = strcmp(k->channel, e->channel);
 	if (c == 0)
-		c = strcmp(host, e->host);
+		c = strcmp(k->host, e->host);
 	if (c == 0)
-		c = strcmp(address, e->address);
+		c = strcmp(k->address, e->address);
+	if (c == 0)
+		c = (int)k->port - (int)e->port;
 	return c;
 }
 
 int pins_entry_cmp(const void *a, const void *b)
 {
 	const struct pins_entry *x = a;
-	return key_cmp(x->channel, x->host, x->address, b);
+	struct key k = {x->channel, x->host, x->address, x->port};
+	return key_cmp(&k, b);
 }
 
 /* Index of the entry for the key, or where it would go (*FOUND false). */
-static size_t find(const struct pins *st, const char *channel, const char *host,
-		   const char *address, bool *found)
+static size_t find(const struct pins *st, const struct key *k, bool *found)
 {
 	size_t lo = 0, hi = st->nentries;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = key_cmp(channel, host, address, &st->entries[mid]);
+		int c = key_cmp(k, &st->entries[mid]);
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -110,12 +123,45 @@ static bool result_has_facts(const struct result *r)
 	       result_has_greeting(r);
 }
 
+/* R's entry: the one of its port, else one read from a version 1 file
+ * (port 0), which stands for any port until R's port takes it. */
 static const struct pins_entry *lookup(const struct pins *st,
 				       const struct result *r)
 {
 	bool found;
-	size_t i = find(st, r->channel->id, r->host, r->address, &found);
+	struct key k = key_of(r, r->port);
+	size_t i = find(st, &k, &found);
+	if (!found) {
+		k.port = 0;
+		i = find(st, &k, &found);
+	}
 	return found ? &st->entries[i] : NULL;
+}
+
+/* A version 1 entry for R's key takes R's port: it moves to its place. */
+static void adopt_legacy(struct pins *st, const struct result *r)
+{
+	bool found;
+	struct key k = key_of(r, 0);
+	size_t i = find(st, &k, &found);
+	if (!found || r->port == 0)
+		return;
+	struct pins_entry e = st->entries[i];
+	memmove(&st->entries[i], &st->entries[i + 1],
+		(st->nentries - i - 1) * sizeof *st->entries);
+	st->nentries--;
+	e.port = r->port;
+	k.port = r->port;
+	size_t at = find(st, &k, &found);
+	if (found) { /* the port has its own entry already */
+		free(e.channel);
+		free(e.host);
+		return;
+	}
+	memmove(&st->entries[at + 1], &st->entries[at],
+		(st->nentries - at) * sizeof *st->entries);
+	st->entries[at] = e;
+	st->nentries++;
 }
 
 /* Insert a new entry for R at its place; NULL when the state is full. */
@@ -123,7 +169,9 @@ static struct pins_entry *insert(struct pins *st, const struct result *r,
 				 time_t now)
 {
 	bool found;
-	size_t at = find(st, r->channel->id, r->host, r->address, &found);
+	adopt_legacy(st, r);
+	struct key k = key_of(r, r->port);
+	size_t at = find(st, &k, &found);
 	if (found)
 		return &st->entries[at];
 	if (st->nentries >= PINS_ENTRIES_MAX)
@@ -141,6 +189,7 @@ static struct pins_entry *insert(struct pins *st, const struct result *r,
 	e->channel = xstrdup(r->channel->id);
 	e->host = xstrdup(r->host);
 	snprintf(e->address, sizeof e->address, "%s", r->address);
+	e->port = r->port;
 	e->first_seen = now;
 	return e;
 }

@@ -54,20 +54,32 @@ static bool copy_field(char *dst, size_t size, const char *s)
 }
 
 /* One entry of the file into E; false with WHY set. */
-static bool entry_from_json(json_t *o, struct pins_entry *e, char *why,
-			    size_t whylen)
+static bool entry_from_json(json_t *o, json_int_t version, struct pins_entry *e,
+			    char *why, size_t whylen)
 {
 	const char *channel, *host, *address, *first_seen;
 	json_t *accepted = NULL, *tls = NULL, *starttls = NULL,
-	       *greeting = NULL;
+	       *greeting = NULL, *port = NULL;
 	json_error_t jerr;
 	if (json_unpack_ex(
-		o, &jerr, 0, "{s:s, s:s, s:s, s:s, s?o, s?o, s?o, s?o}",
-		"channel", &channel, "host", &host, "address", &address,
-		"first_seen", &first_seen, "accepted", &accepted, "tls", &tls,
-		"starttls", &starttls, "greeting", &greeting) != 0) {
+		o, &jerr, 0, "{s:s, s:s, s:s, s?o, s:s, s?o, s?o, s?o, s?o}",
+		"channel", &channel, "host", &host, "address", &address, "port",
+		&port, "first_seen", &first_seen, "accepted", &accepted, "tls",
+		&tls, "starttls", &starttls, "greeting", &greeting) != 0) {
 		snprintf(why, whylen, "%s", jerr.text);
 		return false;
+	}
+	/* Version 1 knew no port: 0 (null) stands for any, until a
+	 * result for the key is seen again. */
+	if (version >= 2 && port != NULL && !json_is_null(port)) {
+		json_int_t p =
+		    json_is_integer(port) ? json_integer_value(port) : 0;
+		if (p < 1 || p > 65535) {
+			snprintf(why, whylen,
+				 "port: expected 1 to 65535, or null");
+			return false;
+		}
+		e->port = (uint16_t)p;
 	}
 	if (*channel == '\0' || *host == '\0' || !text_is_safe(channel) ||
 	    !text_is_safe(host) ||
@@ -150,10 +162,10 @@ static int pins_from_json(json_t *doc, const char *path, struct pins *st,
 		snprintf(err, errlen, "%s: %s", path, jerr.text);
 		return -EINVAL;
 	}
-	if (version != PINS_VERSION) {
+	if (version < 1 || version > PINS_VERSION) {
 		snprintf(err, errlen,
 			 "%s: version %lld, this veriportd reads "
-			 "version %d",
+			 "versions 1 to %d",
 			 path, (long long)version, PINS_VERSION);
 		return -EINVAL;
 	}
@@ -171,7 +183,7 @@ static int pins_from_json(json_t *doc, const char *path, struct pins *st,
 	st->cap = n ? n : 1;
 	for (size_t i = 0; i < n; i++) {
 		char why[JSON_ERROR_TEXT_LENGTH + 32];
-		if (!entry_from_json(json_array_get(entries, i),
+		if (!entry_from_json(json_array_get(entries, i), version,
 				     &st->entries[i], why, sizeof why)) {
 			snprintf(err, errlen, "%s: entry %zu: %s", path, i + 1,
 				 why);
@@ -183,8 +195,9 @@ static int pins_from_json(json_t *doc, const char *path, struct pins *st,
 	for (size_t i = 1; i < st->nentries; i++) {
 		const struct pins_entry *e = &st->entries[i];
 		if (pins_entry_cmp(e - 1, e) == 0) {
-			snprintf(err, errlen, "%s: %s %s %s is there twice",
-				 path, e->channel, e->host, e->address);
+			snprintf(err, errlen,
+				 "%s: %s %s %s port %u is there twice", path,
+				 e->channel, e->host, e->address, e->port);
 			return -EINVAL;
 		}
 	}
@@ -278,10 +291,12 @@ static json_t *time_json(time_t t)
 
 static json_t *entry_json(const struct pins_entry *e)
 {
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o}", "channel", e->channel, "host", e->host,
-	    "address", e->address, "first_seen", time_json(e->first_seen),
-	    "accepted", e->accepted ? time_json(e->accepted) : json_null());
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "channel", e->channel,
+		      "host", e->host, "address", e->address, "port",
+		      e->port ? json_integer(e->port) : json_null(),
+		      "first_seen", time_json(e->first_seen), "accepted",
+		      e->accepted ? time_json(e->accepted) : json_null());
 	if (o == NULL)
 		return NULL;
 	json_t *f;

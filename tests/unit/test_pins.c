@@ -29,8 +29,8 @@
 #define SPKI_NEW                                                               \
 	"91bc4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80910"
 
-static struct catalog_channel chan_smtp = {.id = "smtp-out"};
-static struct catalog_channel chan_imap = {.id = "imap-in"};
+static struct catalog_channel chan_smtp = {.id = "smtp-out", .port = 25};
+static struct catalog_channel chan_imap = {.id = "imap-in", .port = 143};
 
 static struct result make(const struct catalog_channel *c, const char *addr)
 {
@@ -38,6 +38,7 @@ static struct result make(const struct catalog_channel *c, const char *addr)
 	memset(&r, 0, sizeof r);
 	r.channel = c;
 	r.host = "mx.example.net";
+	r.port = c->port;
 	snprintf(r.address, sizeof r.address, "%s", addr);
 	r.ev.latency_ms = -1;
 	return r;
@@ -252,6 +253,21 @@ END_TEST
 
 /* Two addresses of one name may carry different certificates: each is
  * remembered on its own. */
+/* A channel moved to another port ([ports]) is another target there,
+ * not a changed one. */
+START_TEST(pins_port_is_part_of_the_key)
+{
+	struct result r = full(SPKI_OLD, "CN=Old CA", true, GREETING);
+	struct pins *st = learned(&r);
+	struct result moved = full(SPKI_NEW, "CN=New CA", true, GREETING);
+	moved.port = 2525;
+	ck_assert(!pins_changed(st, &moved, NULL, 0));
+	struct result same = full(SPKI_NEW, "CN=New CA", true, GREETING);
+	ck_assert(pins_changed(st, &same, NULL, 0));
+	pins_free(st);
+}
+END_TEST
+
 START_TEST(pins_address_is_part_of_the_key)
 {
 	struct result rr[2] = {full(SPKI_OLD, "CN=CA", true, GREETING),
@@ -519,6 +535,50 @@ START_TEST(pins_missing_file_is_empty)
 }
 END_TEST
 
+/* A version 1 file knew no port: its entries stand for any port until
+ * the first result for their key, whose port they then take. */
+START_TEST(pins_version_1_file_is_migrated)
+{
+	make_tmpdir();
+	char path[128];
+	snprintf(path, sizeof path, "%s/state.json", tmpdir);
+	static const char v1[] =
+	    "{\"version\": 1, \"entries\": [{\"channel\": \"smtp-out\", "
+	    "\"host\": \"mx.example.net\", \"address\": \"192.0.2.10\", "
+	    "\"first_seen\": \"2026-11-20T10:00:00Z\", \"tls\": "
+	    "{\"spki_sha256\": \"" SPKI_OLD "\", \"issuer\": \"CN=Old CA\", "
+	    "\"since\": \"2026-11-20T10:00:00Z\"}}]}\n";
+	write_text(path, v1, sizeof v1 - 1);
+	struct pins *st;
+	char err[256] = "";
+	ck_assert_msg(pins_load(path, &st, err, sizeof err) == 0, "%s", err);
+	struct result now = full(SPKI_NEW, "CN=New CA", true, GREETING);
+	ck_assert(pins_changed(st, &now, NULL, 0));
+	struct result same = full(SPKI_OLD, "CN=Old CA", true, GREETING);
+	ck_assert(!pins_changed(st, &same, NULL, 0));
+	struct results rs = one(&same);
+	ck_assert_uint_ge(pins_learn(st, &rs, T1), 1);
+	ck_assert_msg(pins_save(st, path, err, sizeof err) == 0, "%s", err);
+	pins_free(st);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, "\"version\": 2"));
+	ck_assert_ptr_nonnull(strstr(text, "\"port\": 25"));
+	ck_assert_ptr_null(strstr(text, "\"port\": null"));
+	/* the migrated entry holds for port 25 only */
+	ck_assert_int_eq(pins_load(path, &st, err, sizeof err), 0);
+	struct result moved = full(SPKI_NEW, "CN=New CA", true, GREETING);
+	moved.port = 2525;
+	ck_assert(!pins_changed(st, &moved, NULL, 0));
+	ck_assert(pins_changed(st, &now, NULL, 0));
+	pins_free(st);
+}
+END_TEST
+
 START_TEST(pins_save_load_round_trip)
 {
 	make_tmpdir();
@@ -578,7 +638,7 @@ START_TEST(pins_save_load_round_trip)
 	fclose(fb);
 	ck_assert_uint_eq(na, nb);
 	ck_assert(memcmp(a, b, na) == 0);
-	ck_assert(strstr(a, "\"version\": 1") != NULL);
+	ck_assert(strstr(a, "\"version\": 2") != NULL);
 	remove_tmpdir();
 }
 END_TEST
@@ -592,7 +652,12 @@ struct corrupt_case {
 static const struct corrupt_case corrupt_cases[] = {
     {"truncated", "{\"version\": 1, \"entries\": [\n  {\"channel\": \"a\"",
      "state.json:2:"},
-    {"wrong version", "{\"version\": 2, \"entries\": []}\n", "version 2"},
+    {"wrong version", "{\"version\": 3, \"entries\": []}\n", "version 3"},
+    {"bad port",
+     "{\"version\": 2, \"entries\": [{\"channel\": \"a\", \"host\": \"h\", "
+     "\"address\": \"192.0.2.1\", \"port\": 70000, \"first_seen\": "
+     "\"2026-11-20T10:00:00Z\"}]}\n",
+     "port"},
     {"no version", "{\"entries\": []}\n", "version"},
     {"entries not array", "{\"version\": 1, \"entries\": {}}\n", "entries"},
     {"entry lacks host",
@@ -755,6 +820,7 @@ static Suite *pins_suite(void)
 	tcase_add_test(tc, pins_missing_fact_is_not_changed);
 	tcase_add_test(tc, pins_unknown_target_is_not_changed);
 	tcase_add_test(tc, pins_address_is_part_of_the_key);
+	tcase_add_test(tc, pins_port_is_part_of_the_key);
 	tcase_add_test(tc, pins_learn_skips_results_without_facts);
 	tcase_add_test(tc, pins_learn_never_overwrites_but_completes);
 	tcase_add_test(tc, pins_learn_stops_at_the_limit);
@@ -769,6 +835,7 @@ static Suite *pins_suite(void)
 	tcase_add_checked_fixture(tc, NULL, facts_free_all);
 	tcase_add_test(tc, pins_missing_file_is_empty);
 	tcase_add_test(tc, pins_save_load_round_trip);
+	tcase_add_test(tc, pins_version_1_file_is_migrated);
 	tcase_add_loop_test(tc, pins_corrupt_file_is_refused_and_set_aside, 0,
 			    sizeof corrupt_cases / sizeof corrupt_cases[0]);
 	tcase_add_test(tc, pins_set_aside_twice_keeps_both);
