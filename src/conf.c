@@ -19,6 +19,7 @@
 
 #include "veriport/conf.h"
 #include "veriport/probe.h"
+#include "veriport/results.h"
 #include "veriport/status.h"
 #include "veriport/textfile.h"
 #include "veriport/xalloc.h"
@@ -96,6 +97,9 @@ static const struct key {
     {SECTION_VERIPORT, "deadline", KIND_SECONDS,
      offsetof(struct conf, deadline_s), PROBE_TIMEOUT_MIN_MS,
      CONF_DEADLINE_MAX_S * 1000, NULL},
+    {SECTION_VERIPORT, "cert-warn", KIND_UINT,
+     offsetof(struct conf, cert_warn_days), 0, RESULTS_CERT_WARN_MAX,
+     "whole days from 0 (no warning) to 3650"},
     {SECTION_VERIPORT, "parallel", KIND_UINT, offsetof(struct conf, parallel),
      1, PROBE_PARALLEL_MAX, "a whole number from 1 to 65536"},
     {SECTION_VERIPORT, "ca-file", KIND_PATH, offsetof(struct conf, ca_file), 0,
@@ -589,6 +593,7 @@ static struct conf *conf_new(const char *name)
 	c->interval_s = CONF_INTERVAL_DEFAULT;
 	c->jitter_pct = CONF_JITTER_DEFAULT;
 	c->timeout_s = PROBE_TIMEOUT_DEFAULT_MS / 1000.0;
+	c->cert_warn_days = RESULTS_CERT_WARN_DEFAULT;
 	c->snmp_community = xstrdup("public");
 	c->socket_path = xstrdup(CONF_SOCKET_DEFAULT);
 	c->socket_mode = CONF_MODE_DEFAULT;

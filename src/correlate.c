@@ -230,6 +230,15 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 	x->verdict = verdict_decide(ev, &ctx, why, sizeof why);
 	if (why[0] != '\0')
 		evidence_add(&x->ev, "%s", why);
+	int64_t days;
+	if (results_days_left(r, x, &days))
+		evidence_add(&x->ev,
+			     "certificate valid until %s: %lld day%s left%s",
+			     x->ev.tls->not_after, (long long)days,
+			     days == 1 || days == -1 ? "" : "s",
+			     results_cert_expiring(r, x)
+				 ? " (a warning: fewer than --cert-warn)"
+				 : "");
 }
 
 void correlate_decide(struct results *r, const struct correlate_policy *p)

@@ -26,8 +26,9 @@ static json_t *time_or_null(time_t t)
 
 /* The TLS facts of DESIGN.md's "tls" object, and the rest of what the
  * handshake showed (names, validity, SPKI pin, chain). */
-static json_t *tls_json(const struct evidence *ev)
+static json_t *tls_json(const struct results *rs, const struct result *r)
 {
+	const struct evidence *ev = &r->ev;
 	const struct tlsio_facts *f = ev->tls;
 	if (!ev->tls_done)
 		return json_pack("{s:b, s:b}", "handshake", false, "verified",
@@ -38,14 +39,18 @@ static json_t *tls_json(const struct evidence *ev)
 				      json_pack("{s:s, s:s}", "subject",
 						f->chain[i].subject, "issuer",
 						f->chain[i].issuer));
+	int64_t days;
+	json_t *days_left = results_days_left(rs, r, &days)
+				? json_integer((json_int_t)days)
+				: json_null();
 	return json_pack(
-	    "{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, "
 	    "s:b, s:o, s:o}",
 	    "handshake", true, "version", f->version, "cipher", f->cipher,
 	    "subject", f->subject, "issuer", f->issuer, "sans", f->sans,
-	    "not_before", f->not_before, "not_after", f->not_after, "sha256",
-	    f->sha256, "spki_sha256", f->spki_sha256, "verified", f->verified,
-	    "verify_error",
+	    "not_before", f->not_before, "not_after", f->not_after, "days_left",
+	    days_left, "sha256", f->sha256, "spki_sha256", f->spki_sha256,
+	    "verified", f->verified, "verify_error",
 	    f->verified ? json_null() : json_string(f->verify_error), "chain",
 	    chain);
 }
@@ -81,7 +86,7 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 		json_object_set_new(o, "last_ok", time_or_null(r->last_ok));
 	}
 	if (r->ev.tls_attempted)
-		json_object_set_new(o, "tls", tls_json(&r->ev));
+		json_object_set_new(o, "tls", tls_json(rs, r));
 	if (r->ev.starttls_checked)
 		json_object_set_new(
 		    o, "starttls",

@@ -8,6 +8,25 @@
 #include "veriport/results.h"
 #include "veriport/xalloc.h"
 
+bool results_days_left(const struct results *r, const struct result *x,
+		       int64_t *days)
+{
+	if (!x->ev.tls_done || x->ev.tls->not_after_unix == 0)
+		return false;
+	int64_t left = x->ev.tls->not_after_unix - (int64_t)r->started;
+	/* whole days, rounded down, also below zero */
+	*days = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+	return true;
+}
+
+bool results_cert_expiring(const struct results *r, const struct result *x)
+{
+	int64_t days;
+	return r->cert_warn_days > 0 && x->verdict.verdict == VERDICT_OK &&
+	       results_days_left(r, x, &days) &&
+	       days < (int64_t)r->cert_warn_days;
+}
+
 enum results_status results_status(const struct results *r)
 {
 	enum results_status status = RESULTS_OK;
@@ -19,6 +38,7 @@ enum results_status results_status(const struct results *r)
 		/* A required channel nobody named a host for is not
 		 * verified either. */
 		if (verdict_failed(v) || v == VERDICT_UNVERIFIED ||
+		    results_cert_expiring(r, x) ||
 		    (x->verdict.reason == REASON_NO_TARGET &&
 		     !x->channel->optional))
 			status = RESULTS_WARNING;

@@ -369,6 +369,7 @@ static void sweep_finish(uv_handle_t *h)
 	struct sweep *s = h->data;
 	struct results *out = xcalloc(1, sizeof *out);
 	out->started = s->started;
+	out->cert_warn_days = s->opt->cert_warn_days;
 	out->duration_ms = (double)(uv_hrtime() - s->t0) / 1e6;
 	out->catalog = s->catalog;
 	out->role = s->role;

@@ -39,7 +39,8 @@ static const char usage_text[] =
     "[--ca-file FILE]\n"
     "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
     "                        [--interceptors FILE] [--snmp-community NAME]\n"
-    "                        [--parallel N] [--deadline SECONDS]\n"
+    "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
+    "DAYS]\n"
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
@@ -69,6 +70,8 @@ static const char help_text[] =
     "  --timeout SECONDS           per probe (default 3)\n"
     "  --parallel N                probes at once (default: what the\n"
     "                              descriptor limit allows)\n"
+    "  --cert-warn DAYS            a certificate ending sooner is a warning\n"
+    "                              (default 21; 0: never)\n"
     "  --deadline SECONDS          the whole sweep (default: from the work);\n"
     "                              what is not finished is skipped\n"
     "  --snmp-community NAME       for snmp checks (default public)\n"
@@ -232,6 +235,7 @@ struct check_opts {
 	size_t nonly;
 	unsigned parallel;
 	double deadline_s;
+	unsigned cert_warn;
 	bool optional, verbose;
 	double timeout_s;
 	int format;
@@ -279,6 +283,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_INTERCEPTORS,
 		OPT_DEADLINE,
 		OPT_PARALLEL,
+		OPT_CERT_WARN,
 	};
 	static const struct option longopts[] = {
 	    {"profile", required_argument, NULL, OPT_PROFILE},
@@ -296,6 +301,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"interceptors", required_argument, NULL, OPT_INTERCEPTORS},
 	    {"deadline", required_argument, NULL, OPT_DEADLINE},
 	    {"parallel", required_argument, NULL, OPT_PARALLEL},
+	    {"cert-warn", required_argument, NULL, OPT_CERT_WARN},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -347,6 +353,18 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				    optarg, PROBE_TIMEOUT_MIN_MS / 1000.0,
 				    CONF_DEADLINE_MAX_S);
 			break;
+		case OPT_CERT_WARN: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    v > RESULTS_CERT_WARN_MAX)
+				return usage_error(
+				    "--cert-warn %s: expected whole days from "
+				    "0 (no warning) to %d",
+				    optarg, RESULTS_CERT_WARN_MAX);
+			o->cert_warn = (unsigned)v;
+			break;
+		}
 		case OPT_PARALLEL: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -413,6 +431,7 @@ static int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {
 	    .timeout_s = PROBE_TIMEOUT_DEFAULT_MS / 1000.0,
+	    .cert_warn = RESULTS_CERT_WARN_DEFAULT,
 	    .format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
 	    .snmp_community = "public",
 	};
@@ -475,6 +494,7 @@ static int cmd_check(int argc, char **argv)
 	    .canary = o.canary,
 	    .interceptors = known,
 	    .deadline_ms = (unsigned)(o.deadline_s * 1000),
+	    .cert_warn_days = o.cert_warn,
 	    .progress = live ? check_on_progress : NULL,
 	};
 	struct results results;

@@ -160,6 +160,7 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 	    .canary = c->canary,
 	    .interceptors = g->known,
 	    .deadline_ms = (unsigned)(c->deadline_s * 1000),
+	    .cert_warn_days = c->cert_warn_days,
 	    .changed = daemon_changed,
 	    .changed_arg = d,
 	};

@@ -59,8 +59,9 @@ struct conf {
 	unsigned interval_s;
 	unsigned jitter_pct;
 	double timeout_s;
-	double deadline_s; /* 0: derived from the work (sweep.c) */
-	unsigned parallel; /* 0: from the descriptor limit (probe.c) */
+	double deadline_s;       /* 0: derived from the work (sweep.c) */
+	unsigned parallel;       /* 0: from the descriptor limit (probe.c) */
+	unsigned cert_warn_days; /* see results.h */
 	char *ca_file;
 	char *canary;
 	char *snmp_community;

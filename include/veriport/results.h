@@ -4,12 +4,19 @@
 #ifndef VERIPORT_RESULTS_H
 #define VERIPORT_RESULTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "veriport/catalog.h"
 #include "veriport/evidence.h"
 #include "veriport/verdict.h"
+
+/* Days before a certificate's end when it is worth a warning: three weeks
+ * is longer than any renewal takes, short enough not to nag. */
+#define RESULTS_CERT_WARN_DEFAULT 21
+#define RESULTS_CERT_WARN_MAX 3650
 
 struct result {
 	const struct catalog_channel *channel;
@@ -32,6 +39,9 @@ struct results {
 	const char *role;
 	time_t started;
 	double duration_ms;
+	/* A verified certificate with fewer days left than this makes the
+	 * status a warning (--cert-warn; 0: no warning). */
+	unsigned cert_warn_days;
 	struct result *items;
 	size_t nitems;
 	/* Probes of the canary address, one per (transport, port). */
@@ -51,6 +61,12 @@ enum results_status {
 };
 
 enum results_status results_status(const struct results *r);
+/* Whole days X's certificate has left at the start of the sweep (negative
+ * once expired), or false when X has no certificate with a known end. */
+bool results_days_left(const struct results *r, const struct result *x,
+		       int64_t *days);
+/* X works, but its certificate ends within the warning days. */
+bool results_cert_expiring(const struct results *r, const struct result *x);
 /* COUNTS[v] = results with verdict v. */
 void results_count(const struct results *r, size_t counts[VERDICT_COUNT]);
 void results_free(struct results *r);

@@ -27,7 +27,8 @@ struct sweep_options {
 	size_t nrole_ca;
 	const char *canary; /* an address that hosts no service, or NULL */
 	const struct intercept_list *interceptors; /* may be NULL */
-	unsigned deadline_ms; /* the whole sweep; 0: derived from the work */
+	unsigned deadline_ms;    /* the whole sweep; 0: derived from the work */
+	unsigned cert_warn_days; /* see results.h */
 	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;

@@ -190,6 +190,32 @@ START_TEST(status_follows_required_channels)
 }
 END_TEST
 
+/* A certificate near its end: the channel works, the status warns. */
+START_TEST(status_warns_of_a_certificate_near_its_end)
+{
+	const struct row one_ok[] = {{"smtp", "mx.lan", "10.0.0.25", OK}};
+	struct results *r = sweep(one_ok, 1);
+	r->started = 1800000000;
+	struct evidence *ev = &r->items[0].ev;
+	ev->tls_done = true;
+	ev->tls = xcalloc(1, sizeof *ev->tls);
+	ev->tls->not_after_unix = r->started + 10 * 86400 + 3600;
+	int64_t days;
+	ck_assert(results_days_left(r, &r->items[0], &days));
+	ck_assert_int_eq(days, 10);
+	ck_assert_int_eq(results_status(r), RESULTS_OK);
+	r->cert_warn_days = 21;
+	ck_assert(results_cert_expiring(r, &r->items[0]));
+	ck_assert_int_eq(results_status(r), RESULTS_WARNING);
+	r->cert_warn_days = 10;
+	ck_assert_int_eq(results_status(r), RESULTS_OK);
+	ev->tls->not_after_unix = r->started - 3600;
+	ck_assert(results_days_left(r, &r->items[0], &days));
+	ck_assert_int_eq(days, -1);
+	drop(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("results");
@@ -199,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, carry_tells_targets_and_reasons_apart);
 	tcase_add_test(tc, merge_keeps_the_other_channels_of_the_last_sweep);
 	tcase_add_test(tc, status_follows_required_channels);
+	tcase_add_test(tc, status_warns_of_a_certificate_near_its_end);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
