@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "veriport/catalog.h"
+#include "veriport/text.h"
 #include "veriport/textfile.h"
 #include "veriport/xalloc.h"
 
@@ -46,7 +47,10 @@ struct row {
 	unsigned starttls_line;
 	bool optional;
 	unsigned optional_line;
-	char *condition;
+	char *condition;         /* after `optional`, or from `condition` */
+	unsigned condition_line; /* of a `condition` attribute */
+	char *group;
+	unsigned group_line;
 	char *host;
 	unsigned host_line;
 	char *purpose;
@@ -56,6 +60,8 @@ struct row {
 struct pending {
 	char *from, *to;
 	unsigned from_line, to_line;
+	char *group; /* NULL: in no group */
+	unsigned group_line;
 };
 
 struct parser {
@@ -63,7 +69,7 @@ struct parser {
 	unsigned line;
 	struct catalog *cat;
 	struct catalog_error *err;
-	size_t role_cap, chan_cap;
+	size_t role_cap, chan_cap, group_cap;
 	struct pending *pending; /* parallel to cat->channels */
 	char **rows;             /* row ids seen, for duplicates */
 	unsigned *row_lines;
@@ -163,6 +169,7 @@ static void row_clear(struct row *r)
 	for (size_t i = 0; i < r->nports; i++)
 		free(r->ports[i].id);
 	free(r->condition);
+	free(r->group);
 	free(r->host);
 	free(r->purpose);
 	memset(r, 0, sizeof *r);
@@ -323,11 +330,32 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 			return fail(p, p->line,
 				    "'optional' given twice (first at line %u)",
 				    r->optional_line);
+		if (r->condition_line != 0)
+			return fail(p, p->line,
+				    "row '%s' has a 'condition' (line %u): an "
+				    "optional row's condition goes after "
+				    "'optional'",
+				    r->id, r->condition_line);
 		r->optional = true;
 		r->optional_line = p->line;
 		if (*text != '\0')
 			r->condition = xstrdup(text);
 		return 0;
+	}
+	if (strcmp(key, "condition") == 0) {
+		if (r->optional)
+			return fail(p, p->line,
+				    "row '%s' is optional (line %u): its "
+				    "condition goes after 'optional'",
+				    r->id, r->optional_line);
+		return set_once(p, &r->condition, &r->condition_line, key,
+				text);
+	}
+	if (strcmp(key, "group") == 0) {
+		int rc = set_once(p, &r->group, &r->group_line, key, text);
+		if (rc == 0)
+			rc = check_id(p, "group", text);
+		return rc;
 	}
 	if (strcmp(key, "host") == 0) {
 		int rc = set_once(p, &r->host, &r->host_line, key, text);
@@ -337,7 +365,8 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 	}
 	return fail(p, p->line,
 		    "unknown row attribute '%s': expected vendor, from, to, "
-		    "port, starttls, optional, host or purpose",
+		    "port, starttls, optional, condition, group, host or "
+		    "purpose",
 		    key);
 }
 
@@ -403,6 +432,14 @@ static int row_finish(struct parser *p)
 						   : NULL;
 	if (missing != NULL)
 		return fail(p, r->line, "row '%s' has no '%s'", r->id, missing);
+	if (r->group != NULL && r->optional)
+		return fail(p,
+			    r->group_line > r->optional_line ? r->group_line
+							     : r->optional_line,
+			    "row '%s' is in group '%s' and optional: a group "
+			    "is required and its members with it (a "
+			    "member's condition goes in 'condition TEXT')",
+			    r->id, r->group);
 	bool any_starttls = false;
 	size_t unnamed = 0;
 	for (size_t i = 0; i < r->nports; i++) {
@@ -454,6 +491,7 @@ static int row_finish(struct parser *p)
 				    : CATALOG_STARTTLS_NONE,
 		    .optional = r->optional,
 		    .condition = r->condition ? xstrdup(r->condition) : NULL,
+		    .group = CATALOG_NO_GROUP,
 		    .host = r->host ? xstrdup(r->host) : NULL,
 		    .purpose = xstrdup(r->purpose),
 		    .line = pl->line,
@@ -463,6 +501,8 @@ static int row_finish(struct parser *p)
 		    .to = xstrdup(r->to),
 		    .from_line = r->from_line,
 		    .to_line = r->to_line,
+		    .group = r->group ? xstrdup(r->group) : NULL,
+		    .group_line = r->group_line,
 		};
 		cat->nchannels++;
 	}
@@ -506,6 +546,32 @@ static int top_role(struct parser *p, char *args)
 	return 0;
 }
 
+static int top_group(struct parser *p, char *args)
+{
+	char *id = next_word(&args);
+	int rc = check_id(p, "group", id);
+	if (rc < 0)
+		return rc;
+	const struct catalog_group *dup = catalog_group_find(p->cat, id);
+	if (dup != NULL)
+		return fail(p, p->line,
+			    "duplicate group id '%s' (first at line %u)", id,
+			    dup->line);
+	char *title = rest_of_line(args);
+	if (*title == '\0')
+		return fail(p, p->line, "expected a title after group '%s'",
+			    id);
+	struct catalog *cat = p->cat;
+	if (cat->ngroups == p->group_cap) {
+		p->group_cap = p->group_cap ? 2 * p->group_cap : 8;
+		cat->groups = xreallocarray(cat->groups, p->group_cap,
+					    sizeof *cat->groups);
+	}
+	cat->groups[cat->ngroups++] = (struct catalog_group){
+	    .id = xstrdup(id), .title = xstrdup(title), .line = p->line};
+	return 0;
+}
+
 static int top_row(struct parser *p, char *args)
 {
 	char *id = next_word(&args);
@@ -542,6 +608,8 @@ static int top_directive(struct parser *p, const char *key, char *args)
 		return top_role(p, args);
 	if (strcmp(key, "row") == 0)
 		return top_row(p, args);
+	if (strcmp(key, "group") == 0)
+		return top_group(p, args);
 	char **field = NULL;
 	unsigned *field_line = NULL;
 	if (strcmp(key, "profile") == 0) {
@@ -556,7 +624,8 @@ static int top_directive(struct parser *p, const char *key, char *args)
 	} else {
 		return fail(p, p->line,
 			    "unknown directive '%s': expected profile, title, "
-			    "source, role or row (attributes are indented)",
+			    "source, role, group or row (attributes are "
+			    "indented)",
 			    key);
 	}
 	char *text = rest_of_line(args);
@@ -590,7 +659,59 @@ static int parse_line(struct parser *p, char *line)
 		    key);
 }
 
-/* After the last line: required directives, and every role id used. */
+/* Every group a row names is declared; a group's members are probed from
+ * one host (one source role), and there are at least two of them, or it
+ * would be no choice. */
+static int finish_groups(struct parser *p)
+{
+	struct catalog *cat = p->cat;
+	for (size_t i = 0; i < cat->nchannels; i++) {
+		struct pending *pd = &p->pending[i];
+		if (pd->group == NULL)
+			continue;
+		const struct catalog_group *g =
+		    catalog_group_find(cat, pd->group);
+		if (g == NULL)
+			return fail(p, pd->group_line,
+				    "unknown group '%s': declare it with "
+				    "'group %s TITLE'",
+				    pd->group, pd->group);
+		cat->channels[i].group = (size_t)(g - cat->groups);
+	}
+	for (size_t gi = 0; gi < cat->ngroups; gi++) {
+		const struct catalog_channel *first = NULL;
+		size_t members = 0;
+		for (size_t i = 0; i < cat->nchannels; i++) {
+			const struct catalog_channel *c = &cat->channels[i];
+			if (c->group != gi)
+				continue;
+			members++;
+			if (first == NULL)
+				first = c;
+			else if (c->from != first->from)
+				return fail(
+				    p, p->pending[i].group_line,
+				    "group '%s': channel '%s' is from role "
+				    "'%s' but '%s' is from '%s': the members "
+				    "of a group are probed from one host",
+				    cat->groups[gi].id, c->id,
+				    cat->roles[c->from].id, first->id,
+				    cat->roles[first->from].id);
+		}
+		if (members < 2)
+			return fail(p, cat->groups[gi].line,
+				    "group '%s' has %zu member channel%s: "
+				    "expected at least two (rows join it with "
+				    "'group %s')",
+				    cat->groups[gi].id, members,
+				    members == 1 ? "" : "s",
+				    cat->groups[gi].id);
+	}
+	return 0;
+}
+
+/* After the last line: required directives, every role id used, and the
+ * groups. */
 static int finish(struct parser *p)
 {
 	int rc = end_block(p);
@@ -634,7 +755,7 @@ static int finish(struct parser *p)
 				cat->channels[i].from = idx;
 		}
 	}
-	return 0;
+	return finish_groups(p);
 }
 
 static void parser_free(struct parser *p)
@@ -648,8 +769,22 @@ static void parser_free(struct parser *p)
 		for (size_t i = 0; i < p->cat->nchannels; i++) {
 			free(p->pending[i].from);
 			free(p->pending[i].to);
+			free(p->pending[i].group);
 		}
 	free(p->pending);
+}
+
+/* Every byte of a catalog ends up in a terminal, in JSON or in a log, so
+ * a line is refused unless it is UTF-8 that text_is_safe() keeps as it is;
+ * tabs separate words and are the one control character allowed. */
+static bool line_is_text(const char *line, size_t n)
+{
+	char spaced[LINE_MAX_LEN + 1];
+	memcpy(spaced, line, n + 1);
+	for (size_t i = 0; i < n; i++)
+		if (spaced[i] == '\t')
+			spaced[i] = ' ';
+	return text_is_safe(spaced);
 }
 
 int catalog_parse(const char *name, const char *text, size_t len,
@@ -685,6 +820,14 @@ int catalog_parse(const char *name, const char *text, size_t len,
 		}
 		memcpy(buf, text + pos, n);
 		buf[n] = '\0';
+		if (!line_is_text(buf, n)) {
+			rc = fail(&p, p.line,
+				  "not UTF-8 text: invalid UTF-8, a control "
+				  "character or an invisible format character "
+				  "(bidirectional, zero-width, byte-order "
+				  "mark)");
+			goto out;
+		}
 		pos += (nl ? (size_t)(nl - (text + pos)) + 1 : len - pos);
 		if ((rc = parse_line(&p, buf)) < 0)
 			goto out;
@@ -738,8 +881,13 @@ void catalog_free(struct catalog *cat)
 		free(c->host);
 		free(c->purpose);
 	}
+	for (size_t i = 0; i < cat->ngroups; i++) {
+		free(cat->groups[i].id);
+		free(cat->groups[i].title);
+	}
 	free(cat->roles);
 	free(cat->channels);
+	free(cat->groups);
 	free(cat->path);
 	free(cat->profile);
 	free(cat->title);
@@ -762,6 +910,15 @@ const struct catalog_channel *catalog_channel_find(const struct catalog *cat,
 	for (size_t i = 0; i < cat->nchannels; i++)
 		if (strcmp(cat->channels[i].id, id) == 0)
 			return &cat->channels[i];
+	return NULL;
+}
+
+const struct catalog_group *catalog_group_find(const struct catalog *cat,
+					       const char *id)
+{
+	for (size_t i = 0; i < cat->ngroups; i++)
+		if (strcmp(cat->groups[i].id, id) == 0)
+			return &cat->groups[i];
 	return NULL;
 }
 

@@ -38,6 +38,8 @@ expect 0 "sx-mailcrypt" -- catalog list
 expect 0 '"profile": "seppmail"' -- catalog list --json
 expect 0 "smtp-from-internet" -- catalog show sx-mailcrypt
 expect 0 '"default_target": "update.seppmail.ch,support.seppmail.ch"' -- catalog show seppmail --json
+expect 0 '"group": "dns"' -- catalog show sx-mailcrypt --json
+expect 0 '^admin  Administrator access' -- catalog show sx-mailcrypt
 
 # check: every wrong input is exit 3 with a message naming it.
 expect 3 "expected --profile NAME and --role ROLE" -- check --profile seppmail
@@ -68,6 +70,10 @@ printf 'profile broken\ntitle t\nsource s\nrole a A\nrow r\n    port tcp/99999 s
 expect 3 "broken.catalog:6: bad port 'tcp/99999'" -- catalog show broken --catalog-dir "$tmp"
 expect 3 "broken.catalog:6:" -- catalog list --catalog-dir "$tmp"
 VERIPORT_CATALOG_DIR=$tmp expect 3 "broken.catalog:6:" -- catalog show broken
+# Issue 13: a byte that is not UTF-8 refuses the catalog with its line,
+# rather than vanishing from the JSON.
+printf 'profile latin1\ntitle t\nsource s\nrole a Zugriff f\374r alle\n' >"$tmp/latin1.catalog"
+expect 3 "latin1.catalog:4: not UTF-8 text" -- catalog show latin1 --json --catalog-dir "$tmp"
 
 # Every seed row's channels are shown with DESIGN.md's role ids.
 for p in mailstore-server mailstore-spe mailstore-gateway seppmail sx-mailcrypt; do

@@ -9,7 +9,7 @@
 
 #include "veriport/catalog_check.h"
 
-/* Longest id (profile, role, row, channel) a catalog may declare. */
+/* Longest id (profile, role, row, channel, group) a catalog may declare. */
 #define CATALOG_ID_MAX 63
 /* A catalog larger than this is refused before parsing: the biggest
  * vendor table is a few kilobytes. */
@@ -26,6 +26,20 @@ struct catalog_role {
 	unsigned line;
 };
 
+/* Alternatives by configuration ("8080 and/or 8443", the internal or the
+ * external name server or the built-in resolver): the group is satisfied
+ * when at least one of its member channels works. Its members are
+ * reported one by one; a member is neither optional nor required on its
+ * own, the group is required. */
+struct catalog_group {
+	char *id;
+	char *title;
+	unsigned line; /* line of the `group` directive */
+};
+
+/* catalog_channel.group of a channel in no group. */
+#define CATALOG_NO_GROUP ((size_t)-1)
+
 /* One (transport, port) of one vendor row. */
 struct catalog_channel {
 	char *id;
@@ -41,8 +55,11 @@ struct catalog_channel {
 	enum catalog_check check;
 	enum catalog_starttls starttls;
 	bool optional;
-	char *condition; /* vendor's condition for an optional row, or NULL */
-	char *host;      /* host the vendor names for this row, or NULL */
+	/* The vendor's condition: when an optional row is needed, or when a
+	 * required row's firewall rule applies; NULL when there is none. */
+	char *condition;
+	size_t group; /* index into catalog.groups, or CATALOG_NO_GROUP */
+	char *host;   /* host the vendor names for this row, or NULL */
 	char *purpose;
 	unsigned line; /* line of the `port` directive */
 };
@@ -56,6 +73,8 @@ struct catalog {
 	size_t nroles;
 	struct catalog_channel *channels;
 	size_t nchannels;
+	struct catalog_group *groups; /* in the order of their directives */
+	size_t ngroups;
 };
 
 /* Why a catalog was refused: "FILE:LINE: what was expected". */
@@ -85,6 +104,8 @@ const struct catalog_role *catalog_role_find(const struct catalog *cat,
 					     const char *id);
 const struct catalog_channel *catalog_channel_find(const struct catalog *cat,
 						   const char *id);
+const struct catalog_group *catalog_group_find(const struct catalog *cat,
+					       const char *id);
 /* A site's altered port (veriport.conf [ports]): the channel's `port`
  * changes, `vendor_port` keeps the vendor's. 0, or -ENOENT. */
 int catalog_set_port(struct catalog *cat, const char *id, uint16_t port);
