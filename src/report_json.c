@@ -143,6 +143,30 @@ int report_json(FILE *out, const struct results *r)
 			      c->ev.connected || c->ev.udp_reply, "evidence",
 			      ev));
 	}
+	json_t *groups = json_array();
+	for (size_t g = 0; g < r->catalog->ngroups; g++) {
+		const struct catalog_channel *which = NULL;
+		enum results_group fares = results_group(r, g, &which);
+		json_t *members = json_array();
+		for (size_t i = 0; i < r->catalog->nchannels; i++)
+			if (r->catalog->channels[i].group == g)
+				json_array_append_new(
+				    members,
+				    json_string(r->catalog->channels[i].id));
+		static const char *const words[] = {
+		    [RESULTS_GROUP_OK] = "ok",
+		    [RESULTS_GROUP_FAILED] = "failed",
+		    [RESULTS_GROUP_UNPROBED] = "unprobed",
+		};
+		json_array_append_new(
+		    groups,
+		    json_pack("{s:s, s:s, s:s, s:o, s:o}", "id",
+			      r->catalog->groups[g].id, "title",
+			      r->catalog->groups[g].title, "state",
+			      words[fares], "satisfied_by",
+			      which ? json_string(which->id) : json_null(),
+			      "channels", members));
+	}
 	json_t *doc = json_pack(
 	    "{s:s, s:s, s:o, s:I, s:o, s:o, s:i}", "profile",
 	    r->catalog->profile, "role", r->role, "started", started,
@@ -150,6 +174,7 @@ int report_json(FILE *out, const struct results *r)
 	    results, "summary", summary, "status", (int)results_status(r));
 	/* Six significant digits: latencies in ms to the microsecond,
 	 * without binary floating-point noise. */
+	json_object_set_new(doc, "groups", groups);
 	if (r->ncanaries > 0)
 		json_object_set_new(doc, "canary", canaries);
 	else

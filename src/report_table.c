@@ -123,6 +123,22 @@ void report_table(FILE *out, const struct results *r,
 	enum results_status st = results_status(r);
 	fprintf(out, " in %.1f s: %s (exit %d)\n", r->duration_ms / 1000.0,
 		status_word(st), (int)st);
+	/* Groups: one of their channels must work. */
+	for (size_t g = 0; g < cat->ngroups; g++) {
+		const struct catalog_channel *which = NULL;
+		enum results_group fares = results_group(r, g, &which);
+		bool planned = false;
+		for (size_t i = 0; i < r->nitems && !planned; i++)
+			planned = r->items[i].channel->group == g;
+		if (!planned)
+			continue;
+		fprintf(out, "group %s (%s): %s%s\n", cat->groups[g].id,
+			cat->groups[g].title,
+			fares == RESULTS_GROUP_OK       ? "works, by "
+			: fares == RESULTS_GROUP_FAILED ? "no channel works"
+							: "not probed",
+			which ? which->id : "");
+	}
 	/* The canary says nothing when it is silent; say when it could not
 	 * even be asked. */
 	size_t canary_answers = 0, canary_unasked = 0;

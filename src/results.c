@@ -27,14 +27,48 @@ bool results_cert_expiring(const struct results *r, const struct result *x)
 	       days < (int64_t)r->cert_warn_days;
 }
 
+enum results_group results_group(const struct results *r, size_t g,
+				 const struct catalog_channel **which)
+{
+	enum results_group fares = RESULTS_GROUP_UNPROBED;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct result *x = &r->items[i];
+		if (x->channel->group != g ||
+		    x->verdict.verdict == VERDICT_SKIPPED)
+			continue;
+		if (x->verdict.verdict == VERDICT_OK) {
+			if (which != NULL)
+				*which = x->channel;
+			return RESULTS_GROUP_OK;
+		}
+		fares = RESULTS_GROUP_FAILED;
+	}
+	return fares;
+}
+
 enum results_status results_status(const struct results *r)
 {
+	/* A failed member of a group another member satisfies is no
+	 * failure: the vendor asks for one of them ("8080 and/or 8443"). */
+	size_t ng = r->catalog->ngroups;
+	bool *satisfied = xcalloc(ng + 1, sizeof *satisfied);
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct result *x = &r->items[i];
+		if (x->channel->group != CATALOG_NO_GROUP &&
+		    x->verdict.verdict == VERDICT_OK)
+			satisfied[x->channel->group] = true;
+	}
 	enum results_status status = RESULTS_OK;
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct result *x = &r->items[i];
 		enum verdict v = x->verdict.verdict;
-		if (verdict_failed(v) && !x->channel->optional)
-			return RESULTS_CRITICAL;
+		if (v != VERDICT_OK && x->channel->group != CATALOG_NO_GROUP &&
+		    satisfied[x->channel->group])
+			continue;
+		if (verdict_failed(v) && !x->channel->optional) {
+			status = RESULTS_CRITICAL;
+			break;
+		}
 		/* A required channel nobody named a host for is not
 		 * verified either. */
 		if (verdict_failed(v) || v == VERDICT_UNVERIFIED ||
@@ -43,6 +77,7 @@ enum results_status results_status(const struct results *r)
 		     !x->channel->optional))
 			status = RESULTS_WARNING;
 	}
+	free(satisfied);
 	return status;
 }
 

@@ -60,6 +60,18 @@ enum results_status {
 	RESULTS_UNKNOWN = 3,
 };
 
+/* A catalog group (at least one member channel must work): */
+enum results_group {
+	RESULTS_GROUP_OK,       /* a member works */
+	RESULTS_GROUP_FAILED,   /* members were probed, none works */
+	RESULTS_GROUP_UNPROBED, /* no member was probed */
+};
+
+/* How group G (an index into the catalog's groups) fares in R; WHICH
+ * (may be NULL) gets the first member channel that works. */
+enum results_group results_group(const struct results *r, size_t g,
+				 const struct catalog_channel **which);
+
 enum results_status results_status(const struct results *r);
 /* Whole days X's certificate has left at the start of the sweep (negative
  * once expired), or false when X has no certificate with a known end. */

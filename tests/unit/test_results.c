@@ -19,7 +19,11 @@ static const char text[] =
     "row smtp\n    vendor v\n    from here\n    to lan\n"
     "    port tcp/25 smtp-starttls\n    starttls opportunistic\n    purpose p\n"
     "row web\n    vendor v\n    from here\n    to lan\n"
-    "    port tcp/443 https\n    optional\n    purpose p\n";
+    "    port tcp/443 https\n    optional\n    purpose p\n"
+    "group admin The admin web, on 8080 and/or 8443\n"
+    "row admin\n    vendor v\n    from here\n    to lan\n"
+    "    port tcp/8080 http admin-http\n    port tcp/8443 https admin-https\n"
+    "    group admin\n    purpose p\n";
 
 static struct catalog *cat;
 
@@ -216,6 +220,30 @@ START_TEST(status_warns_of_a_certificate_near_its_end)
 }
 END_TEST
 
+/* "8080 and/or 8443": a group works when one of its channels does. */
+START_TEST(status_counts_a_group_once_one_member_works)
+{
+	const struct row only_8443[] = {
+	    {"admin-http", "adm.lan", "10.0.0.8", REFUSED},
+	    {"admin-https", "adm.lan", "10.0.0.8", OK},
+	};
+	struct results *r = sweep(only_8443, 2);
+	const struct catalog_channel *which = NULL;
+	ck_assert_int_eq(results_group(r, 0, &which), RESULTS_GROUP_OK);
+	ck_assert_str_eq(which->id, "admin-https");
+	ck_assert_int_eq(results_status(r), RESULTS_OK);
+	r->items[1].verdict = r->items[0].verdict;
+	ck_assert_int_eq(results_group(r, 0, NULL), RESULTS_GROUP_FAILED);
+	ck_assert_int_eq(results_status(r), RESULTS_CRITICAL);
+	for (size_t i = 0; i < 2; i++)
+		r->items[i].verdict = (struct verdict_result){
+		    VERDICT_SKIPPED, REASON_NO_TARGET, 0};
+	ck_assert_int_eq(results_group(r, 0, NULL), RESULTS_GROUP_UNPROBED);
+	ck_assert_int_eq(results_status(r), RESULTS_WARNING);
+	drop(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("results");
@@ -226,6 +254,7 @@ int main(void)
 	tcase_add_test(tc, merge_keeps_the_other_channels_of_the_last_sweep);
 	tcase_add_test(tc, status_follows_required_channels);
 	tcase_add_test(tc, status_warns_of_a_certificate_near_its_end);
+	tcase_add_test(tc, status_counts_a_group_once_one_member_works);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
