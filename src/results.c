@@ -59,6 +59,12 @@ enum results_status results_status(const struct results *r)
 			satisfied[x->channel->group] = true;
 	}
 	enum results_status status = RESULTS_OK;
+	/* Nothing probed is nothing verified: never a plain ok. */
+	bool probed = false;
+	for (size_t i = 0; i < r->nitems; i++)
+		probed |= r->items[i].verdict.verdict != VERDICT_SKIPPED;
+	if (!probed)
+		status = RESULTS_WARNING;
 	for (size_t i = 0; i < r->nitems; i++) {
 		const struct result *x = &r->items[i];
 		enum verdict v = x->verdict.verdict;
@@ -79,6 +85,17 @@ enum results_status results_status(const struct results *r)
 	}
 	free(satisfied);
 	return status;
+}
+
+bool results_complete(const struct results *r)
+{
+	for (size_t i = 0; i < r->nitems; i++) {
+		enum reason why = r->items[i].verdict.reason;
+		if (r->items[i].verdict.verdict == VERDICT_SKIPPED &&
+		    (why == REASON_DEADLINE || why == REASON_LOCAL_ERROR))
+			return false;
+	}
+	return true;
 }
 
 void results_count(const struct results *r, size_t counts[VERDICT_COUNT])

@@ -48,52 +48,64 @@ static void printable(char *dst, size_t dstlen, const char *src)
 	dst[i] = '\0';
 }
 
-static int render_json(FILE *out, const struct results *r)
+/* What a render gets: the results (NULL before the first sweep), the
+ * daemon's own life (NULL when the source has none) and the command's
+ * options. */
+struct render_in {
+	const struct results *r;
+	const struct report_daemon *d;
+	struct report_nagios_opts nagios;
+};
+
+static int render_json(FILE *out, const struct render_in *in)
 {
-	return report_json(out, r);
+	return report_json(out, in->r);
 }
 
-static int render_metrics(FILE *out, const struct results *r)
+static int render_metrics(FILE *out, const struct render_in *in)
 {
-	report_prometheus(out, r);
+	report_prometheus(out, in->r, in->d);
 	return 0;
 }
 
 /* The plugin's exit code travels on a last line, since a socket has no
  * exit status; `veriport status --format nagios` turns it back into one. */
-static int render_nagios(FILE *out, const struct results *r)
+static int render_nagios(FILE *out, const struct render_in *in)
 {
-	report_nagios(out, r);
-	fprintf(out, "exit=%d\n", (int)results_status(r));
+	enum results_status st = report_nagios(out, in->r, &in->nagios);
+	fprintf(out, "exit=%d\n", (int)st);
 	return 0;
 }
 
-static int render_table(FILE *out, const struct results *r)
+static int render_table(FILE *out, const struct render_in *in)
 {
 	struct report_style style = {.width = STATUS_TABLE_WIDTH};
-	report_table(out, r, &style);
+	report_table(out, in->r, &style);
 	return 0;
 }
+
+typedef int render_fn(FILE *out, const struct render_in *in);
 
 static const struct {
 	const char *name;
-	int (*render)(FILE *out, const struct results *r);
+	render_fn *render;
+	bool without_results; /* answers before the first sweep too */
 } report_commands[] = {
-    {"status", render_json},
-    {"metrics", render_metrics},
-    {"nagios", render_nagios},
-    {"table", render_table},
+    {"status", render_json, false},
+    {"metrics", render_metrics, true},
+    {"nagios", render_nagios, false},
+    {"table", render_table, false},
 };
 
-static char *rendered(int (*render)(FILE *, const struct results *),
-		      const struct results *r, size_t *len)
+static char *rendered(render_fn *render, const struct render_in *in,
+		      size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *out = open_memstream(&buf, &n);
 	if (out == NULL)
 		fatalx("open_memstream: %s", strerror(errno));
-	int rc = render(out, r);
+	int rc = render(out, in);
 	if (fclose(out) != 0)
 		fatalx("open_memstream: %s", strerror(errno));
 	if (rc < 0) {
@@ -129,7 +141,8 @@ static char *answer_show(const struct results *r, const char *id, size_t *len)
 		if (r->canaries[i].channel->transport == c->transport &&
 		    r->canaries[i].port == c->port)
 			only.canaries[only.ncanaries++] = r->canaries[i];
-	char *a = rendered(render_json, &only, len);
+	struct render_in in = {.r = &only};
+	char *a = rendered(render_json, &in, len);
 	free(only.items);
 	free(only.canaries);
 	return a;
@@ -172,10 +185,32 @@ static char *answer_accept(const struct status_source *src, const char *arg,
 	return status_text(len, "error: accept: %s\n", strerror(-rc));
 }
 
+/* "-w S -c S" (either, any order): the thresholds of a nagios answer.
+ * False for anything else. */
+static bool nagios_args(char *arg, struct report_nagios_opts *o)
+{
+	for (char *save, *flag = strtok_r(arg, " ", &save); flag != NULL;
+	     flag = strtok_r(NULL, " ", &save)) {
+		char *v = strtok_r(NULL, " ", &save), *end;
+		if (v == NULL ||
+		    (strcmp(flag, "-w") != 0 && strcmp(flag, "-c") != 0))
+			return false;
+		errno = 0;
+		double s = strtod(v, &end);
+		if (errno != 0 || *end != '\0' || end == v || !(s > 0) ||
+		    s > STATUS_THRESHOLD_MAX_S)
+			return false;
+		*(flag[1] == 'w' ? &o->warn_s : &o->crit_s) = s;
+	}
+	return true;
+}
+
 static const char help_answer[] =
     "status            the latest results as JSON\n"
     "metrics           the latest results as Prometheus text\n"
-    "nagios            a Nagios plugin answer, then a line exit=N\n"
+    "nagios [-w S] [-c S]\n"
+    "                  a Nagios plugin answer, then a line exit=N; -w and\n"
+    "                  -c: warning and critical above S seconds\n"
     "table             the latest results as a table\n"
     "show CHANNEL      one channel's results as JSON\n"
     "probe [CHANNEL]   start a sweep now, of CHANNEL or of all\n"
@@ -203,26 +238,42 @@ char *status_answer(const struct status_source *src, const char *line,
 	if (arg != NULL)
 		*arg++ = '\0';
 	const struct results *r = src->results ? src->results(src->arg) : NULL;
+	struct report_daemon life;
+	struct render_in in = {.r = r};
+	if (src->daemon != NULL) {
+		memset(&life, 0, sizeof life);
+		src->daemon(src->arg, &life);
+		in.d = &life;
+	}
+	char why[sizeof life.waiting + 40];
+	snprintf(why, sizeof why, "%s%s%s", no_sweep,
+		 in.d && in.d->waiting[0] ? ": " : "",
+		 in.d ? in.d->waiting : "");
 
-	for (size_t i = 0; arg == NULL && i < sizeof report_commands /
-						  sizeof report_commands[0];
-	     i++) {
+	for (size_t i = 0;
+	     i < sizeof report_commands / sizeof report_commands[0]; i++) {
 		if (strcmp(cmd, report_commands[i].name) != 0)
 			continue;
-		if (r != NULL)
-			return rendered(report_commands[i].render, r, len);
-		if (report_commands[i].render == render_nagios)
+		bool nagios = report_commands[i].render == render_nagios;
+		if (arg != NULL && !nagios)
+			break;
+		if (arg != NULL && !nagios_args(arg, &in.nagios))
+			return status_text(len, "error: usage: nagios [-w "
+						"SECONDS] [-c SECONDS]\n");
+		if (r != NULL || report_commands[i].without_results)
+			return rendered(report_commands[i].render, &in, len);
+		if (nagios)
 			return status_text(len,
 					   "VERIPORT UNKNOWN - %s\nexit=%d\n",
-					   no_sweep, (int)RESULTS_UNKNOWN);
-		return status_text(len, "error: %s\n", no_sweep);
+					   why, (int)RESULTS_UNKNOWN);
+		return status_text(len, "error: %s\n", why);
 	}
 	if (strcmp(cmd, "show") == 0) {
 		if (arg == NULL || *arg == '\0')
 			return status_text(len, "error: usage: show "
 						"CHANNEL\n");
 		if (r == NULL)
-			return status_text(len, "error: %s\n", no_sweep);
+			return status_text(len, "error: %s\n", why);
 		return answer_show(r, arg, len);
 	}
 	if (strcmp(cmd, "probe") == 0)

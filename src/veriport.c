@@ -41,10 +41,12 @@ static const char usage_text[] =
     "                        [--interceptors FILE] [--snmp-community NAME]\n"
     "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
     "DAYS]\n"
+    "                        [-w SECONDS] [-c SECONDS]\n"
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
     "table|json|nagios|prometheus]\n"
+    "                        [-w SECONDS] [-c SECONDS]\n"
     "       veriport --help | --version\n";
 
 static const char help_text[] =
@@ -85,6 +87,9 @@ static const char help_text[] =
     "                              (default: interceptors.list in the catalog "
     "folder)\n"
     "  --verbose                   evidence lines under every result\n"
+    "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
+    "                              warning\n"
+    "  -c, --critical SECONDS      nagios: ... is critical\n"
     "\n"
     "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
     "the\n"
@@ -236,6 +241,7 @@ struct check_opts {
 	unsigned parallel;
 	double deadline_s;
 	unsigned cert_warn;
+	double warn_s, crit_s; /* Nagios thresholds on a channel's time */
 	bool optional, verbose;
 	double timeout_s;
 	int format;
@@ -265,6 +271,16 @@ static bool role_ca_arg(char *arg, struct check_opts *o)
 	return true;
 }
 
+/* -w/-c SECONDS: a Nagios threshold on each channel's time. */
+static bool threshold_arg(int flag, const char *arg, double *out)
+{
+	if (conf_parse_seconds(arg, 0.001, STATUS_THRESHOLD_MAX_S, out))
+		return true;
+	usage_error("-%c %s: expected seconds from 0.001 to %d, such as 1.5",
+		    flag, arg, STATUS_THRESHOLD_MAX_S);
+	return false;
+}
+
 static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 {
 	enum {
@@ -284,6 +300,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_DEADLINE,
 		OPT_PARALLEL,
 		OPT_CERT_WARN,
+		OPT_WARNING = 'w',
+		OPT_CRITICAL = 'c',
 	};
 	static const struct option longopts[] = {
 	    {"profile", required_argument, NULL, OPT_PROFILE},
@@ -302,6 +320,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"deadline", required_argument, NULL, OPT_DEADLINE},
 	    {"parallel", required_argument, NULL, OPT_PARALLEL},
 	    {"cert-warn", required_argument, NULL, OPT_CERT_WARN},
+	    {"warning", required_argument, NULL, OPT_WARNING},
+	    {"critical", required_argument, NULL, OPT_CRITICAL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -309,8 +329,14 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	opterr = 0;
 	int c;
 	char err[256];
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hw:c:", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_WARNING:
+		case OPT_CRITICAL:
+			if (!threshold_arg(c, optarg,
+					   c == 'w' ? &o->warn_s : &o->crit_s))
+				return EXIT_USAGE;
+			break;
 		case OPT_PROFILE:
 			o->profile = optarg;
 			break;
@@ -512,11 +538,17 @@ static int cmd_check(int argc, char **argv)
 		if (report_json(stdout, &results) < 0)
 			status = EXIT_USAGE;
 		break;
-	case REPORT_NAGIOS:
-		report_nagios(stdout, &results);
+	case REPORT_NAGIOS: {
+		struct report_nagios_opts no = {
+		    .warn_s = o.warn_s,
+		    .crit_s = o.crit_s,
+		    .timeout_s = o.timeout_s,
+		};
+		status = (int)report_nagios(stdout, &results, &no);
 		break;
+	}
 	case REPORT_PROMETHEUS:
-		report_prometheus(stdout, &results);
+		report_prometheus(stdout, &results, NULL);
 		break;
 	default: {
 		struct report_style style = {
@@ -556,15 +588,24 @@ static int cmd_status(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"socket", required_argument, NULL, OPT_SOCKET},
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"warning", required_argument, NULL, 'w'},
+	    {"critical", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *path = CONF_SOCKET_DEFAULT;
 	int format = REPORT_TABLE, c;
+	double warn_s = 0, crit_s = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hw:c:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'w':
+		case 'c':
+			if (!threshold_arg(c, optarg,
+					   c == 'w' ? &warn_s : &crit_s))
+				return EXIT_USAGE;
+			break;
 		case OPT_SOCKET:
 			path = optarg;
 			break;
@@ -586,10 +627,20 @@ static int cmd_status(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if ((warn_s > 0 || crit_s > 0) && format != REPORT_NAGIOS)
+		return usage_error("%s", "-w and -c go with --format nagios");
+	char command[STATUS_COMMAND_MAX + 1];
+	int n =
+	    snprintf(command, sizeof command, "%s", format_commands[format]);
+	if (warn_s > 0)
+		n += snprintf(command + n, sizeof command - (size_t)n, " -w %g",
+			      warn_s);
+	if (crit_s > 0)
+		snprintf(command + n, sizeof command - (size_t)n, " -c %g",
+			 crit_s);
 	char *answer, err[512];
 	size_t len;
-	if (status_ask(path, format_commands[format], &answer, &len, err,
-		       sizeof err) < 0) {
+	if (status_ask(path, command, &answer, &len, err, sizeof err) < 0) {
 		fprintf(stderr, "veriport: %s\n", err);
 		/* Nagios shows a plugin's stdout, not its stderr. */
 		if (format == REPORT_NAGIOS)

@@ -25,6 +25,7 @@
 #include "veriport/conf.h"
 #include "veriport/intercept.h"
 #include "veriport/pins.h"
+#include "veriport/report.h"
 #include "veriport/status.h"
 #include "veriport/sweep.h"
 #include "veriport/xalloc.h"
@@ -63,6 +64,11 @@ struct daemon {
 	bool stopping;
 	bool ready_sent;
 	uint64_t watchdog_usec;
+	/* For the metrics and for answers before the first sweep. */
+	unsigned long sweeps, sweep_errors;
+	bool last_sweep_ok, reload_ok;
+	time_t reload_ok_at, first_sweep_at;
+	char sweep_error[160]; /* why the last sweep did not start */
 };
 
 static bool to_syslog;
@@ -223,6 +229,11 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 	d->running = NULL;
 	d->running_gen = NULL;
 	if (g == d->gen) {
+		d->sweeps++;
+		d->last_sweep_ok = results_complete(r);
+		if (!d->last_sweep_ok)
+			d->sweep_errors++;
+		d->sweep_error[0] = '\0';
 		results_carry(r, d->current, time(NULL), daemon_on_change, d);
 		/* An on-demand sweep of one channel updates that channel
 		 * only. */
@@ -285,12 +296,18 @@ static int daemon_sweep(struct daemon *d, const char *only)
 	plan_free(&one);
 	if (rc < 0) {
 		log_line(LOG_ERR, "sweep not started: %s", err);
+		d->sweep_errors++;
+		d->last_sweep_ok = false;
+		snprintf(d->sweep_error, sizeof d->sweep_error, "%.150s", err);
+		status_results_changed(d->status);
 		d->probe_only = NULL;
 		schedule_next(d);
 		return rc;
 	}
 	g->users++;
 	d->running_gen = g;
+	if (d->first_sweep_at == 0)
+		d->first_sweep_at = time(NULL);
 	return 0;
 }
 
@@ -302,6 +319,30 @@ static void daemon_on_interval(uv_timer_t *t)
 static const struct results *daemon_results(void *arg)
 {
 	return ((struct daemon *)arg)->current;
+}
+
+static void daemon_life(void *arg, struct report_daemon *out)
+{
+	struct daemon *d = arg;
+	out->sweeps = d->sweeps;
+	out->sweep_errors = d->sweep_errors;
+	out->last_sweep_ok = d->last_sweep_ok;
+	out->interval_s = d->gen->cfg->interval_s;
+	out->reload_ok = d->reload_ok;
+	out->reload_ok_at = d->reload_ok_at;
+	if (d->sweep_error[0] != '\0') {
+		snprintf(out->waiting, sizeof out->waiting,
+			 "the sweep could not start: %s", d->sweep_error);
+	} else if (d->running != NULL) {
+		char at[32];
+		struct tm tm;
+		strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime_r(&d->first_sweep_at, &tm));
+		snprintf(out->waiting, sizeof out->waiting,
+			 "the first sweep (%zu probes planned) is running "
+			 "since %s",
+			 d->running_gen->plan.nitems, at);
+	}
 }
 
 static int daemon_probe(void *arg, const char *channel)
@@ -337,8 +378,13 @@ static void daemon_on_sighup(uv_signal_t *h, int signum)
 			 "reload refused, the running configuration "
 			 "stays: %s",
 			 err);
+		d->reload_ok = false;
+		status_results_changed(d->status);
 		return;
 	}
+	d->reload_ok = true;
+	d->reload_ok_at = time(NULL);
+	status_results_changed(d->status);
 	const struct conf *old = d->gen->cfg, *c = g->cfg;
 	if (strcmp(old->socket_path, c->socket_path) != 0 ||
 	    (old->listen == NULL) != (c->listen == NULL) ||
@@ -458,6 +504,8 @@ int main(int argc, char **argv)
 		generation_release(d.gen);
 		return 0;
 	}
+	d.reload_ok = true;
+	d.reload_ok_at = time(NULL);
 	d.pins_path = xasprintf("%s/state.json", cfg->state_dir);
 	if (pins_load(d.pins_path, &d.pins, err, sizeof err) < 0) {
 		fprintf(stderr, "veriportd: %s: set aside, starting afresh\n",
@@ -471,6 +519,7 @@ int main(int argc, char **argv)
 	    .results = daemon_results,
 	    .probe = daemon_probe,
 	    .accept = daemon_accept,
+	    .daemon = daemon_life,
 	    .arg = &d,
 	};
 	struct status_options so = {

@@ -60,8 +60,8 @@ expect 3 "unexpected argument 'extra'" -- check --profile sx-mailcrypt --role ap
 only="--only smtp-to-internet --only dns-internet-udp --only vspp-updates"
 expect 1 "no-target: name the hosts of those roles with --map ROLE=HOST" -- check --profile sx-mailcrypt --role appliance $only --format table
 expect 1 '"reason": "no-target"' -- check --profile sx-mailcrypt --role appliance $only --format json
-expect 1 "^VERIPORT WARNING - sx-mailcrypt as appliance: 0 probed" -- check --profile sx-mailcrypt --role appliance $only --format nagios
-expect 1 'veriport_channel_skipped{profile="sx-mailcrypt",role="appliance",channel="smtp-to-internet",transport="tcp",port="25",target="",address="",optional="false",verdict="skipped",reason="no-target"} 1' -- check --profile sx-mailcrypt --role appliance $only --format prometheus
+expect 1 "^VERIPORT WARNING - nothing was probed; sx-mailcrypt as appliance: 0 probed" -- check --profile sx-mailcrypt --role appliance $only --format nagios
+expect 1 'veriport_channel_reason_info{profile="sx-mailcrypt",role="appliance",channel="smtp-to-internet",from="appliance",to="internet",transport="tcp",port="25",target="",address="",optional="false",reason="no-target"} 1' -- check --profile sx-mailcrypt --role appliance $only --format prometheus
 
 # A broken catalog in a folder: the error names file and line, exit 3.
 tmp=$(mktemp -d)

@@ -43,10 +43,32 @@ void report_table(FILE *out, const struct results *r,
 		  const struct report_style *style);
 /* The JSON contract of DESIGN.md. */
 int report_json(FILE *out, const struct results *r);
-/* Nagios plugin output: status line with perfdata, then one line per
- * result that is not ok. */
-void report_nagios(FILE *out, const struct results *r);
-/* Prometheus text exposition format 0.0.4. */
-void report_prometheus(FILE *out, const struct results *r);
+/* Nagios thresholds (-w/-c, seconds) on each channel's time; 0: none.
+ * TIMEOUT_S is the perfdata's maximum. */
+struct report_nagios_opts {
+	double warn_s, crit_s, timeout_s;
+};
+
+/* Nagios plugin output: a status line naming the first failure, with
+ * perfdata, then one line per result that is not ok. Returns the plugin
+ * state: the results' status, raised by the thresholds. O may be NULL. */
+enum results_status report_nagios(FILE *out, const struct results *r,
+				  const struct report_nagios_opts *o);
+/* What the daemon adds to its answers: its own life. */
+struct report_daemon {
+	unsigned long sweeps;       /* sweeps finished */
+	unsigned long sweep_errors; /* could not start, or were cut short */
+	bool last_sweep_ok;         /* the last sweep started and ended */
+	unsigned interval_s;
+	bool reload_ok;      /* the configuration last read was taken */
+	time_t reload_ok_at; /* when a configuration was last taken */
+	/* Before the first sweep ended: why there are no results yet. */
+	char waiting[200];
+};
+
+/* Prometheus text exposition format 0.0.4; R may be NULL (before the
+ * first sweep), D is NULL for `veriport check`. */
+void report_prometheus(FILE *out, const struct results *r,
+		       const struct report_daemon *d);
 
 #endif

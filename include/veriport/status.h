@@ -16,8 +16,12 @@
 
 #include "veriport/results.h"
 
+struct report_daemon;
+
 /* Longest command line a client may send ("show " + a channel id). */
 #define STATUS_COMMAND_MAX 256
+/* The largest -w/-c of a nagios command, seconds. */
+#define STATUS_THRESHOLD_MAX_S 3600
 /* Longest HTTP request head we read on the TCP listener. */
 #define STATUS_HTTP_HEAD_MAX 4096
 /* Clients each listener holds at once. The Unix socket's are the local
@@ -49,6 +53,9 @@ struct status_source {
 	 * (trust on first use, like ssh's known_hosts), for CHANNEL or all
 	 * when NULL. Returns the number of entries accepted, or -ENOENT. */
 	int (*accept)(void *arg, const char *channel);
+	/* The daemon's own life (sweeps, reloads, why no results yet) for
+	 * the metrics and for answers before the first sweep; may be NULL. */
+	void (*daemon)(void *arg, struct report_daemon *out);
 	void *arg;
 };
 

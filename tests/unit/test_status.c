@@ -76,6 +76,24 @@ static const struct status_source src = {
     .accept = fx_accept,
 };
 
+static void fx_daemon(void *arg, struct report_daemon *out)
+{
+	(void)arg;
+	out->sweeps = 4;
+	out->sweep_errors = 1;
+	out->interval_s = 300;
+	out->reload_ok = true;
+	out->reload_ok_at = 1700000000;
+	snprintf(out->waiting, sizeof out->waiting,
+		 "the first sweep is running");
+}
+
+/* The daemon's source: with its own life. */
+static const struct status_source dsrc = {
+    .results = fx_get,
+    .daemon = fx_daemon,
+};
+
 static void add(size_t i, const char *channel, const char *host,
 		const char *address)
 {
@@ -143,10 +161,10 @@ static char *render(int what, size_t *len)
 		ck_assert_int_eq(report_json(out, &res), 0);
 		break;
 	case R_METRICS:
-		report_prometheus(out, &res);
+		report_prometheus(out, &res, NULL);
 		break;
 	case R_NAGIOS:
-		report_nagios(out, &res);
+		report_nagios(out, &res, NULL);
 		break;
 	default:
 		report_table(out, &res, &style);
@@ -287,13 +305,63 @@ START_TEST(answer_before_the_first_sweep)
 {
 	fx_results = NULL;
 	ck_answer("status", "error: no sweep has finished yet\n");
-	ck_answer("metrics", "error: no sweep has finished yet\n");
 	ck_answer("table", "error: no sweep has finished yet\n");
 	ck_answer("show dns", "error: no sweep has finished yet\n");
 	ck_answer("nagios", "VERIPORT UNKNOWN - no sweep has finished yet\n"
 			    "exit=3\n");
 	/* a sweep can be started before one has finished */
 	ck_answer("probe", "ok: sweep started\n");
+	/* the metrics answer, and say no sweep succeeded */
+	size_t len;
+	char *got = status_answer(&src, "metrics", &len);
+	ck_assert_ptr_nonnull(strstr(got, "\nveriport_last_sweep_success 0\n"));
+	ck_assert_ptr_null(strstr(got, "veriport_channel_up{"));
+	free(got);
+}
+END_TEST
+
+START_TEST(answer_says_why_no_sweep_has_finished)
+{
+	fx_results = NULL;
+	size_t len;
+	char *got = status_answer(&dsrc, "status", &len);
+	ck_assert_str_eq(got, "error: no sweep has finished yet: the first "
+			      "sweep is running\n");
+	free(got);
+	got = status_answer(&dsrc, "nagios", &len);
+	ck_assert_str_eq(got, "VERIPORT UNKNOWN - no sweep has finished yet: "
+			      "the first sweep is running\nexit=3\n");
+	free(got);
+	got = status_answer(&dsrc, "metrics", &len);
+	ck_assert_ptr_nonnull(strstr(got, "\nveriport_sweeps_total 4\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\nveriport_sweep_errors_total 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(got, "\nveriport_config_last_reload_successful 1\n"));
+	free(got);
+}
+END_TEST
+
+START_TEST(answer_nagios_takes_thresholds)
+{
+	size_t n;
+	char *plugin = NULL;
+	FILE *out = open_memstream(&plugin, &n);
+	struct report_nagios_opts o = {.warn_s = 0.01, .crit_s = 2};
+	enum results_status st = report_nagios(out, &res, &o);
+	fclose(out);
+	char want[8192];
+	snprintf(want, sizeof want, "%sexit=%d\n", plugin, (int)st);
+	ck_answer("nagios -w 0.01 -c 2", want);
+	ck_answer("nagios -c 2 -w 0.01", want);
+	free(plugin);
+	ck_answer("nagios -w", "error: usage: nagios [-w SECONDS] [-c "
+			       "SECONDS]\n");
+	ck_answer("nagios -w x", "error: usage: nagios [-w SECONDS] [-c "
+				 "SECONDS]\n");
+	ck_answer("nagios -x 1", "error: usage: nagios [-w SECONDS] [-c "
+				 "SECONDS]\n");
+	ck_answer("status -w 1", "error: unknown command 'status -w 1' (try "
+				 "help)\n");
 }
 END_TEST
 
@@ -866,12 +934,16 @@ START_TEST(server_http_on_the_tcp_listener)
 	free(metrics);
 	for (int i = 0; i < N; i++)
 		free(c[i].got);
-	/* before the first sweep: 503, and Prometheus marks the scrape down */
+	/* before the first sweep: 200 with veriport_last_sweep_success 0,
+	 * so the scrape is up and the alert says what is missing */
 	fx_results = NULL;
+	status_results_changed(server);
 	static struct tclient early;
 	tclient_tcp(&early, "GET /metrics HTTP/1.1\r\n\r\n");
 	run_until_closed(0);
-	ck_http(&early, 503, "text/plain; charset=utf-8", "metrics");
+	ck_http(&early, 200, prom, "metrics");
+	ck_assert_ptr_nonnull(memmem(early.got, early.len,
+				     "\nveriport_last_sweep_success 0\n", 31));
 	free(early.got);
 	stop();
 }
@@ -1015,6 +1087,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, answer_status_is_report_json);
 	tcase_add_test(tc, answer_metrics_is_report_prometheus);
+	tcase_add_test(tc, answer_says_why_no_sweep_has_finished);
+	tcase_add_test(tc, answer_nagios_takes_thresholds);
 	tcase_add_test(tc, answer_nagios_ends_with_exit_line);
 	tcase_add_test(tc, answer_table_is_plain_at_width_100);
 	tcase_add_test(tc, answer_show_keeps_only_the_channel);
