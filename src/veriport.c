@@ -274,9 +274,9 @@ static bool role_ca_arg(char *arg, struct check_opts *o)
 /* -w/-c SECONDS: a Nagios threshold on each channel's time. */
 static bool threshold_arg(int flag, const char *arg, double *out)
 {
-	if (conf_parse_seconds(arg, 0.001, STATUS_THRESHOLD_MAX_S, out))
+	if (conf_parse_seconds(arg, 0.000001, STATUS_THRESHOLD_MAX_S, out))
 		return true;
-	usage_error("-%c %s: expected seconds from 0.001 to %d, such as 1.5",
+	usage_error("-%c %s: expected seconds from 0.000001 to %d, such as 1.5",
 		    flag, arg, STATUS_THRESHOLD_MAX_S);
 	return false;
 }

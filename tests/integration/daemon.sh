@@ -259,9 +259,13 @@ SINCE6=$(vpt_result "$J" ssh "$OPEN6" .since)
 
 # Every command of the Unix socket.
 out=$(ask metrics)
-vpt_match "metrics: TYPE line of veriport_channel_ok" "$out" '^# TYPE veriport_channel_ok gauge$'
-vpt_eq "metrics: six veriport_channel_ok samples, all 1" \
-	"$(printf '%s\n' "$out" | grep -cE '^veriport_channel_ok\{.*\} 1$')" 6
+vpt_match "metrics: TYPE line of veriport_channel_up" "$out" '^# TYPE veriport_channel_up gauge$'
+vpt_eq "metrics: six veriport_channel_up samples, all 1" \
+	"$(printf '%s\n' "$out" | grep -cE '^veriport_channel_up\{.*\} 1$')" 6
+vpt_match "metrics: a sweep has finished" "$out" '^veriport_sweeps_total [1-9][0-9]*$'
+vpt_match "metrics: the last sweep succeeded" "$out" '^veriport_last_sweep_success 1$'
+vpt_match "metrics: the configuration was taken" "$out" '^veriport_config_last_reload_successful 1$'
+vpt_match "metrics: the interval" "$out" "^veriport_sweep_interval_seconds $INTERVAL\$"
 out=$(ask nagios)
 vpt_match "nagios: first line VERIPORT OK" "$(printf '%s\n' "$out" | head -n 1)" '^VERIPORT OK'
 vpt_eq "nagios: last line" "$(printf '%s\n' "$out" | tail -n 1)" exit=0
@@ -295,18 +299,24 @@ vpt_eq "the daemon runs after the bad commands" "$(vpt_alive "$VPD" && echo yes)
 # The veriport client's formats.
 "$VERIPORT" status --socket "$SOCK" --format nagios >"$VPT_TMP/nagios.out" 2>&1
 vpt_eq "veriport status --format nagios: exit status, all ok" "$?" 0
+vpt_match "veriport status --format nagios: per-channel time perfdata" \
+	"$(head -n 1 "$VPT_TMP/nagios.out")" "'time ssh ${OPEN4//./\\.}'=[0-9.]+s;;;0;"
+"$VERIPORT" status --socket "$SOCK" --format nagios -w 0.000001 >"$VPT_TMP/nagios-w.out" 2>&1
+vpt_eq "veriport status --format nagios -w 0.000001: a warning" "$?" 1
+vpt_match "veriport status --format nagios -w: the first line names the slow channel" \
+	"$(head -n 1 "$VPT_TMP/nagios-w.out")" '^VERIPORT WARNING - [a-z0-9-]+ (tcp|udp)/[0-9]+ '
 "$VERIPORT" status --socket "$SOCK" --format prometheus >"$VPT_TMP/prom.out" 2>&1
 vpt_eq "veriport status --format prometheus: exit status" "$?" 0
 vpt_match "veriport status --format prometheus: samples" "$(cat "$VPT_TMP/prom.out")" \
-	'^veriport_channel_ok\{.*channel="ssh".*\} 1$'
+	'^veriport_channel_up\{.*channel="ssh".*\} 1$'
 "$VERIPORT" status --socket "$SOCK" >"$VPT_TMP/table.out" 2>&1
 vpt_eq "veriport status (table): exit status" "$?" 0
 
 # The TCP listener: HTTP for Prometheus and curl, and the commands.
 got=$(scrape /metrics "$VPT_TMP/http-metrics")
 vpt_eq "GET /metrics: status and type" "$got" "200 text/plain; version=0.0.4; charset=utf-8"
-vpt_eq "GET /metrics: six veriport_channel_ok samples, all 1" \
-	"$(grep -cE '^veriport_channel_ok\{.*\} 1$' "$VPT_TMP/http-metrics")" 6
+vpt_eq "GET /metrics: six veriport_channel_up samples, all 1" \
+	"$(grep -cE '^veriport_channel_up\{.*\} 1$' "$VPT_TMP/http-metrics")" 6
 got=$(scrape /status "$VPT_TMP/http-status")
 vpt_eq "GET /status: status and type" "$got" "200 application/json"
 vpt_eq "GET /status: the JSON, six results" "$(jq '.results | length' "$VPT_TMP/http-status" 2>&1)" 6
@@ -329,6 +339,15 @@ vpt_eq "log: no line about a result yet (healthy channels seen first)" \
 write_conf2 >"$CONF2"
 vpt_spawn VPD2 "$CLI" "$LOG2" "$VERIPORTD" --foreground -c "$CONF2"
 vpt_wait_until 5 test -S "$SOCK2" || vpt_error "the second veriportd did not start: $(tail -n 5 "$LOG2")"
+# Before its first sweep ends: the status says why there is nothing yet,
+# and the metrics answer (Prometheus sees the target up, the sweep not).
+out=$("$VERIPORT" status --socket "$SOCK2" --format json 2>&1)
+vpt_match "before the first sweep: status says why" "$out" \
+	"no sweep has finished yet: the first sweep \\([0-9]+ probes planned\\) is running since 20"
+out=$("$VERIPORT" status --socket "$SOCK2" --format prometheus 2>&1)
+vpt_eq "before the first sweep: metrics answer (exit status)" "$?" 0
+vpt_match "before the first sweep: veriport_last_sweep_success 0" "$out" '^veriport_last_sweep_success 0$'
+vpt_match "before the first sweep: veriport_sweeps_total 0" "$out" '^veriport_sweeps_total 0$'
 sleep 0.5
 write_conf2 "ssh = $DARK4, $DARK4B" >"$CONF2"
 T_HUP2=$(vpt_now_ms)
@@ -363,9 +382,9 @@ vpt_eq "drop: since and changed are the same time" "$(result '.since == .changed
 SINCE_DOWN=$(result .since)
 got=$(scrape /metrics "$VPT_TMP/http-metrics-down")
 vpt_match "drop: Prometheus scrape says 0 for ssh at $OPEN4" "$(cat "$VPT_TMP/http-metrics-down")" \
-	"^veriport_channel_ok\\{[^}]*channel=\"ssh\"[^}]*address=\"${OPEN4//./\\.}\"[^}]*\\} 0\$"
+	"^veriport_channel_up\\{[^}]*channel=\"ssh\"[^}]*address=\"${OPEN4//./\\.}\"[^}]*\\} 0\$"
 vpt_eq "drop: Prometheus scrape still says 1 for the five others" \
-	"$(grep -cE '^veriport_channel_ok\{.*\} 1$' "$VPT_TMP/http-metrics-down")" 5
+	"$(grep -cE '^veriport_channel_up\{.*\} 1$' "$VPT_TMP/http-metrics-down")" 5
 "$VERIPORT" status --socket "$SOCK" --format nagios >"$VPT_TMP/nagios-down" 2>&1
 vpt_eq "drop: veriport status --format nagios exits 2" "$?" 2
 vpt_match "drop: nagios first line VERIPORT CRITICAL" "$(head -n 1 "$VPT_TMP/nagios-down")" '^VERIPORT CRITICAL'
@@ -394,7 +413,7 @@ vpt_cmp "recover: seen within one interval and timeout (ms)" "$dt" -le "$CHANGE_
 vpt_eq "recover: failures 0, last_ok is since" "$(result '"\(.failures) \(.last_ok == .since)"')" "0 true"
 got=$(scrape /metrics "$VPT_TMP/http-metrics-up")
 vpt_eq "recover: Prometheus scrape says 1 for all six" \
-	"$(grep -cE '^veriport_channel_ok\{.*\} 1$' "$VPT_TMP/http-metrics-up")" 6
+	"$(grep -cE '^veriport_channel_up\{.*\} 1$' "$VPT_TMP/http-metrics-up")" 6
 "$VERIPORT" status --socket "$SOCK" --format nagios >"$VPT_TMP/nagios-up" 2>&1
 vpt_eq "recover: veriport status --format nagios exits 0" "$?" 0
 vpt_eq "recover: exactly one log line for the recovery" "$(loglines "$LINE_UP")" 1
@@ -426,6 +445,8 @@ vpt_eq "SIGHUP, broken file: the daemon runs" "$(vpt_alive "$VPD" && echo yes)" 
 status_json "$VPT_TMP/after-bad.json"
 vpt_eq "SIGHUP, broken file: still served, six results" \
 	"$(jq '.results | length' "$VPT_TMP/after-bad.json" 2>&1)" 6
+vpt_match "SIGHUP, broken file: veriport_config_last_reload_successful 0" \
+	"$(ask metrics)" '^veriport_config_last_reload_successful 0$'
 
 out=$("$VERIPORTD" --check-config -c "$CONF" 2>&1)
 rc=$?
@@ -439,6 +460,8 @@ write_conf "$INTERVAL2" "ssh = h-open.test, $OPEN4" >"$CONF"
 kill -HUP "$VPD"
 vpt_wait_until 5 grep -q "reloaded $CONF" "$LOG"
 vpt_eq "SIGHUP, good file: one 'reloaded' line" "$(loglines "reloaded $CONF")" 1
+vpt_match "SIGHUP, good file: veriport_config_last_reload_successful 1" \
+	"$(ask metrics)" '^veriport_config_last_reload_successful 1$'
 vpt_wait_until $((TIMEOUT + 5)) results_are 7
 status_json "$VPT_TMP/after-good.json"
 T_RELOAD=$(vpt_now_ms)
