@@ -187,6 +187,8 @@ static void decide_one(struct results *r, const struct correlate_policy *p,
 	    .declared_trust = p->declared ? p->declared[x->channel->to] : NULL,
 	    .public_target = r->catalog->roles[x->channel->to].public_role,
 	    .starttls = x->channel->starttls,
+	    .responder_token = p->responder_token,
+	    .responder_spki = p->responder_spki,
 	};
 	const struct result *c = canary_answer(p, x);
 	if (c != NULL) {

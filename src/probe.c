@@ -138,7 +138,7 @@ static void arm_retry(struct probe_engine *e)
 	uv_timer_start(&e->retry, probe_on_retry, SHORTAGE_RETRY_MS, 0);
 }
 
-static void probe_on_closed(uv_handle_t *h)
+void probe_handle_closed(uv_handle_t *h)
 {
 	struct probe_state *s = h->data;
 	if (--s->open_handles > 0)
@@ -149,6 +149,7 @@ static void probe_on_closed(uv_handle_t *h)
 	free(s->dlg);
 	free(s->udp_dlg);
 	free(s->first);
+	free(s->control);
 	free(s);
 	e->inflight--;
 	if (job != NULL) {
@@ -197,14 +198,50 @@ void probe_finish(struct probe_state *s)
 		probe_tcp_retry_end(s);
 	s->finished = true;
 	struct probe_engine *e = s->engine;
+	probe_control_summary(s);
 	if (s->tls_waiting)
 		tls_wait_remove(e, s);
 	probe_tls_slot_release(s);
 	active_remove(e, s);
 	uv_timer_stop(&s->timer);
-	uv_close((uv_handle_t *)&s->timer, probe_on_closed);
+	uv_close((uv_handle_t *)&s->timer, probe_handle_closed);
 	if (s->sock_open)
-		uv_close(&s->sock.handle, probe_on_closed);
+		uv_close(&s->sock.handle, probe_handle_closed);
+	probe_control_close(s);
+}
+
+void probe_token_scan(struct probe_state *s, const uint8_t *p, size_t n)
+{
+	const char *token = s->engine->opt.responder_token;
+	struct evidence *ev = &s->job->ev;
+	if (!ev->responder || ev->token_seen || token == NULL || n == 0)
+		return;
+	size_t tl = strlen(token);
+	if (tl == 0 || tl > PROBE_TOKEN_MAX)
+		return;
+	/* Where the last read's tail meets this one's head, then within. */
+	uint8_t seam[2 * PROBE_TOKEN_MAX];
+	size_t head = n < tl - 1 ? n : tl - 1;
+	memcpy(seam, s->token_tail, s->token_taillen);
+	memcpy(seam + s->token_taillen, p, head);
+	if (memmem(seam, s->token_taillen + head, token, tl) != NULL ||
+	    memmem(p, n, token, tl) != NULL) {
+		ev->token_seen = true;
+		evidence_add(ev, "the responder's token %s came back", token);
+		return;
+	}
+	size_t keep = tl - 1;
+	if (n >= keep) {
+		memcpy(s->token_tail, p + n - keep, keep);
+	} else {
+		size_t old =
+		    s->token_taillen + n > keep ? keep - n : s->token_taillen;
+		memmove(s->token_tail, s->token_tail + s->token_taillen - old,
+			old);
+		memcpy(s->token_tail + old, p, n);
+		keep = old + n;
+	}
+	s->token_taillen = keep;
 }
 
 /* TLS slots -------------------------------------------------------------- */
@@ -428,9 +465,9 @@ bool probe_shortage(struct probe_state *s, int uverr)
 	s->finished = true;
 	active_remove(e, s);
 	uv_timer_stop(&s->timer);
-	uv_close((uv_handle_t *)&s->timer, probe_on_closed);
+	uv_close((uv_handle_t *)&s->timer, probe_handle_closed);
 	if (s->sock_open)
-		uv_close(&s->sock.handle, probe_on_closed);
+		uv_close(&s->sock.handle, probe_handle_closed);
 	return true;
 }
 

@@ -55,6 +55,13 @@ struct probe_state {
 	struct evidence *first;
 	unsigned mss;
 
+	/* The responder's token may straddle two reads: the last bytes of
+	 * the one before. */
+	uint8_t token_tail[PROBE_TOKEN_MAX];
+	size_t token_taillen;
+	struct probe_control *control; /* UDP to a responder */
+	bool finish_on_control;        /* a reply came; waiting for it */
+
 	unsigned sends;          /* UDP */
 	struct dlg *dlg;         /* stream checks with a dialogue */
 	struct dlg_udp *udp_dlg; /* datagram checks */
@@ -106,6 +113,19 @@ void probe_transport_error(struct probe_state *s, int uverr, const char *what);
  * when UVERR is such a shortage and the job was requeued. */
 bool probe_shortage(struct probe_state *s, int uverr);
 uint16_t probe_random_id(const struct probe_job *job);
+/* The close callback of every handle of a probe. */
+void probe_handle_closed(uv_handle_t *h);
+/* Look for the responder's token in bytes the peer sent. */
+void probe_token_scan(struct probe_state *s, const uint8_t *p, size_t n);
+
+/* The responder's control port (probe_control.c): ask whether the
+ * probe's datagram arrived, unless an answer is on its way or came;
+ * the answer goes into the evidence, and ends the probe when it is all
+ * the probe waits for. Closed with the probe. */
+void probe_control_ask(struct probe_state *s);
+void probe_control_close(struct probe_state *s);
+/* The probe's last word on the control port, as an evidence line. */
+void probe_control_summary(struct probe_state *s);
 void probe_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 
 /* A TLS slot: START runs at once or when one frees, the probe's clock

@@ -153,6 +153,7 @@ static void probe_tls_read(struct probe_state *s)
 			probe_dialogue_step(s, dlg_eof(s->dlg));
 			return;
 		}
+		probe_token_scan(s, buf, (size_t)n);
 		probe_dialogue_step(s, dlg_feed(s->dlg, buf, (size_t)n));
 	}
 }
@@ -251,6 +252,7 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 	s->job->ev.received_bytes += (size_t)nread;
 	s->job->ev.received_after_send += (size_t)nread;
 	if (s->tls == NULL) {
+		probe_token_scan(s, (const uint8_t *)buf->base, (size_t)nread);
 		probe_dialogue_step(s,
 				    dlg_feed(s->dlg, (const uint8_t *)buf->base,
 					     (size_t)nread));

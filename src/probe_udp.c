@@ -36,11 +36,23 @@ static void probe_on_recv(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 		break;
 	}
 	ev->udp_reply = true;
+	probe_token_scan(s, (const uint8_t *)buf->base, (size_t)nread);
 	ev->latency_ms = probe_latency_ms(s);
 	evidence_add(ev, "reply of %zd bytes in %.1f ms", nread,
 		     ev->latency_ms);
 	if (s->udp_dlg->detail[0] != '\0')
 		evidence_add(ev, "%s", s->udp_dlg->detail);
+	/* A reply without the responder's token: did the responder get our
+	 * request at all? Its control port says, within the next interval. */
+	if (ev->responder && !ev->token_seen &&
+	    ev->control != EVIDENCE_CONTROL_RECEIVED &&
+	    ev->control != EVIDENCE_CONTROL_FAILED &&
+	    s->engine->opt.responder_control_port != 0) {
+		s->finish_on_control = true;
+		probe_control_ask(s);
+		if (!s->finished)
+			return;
+	}
 	probe_finish(s);
 }
 
@@ -65,10 +77,16 @@ static void probe_udp_send(struct probe_state *s)
 		return;
 	}
 	probe_timer_at(s, s->sends * interval_ms(s));
+	probe_control_ask(s);
 }
 
 void probe_udp_tick(struct probe_state *s)
 {
+	/* A reply came and the control port's answer did not, in time. */
+	if (s->finish_on_control) {
+		probe_finish(s);
+		return;
+	}
 	if (probe_clock_ms(s) + 0.5 < s->sends * interval_ms(s)) {
 		probe_timer_at(s, s->sends * interval_ms(s));
 		return;

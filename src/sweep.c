@@ -203,6 +203,18 @@ static void sweep_arm_deadline(struct sweep *s)
 			       derived_deadline_ms(s), 0);
 }
 
+/* A responder stands at PI's target: not at the canary's. */
+static bool responder_at(const struct sweep *s, const struct plan_item *pi)
+{
+	const struct sweep_options *o = s->opt;
+	if (o->probe.responder_token == NULL ||
+	    pi >= s->work.items + s->nplanned)
+		return false;
+	return o->responder_role == NULL ||
+	       strcmp(s->catalog->roles[pi->channel->to].id,
+		      o->responder_role) == 0;
+}
+
 static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 {
 	struct host_state *h = arg;
@@ -266,6 +278,7 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 				     sizeof job->address);
 			evidence_init(&job->ev, pi->channel->transport,
 				      pi->channel->check);
+			job->ev.responder = responder_at(s, pi);
 			if (strcmp(h->name, job->address) != 0)
 				evidence_add(&job->ev, "DNS %s: %s", h->name,
 					     answer);
@@ -383,6 +396,8 @@ static void sweep_finish(uv_handle_t *h)
 	    .ncanaries = out->ncanaries,
 	    .changed = s->opt->changed,
 	    .changed_arg = s->opt->changed_arg,
+	    .responder_token = s->opt->probe.responder_token,
+	    .responder_spki = s->opt->responder_spki,
 	};
 	correlate_decide(out, &policy);
 	trust_free(s);

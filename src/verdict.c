@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "veriport/verdict.h"
 
@@ -384,6 +385,121 @@ static bool flow_cut(const struct evidence *ev, struct why *w,
 	return false;
 }
 
+/* A responder stands at the target (`veriport respond`): it puts its
+ * token in every answer it can and presents its own certificate, so an
+ * answer without them came from something else in the path, and its
+ * control port says whether our datagrams arrived. A blocked path keeps
+ * the verdicts below. True when a clause here decided. */
+static bool responder(const struct evidence *ev,
+		      const struct verdict_context *ctx, struct why *w,
+		      struct verdict_result *out)
+{
+	if (!ev->responder || ctx->responder_token == NULL)
+		return false;
+	if (ev->transport == CATALOG_TCP && ev->connected) {
+		if (ev->starttls_checked && !ev->dlg.starttls_offered &&
+		    ev->dlg_step == DLG_DONE) {
+			*out = because(w, VERDICT_INTERCEPTED,
+				       REASON_STARTTLS_STRIPPED,
+				       VERDICT_BECAUSE_RESPONDER,
+				       "the responder offers STARTTLS on "
+				       "every channel; it was missing here");
+			return true;
+		}
+		if (ev->tls_done) {
+			const struct tlsio_facts *f = ev->tls;
+			bool ours = ctx->responder_spki != NULL
+					? strcmp(f->spki_sha256,
+						 ctx->responder_spki) == 0
+					: strstr(f->subject,
+						 ctx->responder_token) != NULL;
+			if (!ours) {
+				*out = because(
+				    w, VERDICT_INTERCEPTED, REASON_PIN_MISMATCH,
+				    VERDICT_BECAUSE_RESPONDER,
+				    "the certificate (%s, key %.16s...) is not "
+				    "the responder's%s%.16s%s: something else "
+				    "answered the TLS handshake",
+				    f->subject, f->spki_sha256,
+				    ctx->responder_spki ? ", key " : "",
+				    ctx->responder_spki ? ctx->responder_spki
+							: "",
+				    ctx->responder_spki ? "..." : "");
+				return true;
+			}
+			if (ev->dialogue && ev->dlg_step != DLG_DONE)
+				return false;
+			*out = because(w, VERDICT_OK, REASON_RESPONDER_ANSWERED,
+				       VERDICT_BECAUSE_RESPONDER,
+				       "the responder's own certificate came "
+				       "back: the channel passes end to end, "
+				       "both ways");
+			return true;
+		}
+		if (ev->tls_attempted || !ev->dialogue ||
+		    ev->dlg_step != DLG_DONE)
+			return false;
+		*out = ev->token_seen
+			   ? because(w, VERDICT_OK, REASON_RESPONDER_ANSWERED,
+				     VERDICT_BECAUSE_RESPONDER,
+				     "the responder's token %s came back: the "
+				     "channel passes end to end, both ways",
+				     ctx->responder_token)
+			   : because(w, VERDICT_INTERCEPTED,
+				     REASON_GREETING_ALTERED,
+				     VERDICT_BECAUSE_RESPONDER,
+				     "the answer lacks the responder's token "
+				     "%s: something else answered",
+				     ctx->responder_token);
+		return true;
+	}
+	if (ev->transport != CATALOG_UDP)
+		return false;
+	enum evidence_control c = ev->control;
+	if (ev->udp_reply && !ev->udp_reply_bad &&
+	    (ev->token_seen || c == EVIDENCE_CONTROL_RECEIVED)) {
+		*out = because(w, VERDICT_OK, REASON_RESPONDER_ANSWERED,
+			       VERDICT_BECAUSE_RESPONDER,
+			       "the responder %s and its reply came back: "
+			       "the channel passes end to end, both ways",
+			       ev->token_seen ? "put its token in the reply"
+					      : "received our request");
+		return true;
+	}
+	if (ev->udp_reply && c == EVIDENCE_CONTROL_NOT_RECEIVED) {
+		*out = because(w, VERDICT_INTERCEPTED, REASON_GREETING_ALTERED,
+			       VERDICT_BECAUSE_RESPONDER,
+			       "a reply came, but the responder never "
+			       "received our request: something else "
+			       "answered");
+		return true;
+	}
+	if (ev->udp_reply || ev->icmp || ev->error != 0)
+		return false;
+	if (c == EVIDENCE_CONTROL_RECEIVED) {
+		*out = ev->reply_expected
+			   ? because(w, VERDICT_FILTERED, REASON_NO_RESPONSE,
+				     VERDICT_BECAUSE_RESPONDER,
+				     "the responder received our request, "
+				     "its reply never came back: the return "
+				     "path drops it")
+			   : because(w, VERDICT_OK, REASON_RESPONDER_RECEIVED,
+				     VERDICT_BECAUSE_RESPONDER,
+				     "the responder received our datagram: "
+				     "the one-way channel passes");
+		return true;
+	}
+	if (c == EVIDENCE_CONTROL_NOT_RECEIVED) {
+		*out = because(w, VERDICT_FILTERED, REASON_NOT_RECEIVED,
+			       VERDICT_BECAUSE_RESPONDER,
+			       "the responder's control port answers, and "
+			       "our datagram never reached the responder: "
+			       "dropped on the way");
+		return true;
+	}
+	return false;
+}
+
 struct verdict_result verdict_decide(const struct evidence *ev,
 				     const struct verdict_context *ctx,
 				     char *whybuf, size_t whylen)
@@ -417,6 +533,9 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 		if (flow_cut(ev, &w, &flow))
 			return flow;
 	}
+	struct verdict_result stand_in;
+	if (responder(ev, ctx, &w, &stand_in))
+		return stand_in;
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->tls_attempted)
 		return tls(ev, ctx, &w);
 	if (ev->transport == CATALOG_TCP && ev->connected && ev->dialogue &&

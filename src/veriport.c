@@ -41,7 +41,7 @@ static const char usage_text[] =
     "                        [--interceptors FILE] [--snmp-community NAME]\n"
     "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
     "DAYS]\n"
-    "                        [-w SECONDS] [-c SECONDS]\n"
+    "                        [--responder TOKEN] [-w SECONDS] [-c SECONDS]\n"
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
@@ -86,6 +86,8 @@ static const char help_text[] =
     "  --interceptors FILE         known interception products\n"
     "                              (default: interceptors.list in the catalog "
     "folder)\n"
+    "  --responder TOKEN           a `veriport respond` answers at the\n"
+    "                              targets: its token must come back\n"
     "  --verbose                   evidence lines under every result\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
     "                              warning\n"
@@ -251,6 +253,7 @@ struct check_opts {
 	size_t nrole_ca;
 	const char *canary;
 	const char *interceptors;
+	const char *responder; /* --responder TOKEN */
 };
 
 /* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
@@ -268,6 +271,20 @@ static bool role_ca_arg(char *arg, struct check_opts *o)
 	o->role_ca =
 	    xreallocarray(o->role_ca, o->nrole_ca + 1, sizeof *o->role_ca);
 	o->role_ca[o->nrole_ca++] = (struct sweep_role_ca){arg, eq + 1};
+	return true;
+}
+
+/* A responder's token: what `veriport respond` prints, short enough to be
+ * looked for in every answer. */
+static bool responder_token_valid(const char *t)
+{
+	size_t n = strlen(t);
+	if (n < 8 || n > PROBE_TOKEN_MAX)
+		return false;
+	for (const char *p = t; *p != '\0'; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '-')
+			return false;
 	return true;
 }
 
@@ -300,6 +317,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_DEADLINE,
 		OPT_PARALLEL,
 		OPT_CERT_WARN,
+		OPT_RESPONDER,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
 	};
@@ -320,6 +338,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"deadline", required_argument, NULL, OPT_DEADLINE},
 	    {"parallel", required_argument, NULL, OPT_PARALLEL},
 	    {"cert-warn", required_argument, NULL, OPT_CERT_WARN},
+	    {"responder", required_argument, NULL, OPT_RESPONDER},
 	    {"warning", required_argument, NULL, OPT_WARNING},
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
 	    {"help", no_argument, NULL, 'h'},
@@ -336,6 +355,15 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			if (!threshold_arg(c, optarg,
 					   c == 'w' ? &o->warn_s : &o->crit_s))
 				return EXIT_USAGE;
+			break;
+		case OPT_RESPONDER:
+			if (!responder_token_valid(optarg))
+				return usage_error(
+				    "--responder %s: expected the token "
+				    "`veriport respond` printed (letters, "
+				    "digits and '-', at most %d)",
+				    optarg, PROBE_TOKEN_MAX);
+			o->responder = optarg;
 			break;
 		case OPT_PROFILE:
 			o->profile = optarg;
@@ -513,6 +541,7 @@ static int cmd_check(int argc, char **argv)
 		    .timeout_ms = (unsigned)(o.timeout_s * 1000),
 		    .parallel = o.parallel,
 		    .snmp_community = o.snmp_community,
+		    .responder_token = o.responder,
 		},
 	    .ca_file = o.ca_file,
 	    .role_ca = o.role_ca,

@@ -28,6 +28,9 @@ struct correlate_policy {
 	bool (*changed)(void *arg, const struct result *r, char *what,
 			size_t whatlen);
 	void *changed_arg;
+	/* A `veriport respond` at the targets (see struct verdict_context). */
+	const char *responder_token;
+	const char *responder_spki;
 };
 
 /* Decide every result's verdict, and add the deciding clause's sentence

@@ -32,6 +32,14 @@ enum evidence_dns {
 #define EVIDENCE_LINES_MAX 24
 #define EVIDENCE_LINE_LEN 256
 
+/* The responder's control port, asked whether our datagram arrived. */
+enum evidence_control {
+	EVIDENCE_CONTROL_NOT_ASKED,
+	EVIDENCE_CONTROL_RECEIVED,
+	EVIDENCE_CONTROL_NOT_RECEIVED,
+	EVIDENCE_CONTROL_FAILED, /* no answer: the port is blocked, or down */
+};
+
 struct evidence {
 	enum catalog_transport transport;
 	enum catalog_check check;
@@ -95,6 +103,13 @@ struct evidence {
 	bool mss_retry_worked;
 
 	double latency_ms; /* connect (TCP) or reply (UDP) time; <0 unknown */
+
+	/* A responder (`veriport respond`) stands at the target: its token
+	 * came back in what the peer sent; what its control port said of our
+	 * datagram. */
+	bool responder;
+	bool token_seen;
+	enum evidence_control control;
 
 	char *lines; /* NLINES strings back to back, each with its NUL */
 	size_t lines_len;

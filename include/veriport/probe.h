@@ -38,6 +38,8 @@
 /* TLS handshakes computed at once per CPU: a handshake is CPU work on
  * both ends; more at once only makes each one slower. */
 #define PROBE_TLS_PER_CPU 16
+/* The longest responder token looked for. */
+#define PROBE_TOKEN_MAX 64
 
 struct probe_options {
 	unsigned timeout_ms;   /* one probe's network wait; 0: the default */
@@ -46,6 +48,12 @@ struct probe_options {
 	unsigned udp_tries;    /* sends of a UDP request; 0: the default */
 	const char *snmp_community;
 	struct tlsio_ctx *tls_ctx; /* trust, unless the job has its own */
+	/* A `veriport respond` stands at the targets of the jobs whose
+	 * evidence says responder: its token, looked for in what they send
+	 * back, and its control port (0: none), asked whether our datagrams
+	 * arrived. */
+	const char *responder_token;
+	unsigned responder_control_port;
 };
 
 /* The in-flight limit that fits this process's descriptor limit. */

@@ -30,10 +30,13 @@ enum verdict {
 	X(CONNECTED, "connected")                                              \
 	X(HANDSHAKE_OK, "handshake-ok")                                        \
 	X(ANSWERED, "answered")                                                \
+	X(RESPONDER_ANSWERED, "responder-answered")                            \
+	X(RESPONDER_RECEIVED, "responder-received")                            \
 	X(LISTENING, "listening")                                              \
 	X(NO_RESPONSE, "no-response")                                          \
 	X(DROPPED_AFTER_CONNECT, "dropped-after-connect")                      \
 	X(PMTU_BLACKHOLE, "pmtu-blackhole")                                    \
+	X(NOT_RECEIVED, "not-received")                                        \
 	X(ICMP_ADMIN_PROHIBITED, "icmp-admin-prohibited")                      \
 	X(ICMP_HOST_UNREACHABLE, "icmp-host-unreachable")                      \
 	X(ICMP_NET_UNREACHABLE, "icmp-net-unreachable")                        \

@@ -29,6 +29,11 @@ struct sweep_options {
 	const struct intercept_list *interceptors; /* may be NULL */
 	unsigned deadline_ms;    /* the whole sweep; 0: derived from the work */
 	unsigned cert_warn_days; /* see results.h */
+	/* A `veriport respond` stands at the targets of RESPONDER_ROLE (NULL:
+	 * at every target) when probe.responder_token is set; its
+	 * certificate's key (SPKI SHA-256 hex) when known. */
+	const char *responder_role;
+	const char *responder_spki;
 	/* Called as probes end: DONE of TOTAL known so far. May be NULL. */
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;

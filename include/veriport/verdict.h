@@ -31,7 +31,8 @@
 	X(STARTTLS_ELSEWHERE, "starttls-elsewhere")                            \
 	X(GREETING_PRODUCT, "greeting-product")                                \
 	X(PROXY_ANSWER, "proxy-answer")                                        \
-	X(PROXY_HEADERS_HERE, "proxy-headers-here")
+	X(PROXY_HEADERS_HERE, "proxy-headers-here")                            \
+	X(RESPONDER, "responder")
 
 enum verdict_because {
 #define VERDICT_BECAUSE_ENUM(id, word) VERDICT_BECAUSE_##id,
@@ -78,6 +79,11 @@ struct verdict_context {
 	/* What the target presents differs from what was remembered (trust
 	 * on first use): the pins' line saying what changed. */
 	const char *remembered;
+	/* A `veriport respond` stands at the target: its token, and its
+	 * certificate's key (SPKI SHA-256 hex) when known (NULL: the
+	 * certificate is told by the token in its subject). */
+	const char *responder_token;
+	const char *responder_spki;
 };
 
 /* CTX may be NULL: no interception knowledge at all. WHY (WHYLEN bytes,

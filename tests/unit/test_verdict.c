@@ -552,6 +552,106 @@ static void http_via(struct evidence *ev)
 	ev->dlg.http.via = true;
 }
 
+/* A `veriport respond` at the target. */
+#define TOKEN "vpr-0123456789abcdef"
+#define SPKI_OURS "aa11"
+static void ctx_responder(struct verdict_context *c)
+{
+	c->responder_token = TOKEN;
+	c->responder_spki = SPKI_OURS;
+}
+static void ctx_responder_token_only(struct verdict_context *c)
+{
+	c->responder_token = TOKEN;
+}
+static void rsp_banner_token(struct evidence *ev)
+{
+	banner_done(ev);
+	ev->responder = ev->token_seen = true;
+}
+static void rsp_banner_without(struct evidence *ev)
+{
+	banner_done(ev);
+	ev->responder = true;
+}
+static void rsp_banner_unexpected(struct evidence *ev)
+{
+	banner_unexpected(ev);
+	ev->responder = true;
+}
+static void rsp_starttls_ours(struct evidence *ev)
+{
+	starttls_resigned(ev);
+	ev->responder = ev->token_seen = true;
+	snprintf(ev->tls->spki_sha256, sizeof ev->tls->spki_sha256, "%s",
+		 SPKI_OURS);
+	snprintf(ev->tls->subject, sizeof ev->tls->subject,
+		 "CN=veriport-respond %s", TOKEN);
+}
+static void rsp_starttls_other(struct evidence *ev)
+{
+	rsp_starttls_ours(ev);
+	snprintf(ev->tls->spki_sha256, sizeof ev->tls->spki_sha256, "bb22");
+}
+static void rsp_tls_subject_other(struct evidence *ev)
+{
+	rsp_starttls_ours(ev);
+	snprintf(ev->tls->subject, sizeof ev->tls->subject,
+		 "CN=mail.example.com");
+}
+static void rsp_stripped(struct evidence *ev)
+{
+	starttls_not_offered(ev);
+	ev->responder = ev->token_seen = true;
+}
+static void rsp_timed_out(struct evidence *ev)
+{
+	timed_out(ev);
+	ev->responder = true;
+}
+static void rsp_sent_received(struct evidence *ev)
+{
+	udp_silence(ev);
+	ev->responder = true;
+	ev->control = EVIDENCE_CONTROL_RECEIVED;
+}
+static void rsp_sent_not_received(struct evidence *ev)
+{
+	rsp_sent_received(ev);
+	ev->control = EVIDENCE_CONTROL_NOT_RECEIVED;
+}
+static void rsp_sent_control_failed(struct evidence *ev)
+{
+	rsp_sent_received(ev);
+	ev->control = EVIDENCE_CONTROL_FAILED;
+}
+static void rsp_sent_rejected(struct evidence *ev)
+{
+	rsp_sent_not_received(ev);
+	icmp4(ev, 13, EHOSTUNREACH);
+}
+static void rsp_reply_token(struct evidence *ev)
+{
+	udp_answer(ev);
+	ev->responder = ev->token_seen = true;
+}
+static void rsp_reply_received(struct evidence *ev)
+{
+	udp_answer(ev);
+	ev->responder = true;
+	ev->control = EVIDENCE_CONTROL_RECEIVED;
+}
+static void rsp_reply_not_received(struct evidence *ev)
+{
+	rsp_reply_received(ev);
+	ev->control = EVIDENCE_CONTROL_NOT_RECEIVED;
+}
+static void rsp_reply_unknown(struct evidence *ev)
+{
+	udp_answer(ev);
+	ev->responder = true;
+}
+
 static const struct irow {
 	const char *name;
 	enum shape shape;
@@ -620,6 +720,42 @@ static const struct irow {
     I(TCP_BANNER, http_via, ctx_headers_here, INTERCEPTED, HEADER_INJECTED,
       PROXY_HEADERS_HERE),
     I(TCP_BANNER, http_answer, ctx_none, OK, ANSWERED, EVIDENCE),
+    /* a responder at the target: its token and key, or something else */
+    I(TCP_BANNER, rsp_banner_token, ctx_responder, OK, RESPONDER_ANSWERED,
+      RESPONDER),
+    I(TCP_BANNER, rsp_banner_without, ctx_responder, INTERCEPTED,
+      GREETING_ALTERED, RESPONDER),
+    I(TCP_BANNER, rsp_banner_without, ctx_none, OK, ANSWERED, EVIDENCE),
+    I(TCP_BANNER, rsp_banner_unexpected, ctx_responder, PROTOCOL_ERROR,
+      UNEXPECTED_GREETING, EVIDENCE),
+    I(TCP_BANNER, rsp_starttls_ours, ctx_responder, OK, RESPONDER_ANSWERED,
+      RESPONDER),
+    I(TCP_BANNER, rsp_starttls_other, ctx_responder, INTERCEPTED, PIN_MISMATCH,
+      RESPONDER),
+    I(TCP_BANNER, rsp_starttls_ours, ctx_responder_token_only, OK,
+      RESPONDER_ANSWERED, RESPONDER),
+    I(TCP_BANNER, rsp_tls_subject_other, ctx_responder_token_only, INTERCEPTED,
+      PIN_MISMATCH, RESPONDER),
+    I(TCP_BANNER, rsp_stripped, ctx_responder, INTERCEPTED, STARTTLS_STRIPPED,
+      RESPONDER),
+    I(TCP_PLAIN, rsp_timed_out, ctx_responder, FILTERED, NO_RESPONSE, EVIDENCE),
+    I(UDP_SILENT, rsp_sent_received, ctx_responder, OK, RESPONDER_RECEIVED,
+      RESPONDER),
+    I(UDP_SILENT, rsp_sent_not_received, ctx_responder, FILTERED, NOT_RECEIVED,
+      RESPONDER),
+    I(UDP_SILENT, rsp_sent_control_failed, ctx_responder, UNVERIFIED,
+      NO_REPLY_EXPECTED, EVIDENCE),
+    I(UDP_SILENT, rsp_sent_rejected, ctx_responder, REJECTED,
+      ICMP_ADMIN_PROHIBITED, EVIDENCE),
+    I(UDP_REPLY, rsp_reply_token, ctx_responder, OK, RESPONDER_ANSWERED,
+      RESPONDER),
+    I(UDP_REPLY, rsp_reply_received, ctx_responder, OK, RESPONDER_ANSWERED,
+      RESPONDER),
+    I(UDP_REPLY, rsp_reply_not_received, ctx_responder, INTERCEPTED,
+      GREETING_ALTERED, RESPONDER),
+    I(UDP_REPLY, rsp_reply_unknown, ctx_responder, OK, ANSWERED, EVIDENCE),
+    I(UDP_REPLY, rsp_sent_received, ctx_responder, FILTERED, NO_RESPONSE,
+      RESPONDER),
 #undef I
 };
 
