@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "probe_impl.h"
+#include "veriport/respond_file.h"
 #include "veriport/text.h"
 #include "veriport/xalloc.h"
 
@@ -163,9 +164,9 @@ void probe_control_ask(struct probe_state *s)
 	struct probe_control *c = s->control;
 	if (c->open)
 		return;
-	char digest[65];
-	tlsio_sha256_hex(s->udp_dlg->req, s->udp_dlg->reqlen, digest);
-	snprintf(c->line, sizeof c->line, "seen %s %.32s\n",
+	char digest[RESPOND_DIGEST_HEX + 1];
+	respond_control_digest(s->udp_dlg->req, s->udp_dlg->reqlen, digest);
+	snprintf(c->line, sizeof c->line, "seen %s %s\n",
 		 e->opt.responder_token, digest);
 	c->inlen = 0;
 	struct sockaddr_storage to = s->job->addr;

@@ -304,15 +304,6 @@ static void hex(const unsigned char *md, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
-void tlsio_sha256_hex(const void *p, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	out[0] = '\0';
-	if (EVP_Digest(p, len, md, &n, EVP_sha256(), NULL) == 1)
-		hex(md, n, out);
-}
-
 static void time_text(const ASN1_TIME *t, char *buf, size_t len)
 {
 	struct tm tm;

@@ -19,6 +19,7 @@
 #include "veriport/plan.h"
 #include "veriport/probe.h"
 #include "veriport/report.h"
+#include "veriport/respond_file.h"
 #include "veriport/status.h"
 #include "veriport/sweep.h"
 #include "veriport/xalloc.h"
@@ -41,7 +42,8 @@ static const char usage_text[] =
     "                        [--interceptors FILE] [--snmp-community NAME]\n"
     "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
     "DAYS]\n"
-    "                        [--responder TOKEN] [-w SECONDS] [-c SECONDS]\n"
+    "                        [--responder TOKEN | --responder-file FILE]\n"
+    "                        [-w SECONDS] [-c SECONDS]\n"
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
@@ -88,6 +90,8 @@ static const char help_text[] =
     "folder)\n"
     "  --responder TOKEN           a `veriport respond` answers at the\n"
     "                              targets: its token must come back\n"
+    "  --responder-file FILE       ... the one that wrote FILE, for its\n"
+    "                              role (token, key, control port)\n"
     "  --verbose                   evidence lines under every result\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
     "                              warning\n"
@@ -253,7 +257,8 @@ struct check_opts {
 	size_t nrole_ca;
 	const char *canary;
 	const char *interceptors;
-	const char *responder; /* --responder TOKEN */
+	const char *responder;      /* --responder TOKEN */
+	const char *responder_file; /* --responder-file FILE */
 };
 
 /* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
@@ -271,20 +276,6 @@ static bool role_ca_arg(char *arg, struct check_opts *o)
 	o->role_ca =
 	    xreallocarray(o->role_ca, o->nrole_ca + 1, sizeof *o->role_ca);
 	o->role_ca[o->nrole_ca++] = (struct sweep_role_ca){arg, eq + 1};
-	return true;
-}
-
-/* A responder's token: what `veriport respond` prints, short enough to be
- * looked for in every answer. */
-static bool responder_token_valid(const char *t)
-{
-	size_t n = strlen(t);
-	if (n < 8 || n > PROBE_TOKEN_MAX)
-		return false;
-	for (const char *p = t; *p != '\0'; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && *p != '-')
-			return false;
 	return true;
 }
 
@@ -318,6 +309,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_PARALLEL,
 		OPT_CERT_WARN,
 		OPT_RESPONDER,
+		OPT_RESPONDER_FILE,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
 	};
@@ -339,6 +331,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"parallel", required_argument, NULL, OPT_PARALLEL},
 	    {"cert-warn", required_argument, NULL, OPT_CERT_WARN},
 	    {"responder", required_argument, NULL, OPT_RESPONDER},
+	    {"responder-file", required_argument, NULL, OPT_RESPONDER_FILE},
 	    {"warning", required_argument, NULL, OPT_WARNING},
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
 	    {"help", no_argument, NULL, 'h'},
@@ -357,13 +350,16 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				return EXIT_USAGE;
 			break;
 		case OPT_RESPONDER:
-			if (!responder_token_valid(optarg))
+			if (!respond_token_valid(optarg))
 				return usage_error(
 				    "--responder %s: expected the token "
-				    "`veriport respond` printed (letters, "
-				    "digits and '-', at most %d)",
-				    optarg, PROBE_TOKEN_MAX);
+				    "`veriport respond` printed (%s and "
+				    "lowercase hex digits)",
+				    optarg, RESPOND_TOKEN_PREFIX);
 			o->responder = optarg;
+			break;
+		case OPT_RESPONDER_FILE:
+			o->responder_file = optarg;
 			break;
 		case OPT_PROFILE:
 			o->profile = optarg;
@@ -470,6 +466,9 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	if (o->profile == NULL || o->role == NULL)
 		return usage_error("%s", "check: expected --profile NAME and "
 					 "--role ROLE");
+	if (o->responder != NULL && o->responder_file != NULL)
+		return usage_error("%s", "--responder and --responder-file: "
+					 "one or the other");
 	return 0;
 }
 
@@ -533,6 +532,32 @@ static int cmd_check(int argc, char **argv)
 		goto out_plan;
 	}
 	free(list_path);
+	/* A responder's file says which role it stands in for, its token,
+	 * key and control port. */
+	struct respond_token rt = {0};
+	const char *responder_role = NULL, *responder_spki = NULL;
+	unsigned control_port = 0;
+	if (o.responder_file != NULL) {
+		if (respond_file_load(o.responder_file, &rt, err, sizeof err) <
+		    0) {
+			fprintf(stderr, "veriport: --responder-file %s\n", err);
+			intercept_free(known);
+			goto out_plan;
+		}
+		if (catalog_role_find(cat, rt.role) == NULL) {
+			fprintf(stderr,
+				"veriport: --responder-file %s: the responder "
+				"stands in for role '%s', which profile %s "
+				"does not have\n",
+				o.responder_file, rt.role, cat->profile);
+			intercept_free(known);
+			goto out_plan;
+		}
+		o.responder = rt.token;
+		responder_role = rt.role;
+		responder_spki = rt.spki_sha256;
+		control_port = rt.control_port;
+	}
 	bool live = o.format == REPORT_TABLE && isatty(STDERR_FILENO) &&
 		    isatty(STDOUT_FILENO);
 	struct sweep_options so = {
@@ -542,7 +567,10 @@ static int cmd_check(int argc, char **argv)
 		    .parallel = o.parallel,
 		    .snmp_community = o.snmp_community,
 		    .responder_token = o.responder,
+		    .responder_control_port = control_port,
 		},
+	    .responder_role = responder_role,
+	    .responder_spki = responder_spki,
 	    .ca_file = o.ca_file,
 	    .role_ca = o.role_ca,
 	    .nrole_ca = o.nrole_ca,

@@ -66,6 +66,13 @@ expect 1 'veriport_channel_reason_info{profile="sx-mailcrypt",role="appliance",c
 # A broken catalog in a folder: the error names file and line, exit 3.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# A responder: its token is checked at parse time, its file when read.
+expect 3 "--responder BAD: expected the token" -- check --profile sx-mailcrypt --role appliance --responder BAD
+expect 3 "--responder-file $tmp/none: No such file or directory" -- check --profile sx-mailcrypt --role appliance --responder-file "$tmp/none"
+printf 'token vpr-0123456789abcdef\nspki-sha256 %064d\ncontrol-port 7979\nprofile sx-mailcrypt\nrole nosuch\n' 0 >"$tmp/token"
+expect 3 "stands in for role 'nosuch', which profile sx-mailcrypt does not have" -- check --profile sx-mailcrypt --role appliance --responder-file "$tmp/token"
+expect 3 "one or the other" -- check --profile sx-mailcrypt --role appliance --responder vpr-0123456789abcdef --responder-file "$tmp/token"
 printf 'profile broken\ntitle t\nsource s\nrole a A\nrow r\n    port tcp/99999 ssh\n' >"$tmp/broken.catalog"
 expect 3 "broken.catalog:6: bad port 'tcp/99999'" -- catalog show broken --catalog-dir "$tmp"
 expect 3 "broken.catalog:6:" -- catalog list --catalog-dir "$tmp"

@@ -92,8 +92,6 @@ void tlsio_facts(const struct tlsio *t, struct tlsio_facts *facts);
  * chain; the fuzz target): LEN bytes of PEM, or of DER certificates one
  * after another; the first is the leaf. Nothing is verified. Returns 0,
  * or -EINVAL when no certificate could be read. */
-/* The SHA-256 of LEN bytes at P, as 64 lowercase hex digits. */
-void tlsio_sha256_hex(const void *p, size_t len, char out[65]);
 int tlsio_facts_from_certs(const uint8_t *buf, size_t len,
 			   struct tlsio_facts *facts);
 
