@@ -561,5 +561,16 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 		return local_error(ev->error);
 	if (ev->transport == CATALOG_UDP && ev->udp_sent && !ev->reply_expected)
 		return verdict_of(VERDICT_UNVERIFIED, REASON_NO_REPLY_EXPECTED);
+	/* A UDP service may ignore a request it does not like, just as a
+	 * firewall drops it: say both, so support does not blame one. */
+	if (ev->transport == CATALOG_UDP && ev->udp_sent)
+		return because(&w, VERDICT_FILTERED, REASON_NO_RESPONSE,
+			       VERDICT_BECAUSE_UDP_SILENCE,
+			       "no reply and no ICMP error: dropped on the "
+			       "way, or the service ignored the request%s",
+			       ev->check == CATALOG_CHECK_SNMP
+				   ? " (an SNMP agent ignores a wrong "
+				     "community without a word)"
+				   : "");
 	return verdict_of(VERDICT_FILTERED, REASON_NO_RESPONSE);
 }

@@ -32,7 +32,8 @@
 	X(GREETING_PRODUCT, "greeting-product")                                \
 	X(PROXY_ANSWER, "proxy-answer")                                        \
 	X(PROXY_HEADERS_HERE, "proxy-headers-here")                            \
-	X(RESPONDER, "responder")
+	X(RESPONDER, "responder")                                              \
+	X(UDP_SILENCE, "udp-silence")
 
 enum verdict_because {
 #define VERDICT_BECAUSE_ENUM(id, word) VERDICT_BECAUSE_##id,

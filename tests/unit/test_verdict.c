@@ -754,6 +754,7 @@ static const struct irow {
     I(UDP_REPLY, rsp_reply_not_received, ctx_responder, INTERCEPTED,
       GREETING_ALTERED, RESPONDER),
     I(UDP_REPLY, rsp_reply_unknown, ctx_responder, OK, ANSWERED, EVIDENCE),
+    I(UDP_REPLY, udp_silence, ctx_none, FILTERED, NO_RESPONSE, UDP_SILENCE),
     I(UDP_REPLY, rsp_sent_received, ctx_responder, FILTERED, NO_RESPONSE,
       RESPONDER),
 #undef I
