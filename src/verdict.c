@@ -408,11 +408,17 @@ static bool responder(const struct evidence *ev,
 		}
 		if (ev->tls_done) {
 			const struct tlsio_facts *f = ev->tls;
-			bool ours = ctx->responder_spki != NULL
-					? strcmp(f->spki_sha256,
-						 ctx->responder_spki) == 0
-					: strstr(f->subject,
-						 ctx->responder_token) != NULL;
+			/* Without the key from its file, the responder's
+			 * certificate is the self-signed one with the token in
+			 * its subject: a re-signing proxy copies the subject,
+			 * but the issuer is its own CA. */
+			bool ours =
+			    ctx->responder_spki != NULL
+				? strcmp(f->spki_sha256, ctx->responder_spki) ==
+				      0
+				: strstr(f->subject, ctx->responder_token) !=
+					  NULL &&
+				      strcmp(f->subject, f->issuer) == 0;
 			if (!ours) {
 				*out = because(
 				    w, VERDICT_INTERCEPTED, REASON_PIN_MISMATCH,

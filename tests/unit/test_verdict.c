@@ -587,6 +587,8 @@ static void rsp_starttls_ours(struct evidence *ev)
 		 SPKI_OURS);
 	snprintf(ev->tls->subject, sizeof ev->tls->subject,
 		 "CN=veriport-respond %s", TOKEN);
+	snprintf(ev->tls->issuer, sizeof ev->tls->issuer, "%s",
+		 ev->tls->subject);
 }
 static void rsp_starttls_other(struct evidence *ev)
 {
@@ -598,6 +600,13 @@ static void rsp_tls_subject_other(struct evidence *ev)
 	rsp_starttls_ours(ev);
 	snprintf(ev->tls->subject, sizeof ev->tls->subject,
 		 "CN=mail.example.com");
+}
+/* A re-signing proxy copies the subject, and signs with its own CA. */
+static void rsp_tls_resigned_copy(struct evidence *ev)
+{
+	rsp_starttls_ours(ev);
+	snprintf(ev->tls->issuer, sizeof ev->tls->issuer,
+		 "CN=Example Inspection CA");
 }
 static void rsp_stripped(struct evidence *ev)
 {
@@ -735,6 +744,8 @@ static const struct irow {
     I(TCP_BANNER, rsp_starttls_ours, ctx_responder_token_only, OK,
       RESPONDER_ANSWERED, RESPONDER),
     I(TCP_BANNER, rsp_tls_subject_other, ctx_responder_token_only, INTERCEPTED,
+      PIN_MISMATCH, RESPONDER),
+    I(TCP_BANNER, rsp_tls_resigned_copy, ctx_responder_token_only, INTERCEPTED,
       PIN_MISMATCH, RESPONDER),
     I(TCP_BANNER, rsp_stripped, ctx_responder, INTERCEPTED, STARTTLS_STRIPPED,
       RESPONDER),
