@@ -12,6 +12,7 @@
 #include "veriport/report.h"
 
 #include "check_run.h"
+#include "golden.h"
 
 #define HEADER                                                                 \
 	"profile demo\n"                                                       \
@@ -662,29 +663,6 @@ static const char show_text[] =
     "    port udp/123 ntp\n    optional depending on configuration\n"
     "    purpose Time.\n";
 
-static void show_golden(const char *name, const char *got, size_t len)
-{
-	const char *top = getenv("top_srcdir");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/tests/unit/golden/%s", top ? top : ".",
-		 name);
-	if (getenv("VERIPORT_UPDATE_GOLDEN") != NULL) {
-		FILE *f = fopen(path, "w");
-		ck_assert_ptr_nonnull(f);
-		fwrite(got, 1, len, f);
-		fclose(f);
-		return;
-	}
-	FILE *f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "missing golden file %s", path);
-	static char want[16384];
-	size_t n = fread(want, 1, sizeof want - 1, f);
-	fclose(f);
-	want[n] = '\0';
-	ck_assert_msg(n == len && memcmp(want, got, len) == 0,
-		      "%s differs from the golden file:\n%s", name, got);
-}
-
 START_TEST(catalog_show_reports_groups_and_conditions)
 {
 	struct catalog *cat = NULL;
@@ -697,12 +675,12 @@ START_TEST(catalog_show_reports_groups_and_conditions)
 	FILE *out = open_memstream(&buf, &len);
 	ck_assert_int_eq(report_catalog_show_json(out, cat), 0);
 	fclose(out);
-	show_golden("catalog-show.json", buf, len);
+	golden_compare("catalog-show.json", buf, len);
 	free(buf);
 	out = open_memstream(&buf, &len);
 	report_catalog_show_table(out, cat, 100);
 	fclose(out);
-	show_golden("catalog-show.table", buf, len);
+	golden_compare("catalog-show.table", buf, len);
 	free(buf);
 	catalog_free(cat);
 }

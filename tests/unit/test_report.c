@@ -11,6 +11,7 @@
 #include "veriport/report.h"
 
 #include "check_run.h"
+#include "golden.h"
 
 static const char text[] =
     "profile demo\ntitle Demo\nsource S\n"
@@ -85,37 +86,6 @@ static void teardown(void)
 	catalog_free(cat);
 }
 
-static void golden(const char *name, const char *got, size_t len)
-{
-	const char *top = getenv("top_srcdir");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/tests/unit/golden/%s", top ? top : ".",
-		 name);
-	if (getenv("VERIPORT_UPDATE_GOLDEN") != NULL) {
-		FILE *f = fopen(path, "w");
-		ck_assert_ptr_nonnull(f);
-		fwrite(got, 1, len, f);
-		fclose(f);
-		return;
-	}
-	FILE *f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "missing golden file %s", path);
-	static char want[65536];
-	size_t n = fread(want, 1, sizeof want - 1, f);
-	fclose(f);
-	want[n] = '\0';
-	size_t at = 0;
-	while (at < n && at < len && want[at] == got[at])
-		at++;
-	/* The first line that differs: a whole rendering is too long for
-	 * Check's message. */
-	while (at > 0 && got[at - 1] != '\n')
-		at--;
-	ck_assert_msg(n == len && at == len,
-		      "%s differs from the golden file at byte %zu:\n%.400s",
-		      name, at, got + at);
-}
-
 #define RENDER(name, call)                                                     \
 	do {                                                                   \
 		char *buf = NULL;                                              \
@@ -123,7 +93,7 @@ static void golden(const char *name, const char *got, size_t len)
 		FILE *out = open_memstream(&buf, &len);                        \
 		call;                                                          \
 		fclose(out);                                                   \
-		golden(name, buf, len);                                        \
+		golden_compare(name, buf, len);                                \
 		free(buf);                                                     \
 	} while (0)
 
