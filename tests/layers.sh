@@ -12,10 +12,10 @@ cd "$top" || exit 99
 floors=(
 	"1 xalloc textfile text"
 	"2 reason catalog_check"
-	"3 catalog catalog_dir plan"
-	"4 dlg ber tlsio"
+	"3 catalog catalog_dir plan respond_file"
+	"4 dlg ber tlsio rsp"
 	"5 evidence intercept"
-	"6 resolve probe listener"
+	"6 resolve probe listener respond"
 	"7 verdict"
 	"8 results"
 	"9 correlate pins"
@@ -23,10 +23,10 @@ floors=(
 	"11 report"
 	"12 status"
 	"13 conf"
-	"14 veriport veriportd"
+	"14 veriport veriportd cmd"
 )
 # Modules with no I/O at all.
-pure="text reason catalog_check catalog plan dlg ber evidence verdict results correlate report"
+pure="text reason catalog_check catalog plan dlg ber rsp evidence verdict results correlate report"
 
 declare -A floor
 for row in "${floors[@]}"; do
@@ -37,13 +37,18 @@ for row in "${floors[@]}"; do
 done
 
 # The module of a file: its name up to the first '_' or '.', with the
-# dialogues' folder as one module (dlg) and each report_*.c in report.
+# dialogues' folders as one module each (dlg, the responder's rsp) and
+# each report_*.c in report; cmd_*.c are the mains' commands.
 module_of() {
 	local f=${1##*/}
-	case $1 in src/dlg/ber.c) echo ber; return ;; src/dlg/*) echo dlg; return ;; esac
+	case $1 in
+	src/dlg/ber.c) echo ber; return ;;
+	src/dlg/*) echo dlg; return ;;
+	src/rsp/*) echo rsp; return ;;
+	esac
 	f=${f%.*}
 	case $f in
-	catalog_check | catalog_dir) echo "$f" ;;
+	catalog_check | catalog_dir | respond_file) echo "$f" ;;
 	*) echo "${f%%_*}" ;;
 	esac
 }
