@@ -54,6 +54,7 @@ static void ssh_start(struct rsp *r)
 	/* RFC 4253 §4.2: "SSH-2.0-softwareversion SP comments": the token
 	 * is the comment, the software version has no '-' or space. */
 	rsp_queuef(r, "SSH-2.0-veriport_respond %s\r\n", r->token);
+	rsp_asked(r, "banner");
 }
 
 static enum rsp_step ssh_input(struct rsp *r)
@@ -70,6 +71,7 @@ static void rsync_start(struct rsp *r)
 	/* rsync's clientserver.c: "@RSYNCD: <protocol>.<sub>", and the
 	 * checksum names after it; the token stands in for them. */
 	rsp_queuef(r, "@RSYNCD: 31.0 %s\n", r->token);
+	rsp_asked(r, "banner");
 }
 
 static enum rsp_step rsync_input(struct rsp *r)
@@ -89,6 +91,7 @@ static void razor_start(struct rsp *r)
 {
 	/* Razor2::Client::Core: a query string whose first key is sn. */
 	rsp_queuef(r, "sn=V&srl=0&ep4=7542-10&a=o&token=%s\r\n", r->token);
+	rsp_asked(r, "banner");
 }
 
 static enum rsp_step razor_input(struct rsp *r)

@@ -202,7 +202,10 @@ static size_t pyzor_answer(const struct rsp_params *p, const uint8_t *in,
 		      strlen(thread) <= 5;
 	for (size_t i = 0; digits && thread[i]; i++)
 		digits = isdigit((unsigned char)thread[i]);
-	if (!pyzor_header(in, len, "Op", op, sizeof op) || !digits) {
+	/* pyzor/message.py: the request ends with its blank line; a cut
+	 * one gets no answer. */
+	if (memmem(in, len, "\n\n", 2) == NULL ||
+	    !pyzor_header(in, len, "Op", op, sizeof op) || !digits) {
 		snprintf(asked, asklen, "(not a Pyzor request)");
 		return 0;
 	}
