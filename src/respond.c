@@ -148,8 +148,9 @@ static int choose_ports(struct respond *rs, char *err, size_t errlen)
 	if (role == NULL) {
 		char roles[512];
 		catalog_role_list(cat, roles, sizeof roles);
-		snprintf(err, errlen, "profile %s has no role '%s' (roles: ",
-			 cat->profile, o->role);
+		snprintf(err, errlen,
+			 "profile %s has no role '%s' (roles: ", cat->profile,
+			 o->role);
 		text_appendf(err, errlen, "%s)", roles);
 		return -EINVAL;
 	}
@@ -215,19 +216,18 @@ static void print_start(const struct respond *rs)
 		rs->o->cat->profile, rs->o->role);
 	fprintf(f, "token %s\n", rs->token.token);
 	fprintf(f, "certificate spki-sha256 %s\n", rs->token.spki_sha256);
-	fprintf(f, "\n%-44s %-10s %-14s %s\n", "CHANNEL", "PORT", "CHECK",
-		"STATUS");
-	for (size_t i = 0; i < rs->nports; i++) {
-		const struct respond_port *p = &rs->ports[i];
+	fprintf(f, "\n%-10s %-14s %s\n", "PORT", "CHECK", "CHANNELS");
+	for (size_t i = 0; i <= rs->nports; i++) {
+		const struct respond_port *p =
+		    i < rs->nports ? &rs->ports[i] : &rs->control;
 		char port[16];
 		snprintf(port, sizeof port, "%s/%u",
 			 catalog_transport_name(p->transport), p->port);
-		fprintf(f, "%-44s %-10s %-14s %s\n", p->channels, port,
-			catalog_check_name(p->check), p->status);
+		fprintf(f, "%-10s %-14s %s\n", port,
+			p->control ? "-" : catalog_check_name(p->check),
+			p->channels);
+		fprintf(f, "%-10s %-14s %s\n", "", "", p->status);
 	}
-	const struct respond_port *c = &rs->control;
-	fprintf(f, "%-44s tcp/%-6u %-14s %s\n", "(control)", c->port, "-",
-		c->status);
 	fprintf(f, "\n");
 	fflush(f);
 }
