@@ -2,6 +2,7 @@
  * responder (respond.h). Usage and catalog errors are exit status 3. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -130,13 +131,22 @@ int cmd_respond(int argc, char **argv)
 		case OPT_ROLE:
 			o.role = optarg;
 			break;
-		case OPT_BIND:
+		case OPT_BIND: {
 			if (o.nbinds == BINDS_MAX) {
 				free(only);
 				return usage("at most %d --bind", BINDS_MAX);
 			}
+			unsigned char a[16];
+			if (inet_pton(AF_INET, optarg, a) != 1 &&
+			    inet_pton(AF_INET6, optarg, a) != 1) {
+				free(only);
+				return usage("--bind %s: expected an IPv4 or "
+					     "IPv6 address",
+					     optarg);
+			}
 			binds[o.nbinds++] = optarg;
 			break;
+		}
 		case OPT_DURATION:
 			if (!conf_parse_seconds(optarg, 0.001, DURATION_MAX_S,
 						&o.duration_s)) {

@@ -96,6 +96,15 @@ void respond_on_datagram(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	snprintf(note, sizeof note, "%s (%zd bytes%s)", asked, nread,
 		 n > 0 ? ", answered" : "");
 	respond_record(rs, from, p, note);
+	/* A responder answers probes, it must not be a reflector: at most
+	 * RESPOND_UDP_ANSWERS_PER_S answers a second on one port. */
+	uint64_t second = uv_now(rs->loop) / 1000;
+	if (second != p->answer_second) {
+		p->answer_second = second;
+		p->answers = 0;
+	}
+	if (n > 0 && ++p->answers > RESPOND_UDP_ANSWERS_PER_S)
+		n = 0;
 	if (n > 0) {
 		uv_buf_t b = uv_buf_init((char *)out, (unsigned)n);
 		/* A reply that does not go at once is dropped: UDP. */
@@ -149,18 +158,28 @@ static int choose_ports(struct respond *rs, char *err, size_t errlen)
 		char roles[512];
 		catalog_role_list(cat, roles, sizeof roles);
 		snprintf(err, errlen,
-			 "profile %s has no role '%s' (roles: ", cat->profile,
-			 o->role);
+			 "unknown role '%s' in profile %s (roles: ", o->role,
+			 cat->profile);
 		text_appendf(err, errlen, "%s)", roles);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < o->nonly; i++)
-		if (catalog_channel_find(cat, o->only[i]) == NULL) {
-			snprintf(err, errlen, "profile %s has no channel '%s'",
-				 cat->profile, o->only[i]);
+	size_t ri = (size_t)(role - cat->roles);
+	for (size_t i = 0; i < o->nonly; i++) {
+		const struct catalog_channel *ch =
+		    catalog_channel_find(cat, o->only[i]);
+		if (ch == NULL) {
+			snprintf(err, errlen, "--only %s: no such channel",
+				 o->only[i]);
 			return -EINVAL;
 		}
-	size_t ri = (size_t)(role - cat->roles);
+		if (ch->to != ri) {
+			snprintf(err, errlen,
+				 "channel %s goes to %s, not to %s: its "
+				 "responder runs there",
+				 ch->id, cat->roles[ch->to].id, o->role);
+			return -EINVAL;
+		}
+	}
 	rs->ports = xcalloc(cat->nchannels, sizeof *rs->ports);
 	for (size_t i = 0; i < cat->nchannels; i++) {
 		const struct catalog_channel *ch = &cat->channels[i];
@@ -183,6 +202,14 @@ static int choose_ports(struct respond *rs, char *err, size_t errlen)
 			p->transport = ch->transport;
 			p->port = ch->port;
 			p->check = ch->check;
+		} else if (p->check != ch->check && o->err != NULL) {
+			/* One port speaks one protocol: the first row's. */
+			fprintf(o->err,
+				"veriport respond: %s/%u: %s is a %s check; "
+				"answered as %s\n",
+				catalog_transport_name(ch->transport), ch->port,
+				ch->id, catalog_check_name(ch->check),
+				catalog_check_name(p->check));
 		}
 		if (p->channels[0] != '\0')
 			text_appendf(p->channels, sizeof p->channels, ", ");

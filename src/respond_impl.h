@@ -38,6 +38,9 @@ struct respond_port {
 		uv_udp_t udp;
 		uv_handle_t handle;
 	} sock[RESPOND_BINDS_MAX];
+	/* Datagram answers in the current second (a reflector's bound). */
+	uint64_t answer_second;
+	unsigned answers;
 	/* Open connections, oldest first: at the bound the oldest goes. */
 	struct respond_conn *first, *last;
 	unsigned nconns;

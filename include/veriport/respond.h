@@ -26,6 +26,8 @@
  * control port; older ones are counted, not kept. */
 #define RESPOND_RECORDS_MAX 4096
 #define RESPOND_DATAGRAMS_MAX 4096
+/* Datagram answers per port and second: a checker sends a handful. */
+#define RESPOND_UDP_ANSWERS_PER_S 100
 
 enum respond_exit {
 	RESPOND_EXIT_ALL_REACHED = 0,
