@@ -114,7 +114,7 @@ static enum rsp_step quiet_input(struct rsp *r)
 	return RSP_MORE;
 }
 
-const struct rsp_ops rsp_tls_ops = {.input = quiet_input};
+const struct rsp_ops rsp_quiet_ops = {.input = quiet_input};
 
 /* PostgreSQL ------------------------------------------------------------ */
 

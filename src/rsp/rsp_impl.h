@@ -26,7 +26,7 @@ struct rsp_ops {
 };
 
 extern const struct rsp_ops rsp_smtp_ops, rsp_imap_ops, rsp_pop3_ops;
-extern const struct rsp_ops rsp_ldap_ops, rsp_http_ops, rsp_tls_ops;
+extern const struct rsp_ops rsp_ldap_ops, rsp_http_ops, rsp_quiet_ops;
 extern const struct rsp_ops rsp_ssh_ops, rsp_rsync_ops, rsp_razor_ops;
 extern const struct rsp_ops rsp_pgsql_ops, rsp_tds_ops, rsp_dns_tcp_ops;
 

@@ -387,6 +387,37 @@ START_TEST(smtp_without_certificate_offers_no_starttls)
 }
 END_TEST
 
+/* A client that pipelines more commands than their answers fit is closed,
+ * its answers so far kept: nothing is buffered past RSP_OUT_MAX. */
+START_TEST(pipelined_flood_is_closed_not_buffered)
+{
+	static const enum catalog_check kinds_[] = {
+	    CATALOG_CHECK_SMTP_STARTTLS, CATALOG_CHECK_IMAP_STARTTLS,
+	    CATALOG_CHECK_POP3_STARTTLS};
+	static const char *const cmds[] = {"NOOP\r\n", "a NOOP\r\n",
+					   "NOOP\r\n"};
+	struct rsp *r = malloc(sizeof *r);
+	struct rsp_params rp = {.token = TOKEN, .tls_available = true};
+	ck_assert_int_eq(rsp_start(r, kinds_[_i], &rp), 0);
+	rsp_sent(r);
+	char flood[RSP_IN_MAX];
+	size_t n = 0, k = strlen(cmds[_i]);
+	while (n + k <= sizeof flood) {
+		memcpy(flood + n, cmds[_i], k);
+		n += k;
+	}
+	enum rsp_step step = RSP_MORE;
+	for (int round = 0; round < 8 && step == RSP_MORE; round++)
+		step = rsp_feed(r, (const uint8_t *)flood, n);
+	ck_assert_int_eq(step, RSP_CLOSE);
+	const uint8_t *out;
+	size_t outlen = rsp_output(r, &out);
+	ck_assert_uint_gt(outlen, RSP_OUT_MAX - RSP_REPLY_MAX);
+	ck_assert_uint_le(outlen, RSP_OUT_MAX);
+	free(r);
+}
+END_TEST
+
 /* Datagram kinds: the client's request, the responder's answer, the
  * client's judgement; where the token shows. */
 static const struct {
@@ -617,6 +648,7 @@ static Suite *rsp_suite(void)
 	suite_add_tcase(s, tu);
 	TCase *tb = tcase_create("bounds");
 	tcase_add_test(tb, smtp_without_certificate_offers_no_starttls);
+	tcase_add_loop_test(tb, pipelined_flood_is_closed_not_buffered, 0, 3);
 	tcase_add_loop_test(tb, garbage_is_bounded, 0, 26);
 	tcase_add_loop_test(tb, truncated_request_waits, 0, 13);
 	suite_add_tcase(s, tb);
