@@ -129,8 +129,13 @@ void respond_control_answer(struct respond *rs, const char *line, size_t len,
 		snprintf(out, outlen, "error: token\n");
 		return;
 	}
-	if (strlen(digest) != RESPOND_DIGEST_HEX) {
-		snprintf(out, outlen, "error: digest: expected %d hex digits\n",
+	bool hex = strlen(digest) == RESPOND_DIGEST_HEX;
+	for (size_t i = 0; hex && digest[i] != '\0'; i++)
+		hex = (digest[i] >= '0' && digest[i] <= '9') ||
+		      (digest[i] >= 'a' && digest[i] <= 'f');
+	if (!hex) {
+		snprintf(out, outlen,
+			 "error: digest: expected %d lowercase hex digits\n",
 			 RESPOND_DIGEST_HEX);
 		return;
 	}

@@ -267,13 +267,18 @@ static void conn_on_timer(uv_timer_t *t)
 	conn_close(c, c->r ? "(timed out)" : NULL);
 }
 
+static void refused_on_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
 /* A connection that cannot be taken: accepted and closed at once. */
 static void refuse(uv_stream_t *server)
 {
 	uv_tcp_t *tmp = xmalloc(sizeof *tmp);
 	uv_tcp_init(server->loop, tmp);
 	uv_accept(server, (uv_stream_t *)tmp);
-	uv_close((uv_handle_t *)tmp, (uv_close_cb)free);
+	uv_close((uv_handle_t *)tmp, refused_on_closed);
 }
 
 void respond_on_connection(uv_stream_t *server, int status)
