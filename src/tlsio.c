@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -115,14 +116,134 @@ void tlsio_ctx_free(struct tlsio_ctx *ctx)
 	free(ctx);
 }
 
-static bool is_address(const char *name)
+/* The server side (veriport respond) ----------------------------------- */
+
+/* How long a generated certificate is valid: the responder runs for
+ * minutes, but a checker with a skewed clock must not call it expired. */
+#define TLSIO_SERVER_CERT_DAYS 365
+#define TLSIO_SERVER_CERT_BACKDATE (60 * 60)
+
+static int server_fail(SSL_CTX *ctx, EVP_PKEY *key, X509 *cert, char *err,
+		       size_t errlen, const char *what)
 {
-	unsigned char buf[16];
-	return inet_pton(AF_INET, name, buf) == 1 ||
-	       inet_pton(AF_INET6, name, buf) == 1;
+	unsigned long e = ERR_peek_last_error();
+	snprintf(err, errlen, "%s (%s)", what,
+		 e && ERR_reason_error_string(e) ? ERR_reason_error_string(e)
+						 : "unknown error");
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	SSL_CTX_free(ctx);
+	return -EINVAL;
 }
 
-struct tlsio *tlsio_new(struct tlsio_ctx *ctx, const char *server_name)
+/* A self-signed certificate for KEY with the subject CN=CN. */
+static X509 *self_signed(EVP_PKEY *key, const char *cn)
+{
+	X509 *cert = X509_new();
+	if (cert == NULL)
+		return NULL;
+	unsigned char serial[16];
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *sn = NULL;
+	X509_NAME *name = X509_get_subject_name(cert);
+	bool ok = RAND_bytes(serial, sizeof serial) == 1;
+	serial[0] &= 0x7f; /* RFC 5280 §4.1.2.2: positive */
+	ok = ok && (bn = BN_bin2bn(serial, sizeof serial, NULL)) != NULL &&
+	     (sn = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
+	     X509_set_version(cert, 2) == 1 &&
+	     X509_set_serialNumber(cert, sn) == 1 &&
+	     X509_gmtime_adj(X509_getm_notBefore(cert),
+			     -TLSIO_SERVER_CERT_BACKDATE) != NULL &&
+	     X509_time_adj_ex(X509_getm_notAfter(cert), TLSIO_SERVER_CERT_DAYS,
+			      0, NULL) != NULL &&
+	     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1,
+					0) == 1 &&
+	     X509_set_issuer_name(cert, name) == 1 &&
+	     X509_set_pubkey(cert, key) == 1 &&
+	     X509_sign(cert, key, EVP_sha256()) > 0;
+	ASN1_INTEGER_free(sn);
+	BN_free(bn);
+	if (!ok) {
+		X509_free(cert);
+		return NULL;
+	}
+	return cert;
+}
+
+static void spki_hex(X509 *cert, char spki[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned n = 0;
+	spki[0] = '\0';
+	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+	if (len > 0 &&
+	    EVP_Digest(der, (size_t)len, md, &n, EVP_sha256(), NULL) == 1)
+		for (unsigned i = 0; i < n && i < 32; i++)
+			sprintf(spki + 2 * i, "%02x", md[i]);
+	OPENSSL_free(der);
+}
+
+int tlsio_server_ctx_new(struct tlsio_ctx **out, const char *cert_file,
+			 const char *key_file, const char *cn, char spki[65],
+			 char *err, size_t errlen)
+{
+	*out = NULL;
+	spki[0] = '\0';
+	if (tlsio_ex_index < 0)
+		tlsio_ex_index =
+		    SSL_get_ex_new_index(0, "veriport tlsio", NULL, NULL, NULL);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	if (ctx == NULL)
+		return server_fail(ctx, key, cert, err, errlen,
+				   "TLS: cannot create a server context");
+	if (cert_file != NULL || key_file != NULL) {
+		const char *files[2] = {cert_file, key_file};
+		for (int i = 0; i < 2; i++)
+			if (files[i] == NULL || access(files[i], R_OK) != 0) {
+				int e = files[i] ? errno : EINVAL;
+				snprintf(
+				    err, errlen, "%s: %s",
+				    files[i] ? files[i] : "--cert and --key",
+				    files[i] ? strerror(e) : "go together");
+				SSL_CTX_free(ctx);
+				return -e;
+			}
+		if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
+			return server_fail(ctx, key, cert, err, errlen,
+					   cert_file);
+		if (SSL_CTX_use_PrivateKey_file(ctx, key_file,
+						SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(ctx) != 1)
+			return server_fail(ctx, key, cert, err, errlen,
+					   key_file);
+		spki_hex(SSL_CTX_get0_certificate(ctx), spki);
+	} else {
+		key = EVP_EC_gen("P-256");
+		if (key == NULL)
+			return server_fail(ctx, key, cert, err, errlen,
+					   "TLS: cannot make an EC P-256 key");
+		cert = self_signed(key, cn ? cn : "veriport-respond");
+		if (cert == NULL || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+		    SSL_CTX_use_PrivateKey(ctx, key) != 1)
+			return server_fail(ctx, key, cert, err, errlen,
+					   "TLS: cannot make a certificate");
+		spki_hex(cert, spki);
+		X509_free(cert);
+		EVP_PKEY_free(key);
+	}
+	/* The responder stands in for a product: any client veriport is
+	 * (TLS 1.2 or 1.3) must complete, nothing older is offered. */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	*out = xcalloc(1, sizeof **out);
+	(*out)->ssl_ctx = ctx;
+	return 0;
+}
+
+static struct tlsio *session_new(struct tlsio_ctx *ctx)
 {
 	struct tlsio *t = xcalloc(1, sizeof *t);
 	t->ssl = SSL_new(ctx->ssl_ctx);
@@ -136,6 +257,26 @@ struct tlsio *tlsio_new(struct tlsio_ctx *ctx, const char *server_name)
 	/* An empty read BIO means "no data yet", not end of file. */
 	BIO_set_mem_eof_return(t->rbio, -1);
 	SSL_set_bio(t->ssl, t->rbio, t->wbio);
+	return t;
+}
+
+struct tlsio *tlsio_server_new(struct tlsio_ctx *ctx)
+{
+	struct tlsio *t = session_new(ctx);
+	SSL_set_accept_state(t->ssl);
+	return t;
+}
+
+static bool is_address(const char *name)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+struct tlsio *tlsio_new(struct tlsio_ctx *ctx, const char *server_name)
+{
+	struct tlsio *t = session_new(ctx);
 	SSL_set_connect_state(t->ssl);
 	if (server_name != NULL && *server_name != '\0') {
 		if (is_address(server_name)) {

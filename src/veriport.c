@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "veriport/catalog.h"
+#include "veriport/cmd_respond.h"
 #include "veriport/conf.h"
 #include "veriport/intercept.h"
 #include "veriport/plan.h"
@@ -43,7 +44,7 @@ static const char usage_text[] =
     "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
     "DAYS]\n"
     "                        [--responder TOKEN | --responder-file FILE]\n"
-    "                        [-w SECONDS] [-c SECONDS]\n"
+    "                        [-w SECONDS] [-c SECONDS]\n" CMD_RESPOND_USAGE
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
@@ -65,6 +66,8 @@ static const char help_text[] =
     "socket\n"
     "  catalog list          the product profiles veriport knows\n"
     "  catalog show NAME     one profile's roles and channels\n"
+    "  respond               stand in for ROLE's end of its channels\n"
+    "                        (veriport respond --help)\n"
     "\n"
     "check options:\n"
     "  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's "
@@ -769,6 +772,8 @@ int main(int argc, char **argv)
 		status = cmd_catalog(argc - 1, argv + 1);
 	else if (strcmp(cmd, "status") == 0)
 		status = cmd_status(argc - 1, argv + 1);
+	else if (strcmp(cmd, "respond") == 0)
+		status = cmd_respond(argc - 1, argv + 1);
 	else if (cmd[0] == '-')
 		status = usage_error("unknown option '%s'", cmd);
 	else

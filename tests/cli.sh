@@ -54,6 +54,22 @@ expect 3 "--format xml: expected table, json" -- check --profile sx-mailcrypt --
 expect 3 "unknown or incomplete option '--frob'" -- check --profile sx-mailcrypt --role appliance --frob
 expect 3 "unexpected argument 'extra'" -- check --profile sx-mailcrypt --role appliance extra
 
+# respond: every wrong input is exit 3 before any socket is opened.
+expect 0 "--token-file FILE" -- respond --help
+expect 0 "veriport respond --profile NAME" -- --help
+expect 3 "expected --profile NAME and --role ROLE" -- respond --profile seppmail
+expect 3 "unknown profile 'nosuch'" -- respond --profile nosuch --role appliance
+expect 3 "unknown role 'mailserver' in profile seppmail (roles: appliance," -- respond --profile seppmail --role mailserver
+expect 3 "--only nosuch: no such channel" -- respond --profile seppmail --role appliance --only nosuch
+expect 3 "channel smtp-to-mail-server goes to mail-server, not to appliance" -- respond --profile seppmail --role appliance --only smtp-to-mail-server
+expect 3 "--bind mx.example: expected an IPv4 or IPv6 address" -- respond --profile seppmail --role appliance --bind mx.example
+expect 3 "--duration 0: expected seconds" -- respond --profile seppmail --role appliance --duration 0
+expect 3 "--control-port 70000: expected 1 to 65535" -- respond --profile seppmail --role appliance --control-port 70000
+expect 3 "--max-clients 0: expected 1 to" -- respond --profile seppmail --role appliance --max-clients 0
+expect 3 "--cert and --key go together" -- respond --profile seppmail --role appliance --cert c.pem
+expect 3 "unexpected argument 'extra'" -- respond --profile seppmail --role appliance extra
+expect 3 "unknown or incomplete option '--frob'" -- respond --profile seppmail --role appliance --frob
+
 # check with nothing mapped probes no network: the channels are skipped
 # and the table tells the user what to --map. A required channel left
 # without a target is not verified: exit 1 (warning), never a silent 0.

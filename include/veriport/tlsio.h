@@ -1,5 +1,6 @@
-/* TLS client over memory BIOs: the probe engine hands in the bytes the
- * peer sent and sends what this layer produces. It never touches a socket
+/* TLS client (and, for `veriport respond`, server) over memory BIOs: the
+ * engine hands in the bytes the peer sent and sends what this layer
+ * produces. It never touches a socket
  * (no SSL_set_fd) and never decides a verdict: it reports what the
  * handshake and the certificate chain showed. */
 #ifndef VERIPORT_TLSIO_H
@@ -71,6 +72,18 @@ void tlsio_ctx_free(struct tlsio_ctx *ctx);
  * it is an address literal) and into the hostname check. */
 struct tlsio *tlsio_new(struct tlsio_ctx *ctx, const char *server_name);
 void tlsio_free(struct tlsio *t);
+
+/* A server context for `veriport respond`: the certificate and key in
+ * CERT_FILE and KEY_FILE (PEM), or, when both are NULL, a fresh EC P-256
+ * key and a self-signed certificate with the subject CN=CN, valid from an
+ * hour ago for a year. SPKI gets the lowercase hex SHA-256 of the
+ * certificate's SubjectPublicKeyInfo. Returns 0 or a negative errno with
+ * ERR naming the file and why. */
+int tlsio_server_ctx_new(struct tlsio_ctx **out, const char *cert_file,
+			 const char *key_file, const char *cn, char spki[65],
+			 char *err, size_t errlen);
+/* A server session for one accepted connection of a server context. */
+struct tlsio *tlsio_server_new(struct tlsio_ctx *ctx);
 
 /* Start or continue the handshake. */
 enum tlsio_step tlsio_handshake(struct tlsio *t);
