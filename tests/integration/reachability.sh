@@ -286,9 +286,11 @@ rc=$?
 vpt_eq "check --format prometheus: exit status" "$rc" 2
 prom=$(cat "$VPT_TMP/sweep.prom")
 vpt_match "prometheus: ssh-to-internet at $OPEN4 is 1" "$prom" \
-	"^veriport_channel_ok\{.*channel=\"ssh-to-internet\".*address=\"${OPEN4//./\\.}\".*\} 1$"
+	"^veriport_channel_up\{.*channel=\"ssh-to-internet\".*address=\"${OPEN4//./\\.}\".*\} 1$"
 vpt_match "prometheus: ssh-to-internet at $DROP4 is 0" "$prom" \
-	"^veriport_channel_ok\{.*channel=\"ssh-to-internet\".*address=\"${DROP4//./\\.}\".*verdict=\"filtered\".*\} 0$"
+	"^veriport_channel_up\{.*channel=\"ssh-to-internet\".*address=\"${DROP4//./\\.}\".*\} 0$"
+vpt_match "prometheus: ssh-to-internet at $DROP4 is filtered" "$prom" \
+	"^veriport_channel_verdict\{.*channel=\"ssh-to-internet\".*address=\"${DROP4//./\\.}\".*verdict=\"filtered\".*\} 1$"
 
 # Nothing tried to leave the test world.
 for ns in "$CLI" "$RTR" "$SRV"; do
