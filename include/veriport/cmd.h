@@ -1,0 +1,31 @@
+/* The veriport commands (check, status, catalog; respond has
+ * cmd_respond.h) and what they share: the usage text, usage errors, the
+ * table width, the Nagios thresholds' grammar. Each command takes the
+ * arguments from its own name on and returns the exit status. */
+#ifndef VERIPORT_CMD_H
+#define VERIPORT_CMD_H
+
+#include <stdbool.h>
+
+/* Nagios plugin convention (DESIGN.md): 3 is usage, catalog or
+ * configuration error. */
+enum { CMD_EXIT_USAGE = 3 };
+
+extern const char cmd_usage_text[];
+extern const char cmd_help_text[];
+
+/* "veriport: MESSAGE" and the usage text on stderr; CMD_EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) int cmd_usage_error(const char *fmt, ...);
+
+/* The terminal's width, else $COLUMNS, else a default. */
+int cmd_terminal_width(void);
+
+/* -w/-c SECONDS: a Nagios threshold on each channel's time; false after
+ * a usage error naming FLAG. */
+bool cmd_threshold_arg(int flag, const char *arg, double *out);
+
+int cmd_check(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
+
+#endif

@@ -1,0 +1,126 @@
+/* What the veriport commands share: the usage and help text, usage
+ * errors, the table width, the Nagios thresholds' grammar. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "veriport/cmd.h"
+#include "veriport/cmd_respond.h"
+#include "veriport/conf.h"
+#include "veriport/status.h"
+
+/* Width for wrapped tables when stdout is not a terminal. */
+#define DEFAULT_WIDTH 100
+
+const char cmd_usage_text[] =
+    "usage: veriport check   --profile NAME --role ROLE [--map "
+    "ROLE=HOST[,HOST...]]...\n"
+    "                        [--only CHANNEL]... [--optional] [--timeout "
+    "SECONDS]\n"
+    "                        [--format table|json|nagios|prometheus] "
+    "[--ca-file FILE]\n"
+    "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
+    "                        [--interceptors FILE] [--snmp-community NAME]\n"
+    "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
+    "DAYS]\n"
+    "                        [--responder TOKEN | --responder-file FILE]\n"
+    "                        [-w SECONDS] [-c SECONDS]\n" CMD_RESPOND_USAGE
+    "       veriport catalog list [--json] [--catalog-dir DIR]\n"
+    "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
+    "       veriport status  [--socket PATH] [--format "
+    "table|json|nagios|prometheus]\n"
+    "                        [-w SECONDS] [-c SECONDS]\n"
+    "       veriport --help | --version\n";
+
+const char cmd_help_text[] =
+    "\n"
+    "veriport probes, live, the firewall channels a mail product needs\n"
+    "(from the vendor's table, a \"catalog\") and says for each one whether "
+    "it\n"
+    "works, how it is blocked, or whether a proxy intercepts it.\n"
+    "\n"
+    "commands:\n"
+    "  check                 probe every channel of PROFILE that ROLE takes "
+    "part in\n"
+    "  status                the results veriportd serves on its status "
+    "socket\n"
+    "  catalog list          the product profiles veriport knows\n"
+    "  catalog show NAME     one profile's roles and channels\n"
+    "  respond               stand in for ROLE's end of its channels\n"
+    "                        (veriport respond --help)\n"
+    "\n"
+    "check options:\n"
+    "  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's "
+    "target)\n"
+    "  --only CHANNEL              probe only this channel (repeatable)\n"
+    "  --optional                  probe optional channels too\n"
+    "  --timeout SECONDS           per probe (default 3)\n"
+    "  --parallel N                probes at once (default: what the\n"
+    "                              descriptor limit allows)\n"
+    "  --cert-warn DAYS            a certificate ending sooner is a warning\n"
+    "                              (default 21; 0: never)\n"
+    "  --deadline SECONDS          the whole sweep (default: from the work);\n"
+    "                              what is not finished is skipped\n"
+    "  --snmp-community NAME       for snmp checks (default public)\n"
+    "  --ca-file FILE              what internal servers chain to (added to\n"
+    "                              the system store for public roles)\n"
+    "  --ca-file ROLE=FILE         what ROLE's servers chain to (repeatable)\n"
+    "  --canary HOST               an address with no service: whatever "
+    "answers\n"
+    "                              there answers for every host\n"
+    "  --interceptors FILE         known interception products\n"
+    "                              (default: interceptors.list in the catalog "
+    "folder)\n"
+    "  --responder TOKEN           a `veriport respond` answers at the\n"
+    "                              targets: its token must come back\n"
+    "  --responder-file FILE       ... the one that wrote FILE, for its\n"
+    "                              role (token, key, control port)\n"
+    "  --verbose                   evidence lines under every result\n"
+    "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
+    "                              warning\n"
+    "  -c, --critical SECONDS      nagios: ... is critical\n"
+    "\n"
+    "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
+    "the\n"
+    "installed one (" VERIPORT_CATALOGDIR ").\n"
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
+    "configuration error. See veriport(1).\n";
+
+int cmd_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("veriport: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(cmd_usage_text, stderr);
+	return CMD_EXIT_USAGE;
+}
+
+int cmd_terminal_width(void)
+{
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *cols = getenv("COLUMNS");
+	if (cols != NULL && atoi(cols) > 0)
+		return atoi(cols);
+	return DEFAULT_WIDTH;
+}
+
+/* -w/-c SECONDS: a Nagios threshold on each channel's time. */
+bool cmd_threshold_arg(int flag, const char *arg, double *out)
+{
+	if (conf_parse_seconds(arg, 0.000001, STATUS_THRESHOLD_MAX_S, out))
+		return true;
+	cmd_usage_error(
+	    "-%c %s: expected seconds from 0.000001 to %d, such as 1.5", flag,
+	    arg, STATUS_THRESHOLD_MAX_S);
+	return false;
+}
