@@ -53,8 +53,8 @@ static void describe(FILE *out, const struct results *r, const struct result *x)
 		reason_word(x->verdict.reason));
 	int64_t days;
 	if (results_cert_expiring(r, x) && results_days_left(r, x, &days))
-		fprintf(out, ", certificate ends in %lld days",
-			(long long)days);
+		fprintf(out, ", certificate ends in %lld day%s",
+			(long long)days, days == 1 || days == -1 ? "" : "s");
 	else if (x->verdict.verdict == VERDICT_OK && x->ev.latency_ms >= 0)
 		fprintf(out, ", %.3f s", x->ev.latency_ms / 1000.0);
 	if (x->channel->optional)

@@ -76,8 +76,8 @@ void report_table(FILE *out, const struct results *r,
 		vw = max_int(vw, (int)strlen(verdict_word(x->verdict.verdict)));
 	}
 	const int pw = (int)strlen("udp/65535");
-	fprintf(out, "%s as %s: %zu results\n\n", cat->profile, r->role,
-		r->nitems);
+	fprintf(out, "%s as %s: %zu result%s\n\n", cat->profile, r->role,
+		r->nitems, r->nitems == 1 ? "" : "s");
 	fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %-22s %s\n", cw, "CHANNEL",
 		pw, "PORT", tw, "TARGET", aw, "ADDRESS", vw, "VERDICT",
 		"REASON", "LATENCY");
@@ -154,8 +154,9 @@ void report_table(FILE *out, const struct results *r,
 			    ? evidence_next(&r->canaries[0].ev, NULL)
 			    : "did not resolve");
 	else if (r->ncanaries > 0)
-		fprintf(out, "canary %s: answered on %zu of %zu ports probed\n",
-			r->canaries[0].host, canary_answers, r->ncanaries);
+		fprintf(out, "canary %s: answered on %zu of %zu port%s probed\n",
+			r->canaries[0].host, canary_answers, r->ncanaries,
+			r->ncanaries == 1 ? "" : "s");
 	if (no_target)
 		fprintf(out, "no-target: name the hosts of those roles with "
 			     "--map ROLE=HOST to probe them\n");

@@ -145,6 +145,20 @@ START_TEST(report_status_follows_required_channels)
 }
 END_TEST
 
+START_TEST(report_table_says_one_result)
+{
+	res.nitems = 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct report_style style = {.width = 100};
+	report_table(out, &res, &style);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(buf, "demo as appliance: 1 result\n"));
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -156,6 +170,7 @@ int main(void)
 	tcase_add_test(tc, report_nagios_lines);
 	tcase_add_test(tc, report_prometheus_exposition);
 	tcase_add_test(tc, report_status_follows_required_channels);
+	tcase_add_test(tc, report_table_says_one_result);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
