@@ -2,9 +2,12 @@
  * errors, the table width, the Nagios thresholds' grammar. */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -123,4 +126,26 @@ bool cmd_threshold_arg(int flag, const char *arg, double *out)
 	    "-%c %s: expected seconds from 0.000001 to %d, such as 1.5", flag,
 	    arg, STATUS_THRESHOLD_MAX_S);
 	return false;
+}
+
+/* Whoever reads stdout has gone (`veriport ... | head -1`): a pipe or
+ * socket whose reader closed polls as an error for its writer. */
+static bool stdout_reader_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
+int cmd_finish_output(int status)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (!failed)
+		return status;
+	/* A closed pipe is the reader's choice, not an error: the command
+	 * keeps the status it had, silently. */
+	if (err == EPIPE || stdout_reader_gone())
+		return status;
+	fprintf(stderr, "veriport: writing output: %s\n", strerror(err));
+	return status == 0 ? CMD_EXIT_USAGE : status;
 }

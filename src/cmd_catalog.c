@@ -84,7 +84,8 @@ static int catalog_list(int argc, char **argv)
 	}
 	free(names);
 	if (o.json) {
-		if (report_catalog_list_json(stdout, cats, loaded) < 0)
+		if (report_catalog_list_json(stdout, cats, loaded) < 0 &&
+		    !ferror(stdout))
 			status = CMD_EXIT_USAGE;
 	} else {
 		report_catalog_list_table(stdout, cats, loaded);
@@ -116,7 +117,8 @@ static int catalog_show(int argc, char **argv)
 	}
 	int status = 0;
 	if (o.json)
-		status = report_catalog_show_json(stdout, cat) < 0
+		status = report_catalog_show_json(stdout, cat) < 0 &&
+				 !ferror(stdout)
 			     ? CMD_EXIT_USAGE
 			     : 0;
 	else

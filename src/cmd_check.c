@@ -371,7 +371,8 @@ int cmd_check(int argc, char **argv)
 	status = (int)results_status(&results);
 	switch (o.format) {
 	case REPORT_JSON:
-		if (report_json(stdout, &results) < 0)
+		/* A write error is cmd_finish_output's to judge. */
+		if (report_json(stdout, &results) < 0 && !ferror(stdout))
 			status = CMD_EXIT_USAGE;
 		break;
 	case REPORT_NAGIOS: {

@@ -112,5 +112,29 @@ wide=$(COLUMNS=200 "$vp" catalog show seppmail | awk '{ if (length > m) m = leng
 narrow=$(COLUMNS=80 "$vp" catalog show seppmail | awk '/^    / { if (length > m) m = length } END { print m }')
 if [ "$wide" -le 200 ] && [ "$narrow" -gt 40 ] && [ "$narrow" -le 80 ]; then pass; else fail "wrapping: widest line $wide at 200 columns, widest purpose $narrow at 80"; fi
 
+# A closed pipe is not an error: the command keeps its exit status and
+# says nothing (issue 13).
+closed_pipe() { # STATUS ARGS...
+	want=$1
+	shift
+	{ "$vp" "$@" 2>"$tmp/pipe.err"; echo $? >"$tmp/pipe.rc"; } | head -1 >/dev/null
+	got=$(cat "$tmp/pipe.rc")
+	if [ "$got" -ne "$want" ] || [ -s "$tmp/pipe.err" ]; then
+		fail "veriport $* | head -1: exit $got (expected $want), stderr: $(cat "$tmp/pipe.err")"
+	else
+		pass
+	fi
+}
+closed_pipe 0 catalog show seppmail
+closed_pipe 0 catalog show seppmail --json
+closed_pipe 1 check --profile sx-mailcrypt --role appliance $only --format json
+closed_pipe 1 check --profile sx-mailcrypt --role appliance $only --format table
+# A write that fails for another reason is still an error, naming it.
+if [ -w /dev/full ]; then
+	"$vp" catalog show seppmail >/dev/full 2>"$tmp/full.err"
+	rc=$?
+	if [ "$rc" -eq 3 ] && grep -q "writing output: No space left on device" "$tmp/full.err"; then pass; else fail "catalog show >/dev/full: exit $rc"; fi
+fi
+
 echo "cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

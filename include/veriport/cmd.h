@@ -24,6 +24,11 @@ int cmd_terminal_width(void);
  * a usage error naming FLAG. */
 bool cmd_threshold_arg(int flag, const char *arg, double *out);
 
+/* Flush stdout at the end of a command: a write error is reported and
+ * turns a 0 into CMD_EXIT_USAGE; a reader that closed the pipe is no
+ * error. Returns the exit status. */
+int cmd_finish_output(int status);
+
 int cmd_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
