@@ -117,10 +117,10 @@ static int catalog_show(int argc, char **argv)
 	}
 	int status = 0;
 	if (o.json)
-		status = report_catalog_show_json(stdout, cat) < 0 &&
-				 !ferror(stdout)
-			     ? CMD_EXIT_USAGE
-			     : 0;
+		status =
+		    report_catalog_show_json(stdout, cat) < 0 && !ferror(stdout)
+			? CMD_EXIT_USAGE
+			: 0;
 	else
 		report_catalog_show_table(stdout, cat, cmd_terminal_width());
 	catalog_free(cat);
