@@ -154,7 +154,8 @@ void report_table(FILE *out, const struct results *r,
 			    ? evidence_next(&r->canaries[0].ev, NULL)
 			    : "did not resolve");
 	else if (r->ncanaries > 0)
-		fprintf(out, "canary %s: answered on %zu of %zu port%s probed\n",
+		fprintf(out,
+			"canary %s: answered on %zu of %zu port%s probed\n",
 			r->canaries[0].host, canary_answers, r->ncanaries,
 			r->ncanaries == 1 ? "" : "s");
 	if (no_target)
