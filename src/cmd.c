@@ -14,6 +14,7 @@
 #include "veriport/cmd.h"
 #include "veriport/cmd_respond.h"
 #include "veriport/conf.h"
+#include "veriport/report.h"
 #include "veriport/status.h"
 
 /* Width for wrapped tables when stdout is not a terminal. */
@@ -93,14 +94,40 @@ const char cmd_help_text[] =
     "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
     "configuration error. See veriport(1).\n";
 
+/* Set by a command whose output is a Nagios plugin's: its first error
+ * is also its UNKNOWN line on stdout, since Nagios shows only that. */
+static bool nagios_errors, nagios_said;
+
+void cmd_errors_as_nagios(void)
+{
+	nagios_errors = true;
+}
+
+static void say_error(const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "veriport: %s\n", msg);
+	if (nagios_errors && !nagios_said) {
+		report_nagios_unknown(stdout, msg);
+		nagios_said = true;
+	}
+}
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say_error(fmt, ap);
+	va_end(ap);
+}
+
 int cmd_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("veriport: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_error(fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
 	fputs(cmd_usage_text, stderr);
 	return CMD_EXIT_USAGE;
 }

@@ -259,6 +259,18 @@ static void check_on_progress(void *arg, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* --format nagios anywhere in ARGV: even an error before it is parsed
+ * is the plugin's UNKNOWN line. */
+static bool wants_nagios(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--format=nagios") == 0 ||
+		    (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "nagios") == 0))
+			return true;
+	return false;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {
@@ -267,6 +279,8 @@ int cmd_check(int argc, char **argv)
 	    .format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
 	    .snmp_community = "public",
 	};
+	if (wants_nagios(argc, argv))
+		cmd_errors_as_nagios();
 	int status = parse_check_opts(argc, argv, &o);
 	if (status != 0)
 		goto out_maps;
@@ -277,7 +291,7 @@ int cmd_check(int argc, char **argv)
 	struct catalog_error cerr;
 	if (catalog_load_profile(catalog_dir(o.dir), o.profile, &cat, &cerr) <
 	    0) {
-		fprintf(stderr, "veriport: %s\n", cerr.msg);
+		cmd_error("%s", cerr.msg);
 		goto out_maps;
 	}
 	struct plan plan;
@@ -306,7 +320,7 @@ int cmd_check(int argc, char **argv)
 			"and greetings are not checked (--interceptors FILE)\n",
 			list_path);
 	else if (intercept_load(list_path, &known, err, sizeof err) < 0) {
-		fprintf(stderr, "veriport: %s\n", err);
+		cmd_error("%s", err);
 		free(list_path);
 		goto out_plan;
 	}
@@ -319,16 +333,15 @@ int cmd_check(int argc, char **argv)
 	if (o.responder_file != NULL) {
 		if (respond_file_load(o.responder_file, &rt, err, sizeof err) <
 		    0) {
-			fprintf(stderr, "veriport: --responder-file %s\n", err);
+			cmd_error("--responder-file %s", err);
 			intercept_free(known);
 			goto out_plan;
 		}
 		if (catalog_role_find(cat, rt.role) == NULL) {
-			fprintf(stderr,
-				"veriport: --responder-file %s: the responder "
-				"stands in for role '%s', which profile %s "
-				"does not have\n",
-				o.responder_file, rt.role, cat->profile);
+			cmd_error("--responder-file %s: the responder "
+				  "stands in for role '%s', which profile %s "
+				  "does not have",
+				  o.responder_file, rt.role, cat->profile);
 			intercept_free(known);
 			goto out_plan;
 		}
@@ -361,7 +374,7 @@ int cmd_check(int argc, char **argv)
 	};
 	struct results results;
 	if (sweep_run(cat, o.role, &plan, &so, &results, err, sizeof err) < 0) {
-		fprintf(stderr, "veriport: %s\n", err);
+		cmd_error("%s", err);
 		intercept_free(known);
 		goto out_plan;
 	}

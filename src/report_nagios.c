@@ -44,12 +44,35 @@ static bool in_satisfied_group(const struct results *r, const struct result *x)
 	       results_group(r, x->channel->group, NULL) == RESULTS_GROUP_OK;
 }
 
+/* Text in the plugin output: a '|' would start the perfdata and a line
+ * break a new line, so neither gets through, whatever a check let in. */
+static void put_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '|' || c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+void report_nagios_unknown(FILE *out, const char *msg)
+{
+	fprintf(out, "VERIPORT %s - ", words[RESULTS_UNKNOWN]);
+	put_text(out, msg);
+	fputc('\n', out);
+}
+
 static void describe(FILE *out, const struct results *r, const struct result *x)
 {
-	fprintf(out, "%s %s/%u %s %s: %s/%s", x->channel->id,
-		catalog_transport_name(x->channel->transport), x->port,
-		x->host ? x->host : "-", x->address[0] ? x->address : "-",
-		verdict_word(x->verdict.verdict),
+	put_text(out, x->channel->id);
+	fprintf(out, " %s/%u ", catalog_transport_name(x->channel->transport),
+		x->port);
+	put_text(out, x->host ? x->host : "-");
+	fputc(' ', out);
+	put_text(out, x->address[0] ? x->address : "-");
+	fprintf(out, ": %s/%s", verdict_word(x->verdict.verdict),
 		reason_word(x->verdict.reason));
 	int64_t days;
 	if (results_cert_expiring(r, x) && results_days_left(r, x, &days))
@@ -67,7 +90,7 @@ static void perf_label(FILE *out, const struct result *x)
 {
 	fputs("'time ", out);
 	for (const char *p = x->channel->id; *p; p++)
-		fputc(*p, out);
+		fputc(*p == '\'' || *p == '=' ? '_' : *p, out);
 	fputc(' ', out);
 	for (const char *p = x->address; *p; p++)
 		fputc(*p == '\'' || *p == '=' ? '_' : *p, out);
@@ -110,10 +133,17 @@ enum results_status report_nagios(FILE *out, const struct results *r,
 			first = x;
 		}
 	}
+	/* Nothing probed is nothing verified: the plugin cannot say. */
+	if (probed == 0)
+		st = RESULTS_UNKNOWN;
 	fprintf(out, "VERIPORT %s - ", words[st]);
 	if (first != NULL) {
 		describe(out, r, first);
 		fputs("; ", out);
+	} else if (probed == 0 && r->nitems > 0) {
+		fprintf(out, "nothing was probed (%s: skipped/%s); ",
+			r->items[0].channel->id,
+			reason_word(r->items[0].verdict.reason));
 	} else if (probed == 0) {
 		fputs("nothing was probed; ", out);
 	}

@@ -76,7 +76,34 @@ expect 3 "unknown or incomplete option '--frob'" -- respond --profile seppmail -
 only="--only smtp-to-internet --only dns-internet-udp --only vspp-updates"
 expect 1 "no-target: name the hosts of those roles with --map ROLE=HOST" -- check --profile sx-mailcrypt --role appliance $only --format table
 expect 1 '"reason": "no-target"' -- check --profile sx-mailcrypt --role appliance $only --format json
-expect 1 "^VERIPORT WARNING - nothing was probed; sx-mailcrypt as appliance: 0 probed" -- check --profile sx-mailcrypt --role appliance $only --format nagios
+expect 3 "^VERIPORT UNKNOWN - nothing was probed (smtp-to-internet: skipped/no-target); sx-mailcrypt as appliance: 0 probed" -- check --profile sx-mailcrypt --role appliance $only --format nagios
+# Nothing verified is never OK: --only a channel this role has no part in.
+expect 3 "^VERIPORT UNKNOWN - nothing was probed (ssh-to-seppmail-support: skipped/not-this-role)" -- check --profile seppmail --role mail-server --only ssh-to-seppmail-support --format nagios
+expect 1 "not-this-role" -- check --profile seppmail --role mail-server --only ssh-to-seppmail-support --format table
+
+# With --format nagios, an error is also the plugin's UNKNOWN line on
+# stdout (Nagios shows only that), with no '|' to start perfdata.
+nagios_unknown() { # PATTERN ARGS...
+	pattern=$1
+	shift
+	out=$("$vp" check "$@" --format nagios 2>/dev/null)
+	got=$?
+	if [ "$got" -ne 3 ]; then
+		fail "check $* --format nagios: exit $got, expected 3"
+	elif [ "$(printf '%s\n' "$out" | wc -l)" -ne 1 ] || ! printf '%s' "$out" | grep -q -- "^VERIPORT UNKNOWN - $pattern"; then
+		fail "check $* --format nagios: stdout '$out' lacks one 'VERIPORT UNKNOWN - $pattern' line"
+	elif printf '%s' "$out" | grep -q '|'; then
+		fail "check $* --format nagios: a '|' in '$out'"
+	else
+		pass
+	fi
+}
+nagios_unknown "--timeout 0: expected seconds" --profile sx-mailcrypt --role appliance --timeout 0
+nagios_unknown "unknown profile 'nosuch'" --profile nosuch --role appliance
+nagios_unknown "unknown role 'x'" --profile sx-mailcrypt --role x
+nagios_unknown "--map internet=a.x7cb: bad target" --profile sx-mailcrypt --role appliance --map 'internet=a|b'
+nagios_unknown "/nonexistent/ca.pem: No such file or directory" --profile sx-mailcrypt --role appliance --only smtp-to-internet --map internet=127.0.0.1:1 --ca-file /nonexistent/ca.pem
+nagios_unknown "--responder-file /nonexistent/t: No such file" --profile sx-mailcrypt --role appliance --responder-file /nonexistent/t
 expect 1 'veriport_channel_reason_info{profile="sx-mailcrypt",role="appliance",channel="smtp-to-internet",from="appliance",to="internet",transport="tcp",port="25",target="",address="",optional="false",reason="no-target"} 1' -- check --profile sx-mailcrypt --role appliance $only --format prometheus
 
 # A broken catalog in a folder: the error names file and line, exit 3.

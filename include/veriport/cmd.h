@@ -16,6 +16,11 @@ extern const char cmd_help_text[];
 
 /* "veriport: MESSAGE" and the usage text on stderr; CMD_EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int cmd_usage_error(const char *fmt, ...);
+/* "veriport: MESSAGE" on stderr. */
+__attribute__((format(printf, 1, 2))) void cmd_error(const char *fmt, ...);
+/* From now on the first error (cmd_error, cmd_usage_error) is also a
+ * "VERIPORT UNKNOWN - MESSAGE" line on stdout. */
+void cmd_errors_as_nagios(void);
 
 /* The terminal's width, else $COLUMNS, else a default. */
 int cmd_terminal_width(void);

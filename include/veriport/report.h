@@ -51,9 +51,14 @@ struct report_nagios_opts {
 
 /* Nagios plugin output: a status line naming the first failure, with
  * perfdata, then one line per result that is not ok. Returns the plugin
- * state: the results' status, raised by the thresholds. O may be NULL. */
+ * state: the results' status, raised by the thresholds; UNKNOWN when
+ * nothing was probed. O may be NULL. */
 enum results_status report_nagios(FILE *out, const struct results *r,
 				  const struct report_nagios_opts *o);
+/* "VERIPORT UNKNOWN - MSG", the plugin's line when it could not check
+ * at all: '|' (which starts perfdata) and control bytes written as \xNN,
+ * so MSG can hold any argument a user typed. */
+void report_nagios_unknown(FILE *out, const char *msg);
 /* What the daemon adds to its answers: its own life. */
 struct report_daemon {
 	unsigned long sweeps;       /* sweeps finished */

@@ -159,6 +159,38 @@ START_TEST(report_table_says_one_result)
 }
 END_TEST
 
+START_TEST(report_nagios_nothing_probed_is_unknown)
+{
+	items[0].verdict.verdict = VERDICT_SKIPPED;
+	items[0].verdict.reason = REASON_NOT_THIS_ROLE;
+	res.nitems = 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	ck_assert_int_eq(report_nagios(out, &res, NULL), RESULTS_UNKNOWN);
+	fclose(out);
+	ck_assert_msg(
+	    strncmp(buf,
+		    "VERIPORT UNKNOWN - nothing was probed (smtp-out: "
+		    "skipped/not-this-role); ",
+		    60) == 0,
+	    "%s", buf);
+	free(buf);
+}
+END_TEST
+
+START_TEST(report_nagios_unknown_escapes_bar_and_controls)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	report_nagios_unknown(out, "a|b\nc\x1b");
+	fclose(out);
+	ck_assert_str_eq(buf, "VERIPORT UNKNOWN - a\\x7cb\\x0ac\\x1b\n");
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -171,6 +203,8 @@ int main(void)
 	tcase_add_test(tc, report_prometheus_exposition);
 	tcase_add_test(tc, report_status_follows_required_channels);
 	tcase_add_test(tc, report_table_says_one_result);
+	tcase_add_test(tc, report_nagios_nothing_probed_is_unknown);
+	tcase_add_test(tc, report_nagios_unknown_escapes_bar_and_controls);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
