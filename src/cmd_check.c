@@ -214,6 +214,11 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				o->ca_file = optarg;
 			break;
 		case OPT_CANARY:
+			if (!plan_host_valid(optarg, strlen(optarg)))
+				return cmd_usage_error(
+				    "--canary %s: expected a host name, an "
+				    "IPv4 or an IPv6 address",
+				    optarg);
 			o->canary = optarg;
 			break;
 		case OPT_INTERCEPTORS:

@@ -47,6 +47,12 @@ expect 3 "unknown profile 'nosuch'" -- check --profile nosuch --role appliance
 expect 3 "unknown role 'mailserver' in profile sx-mailcrypt (roles: appliance," -- check --profile sx-mailcrypt --role mailserver
 expect 3 "'nowhere' is neither a role nor a channel" -- check --profile sx-mailcrypt --role appliance --map nowhere=h
 expect 3 "expected ROLE=HOST" -- check --profile sx-mailcrypt --role appliance --map internet
+# Host syntax is checked at parse time, never a runtime dns-error.
+for h in 'a..b' 'mx_1.example' '1.2.3.4.5' '-mx.example' 'mx.example:0' '2001:db8::g'; do
+	expect 3 "--map internet=$h: bad target" -- check --profile sx-mailcrypt --role appliance --map "internet=$h"
+done
+expect 3 "bad target '.mx.example.:25'" -- check --profile sx-mailcrypt --role appliance --map "internet=[mx.example]:25"
+expect 3 "--canary a..b: expected a host name" -- check --profile sx-mailcrypt --role appliance --canary a..b
 expect 3 "--only nosuch: no such channel" -- check --profile sx-mailcrypt --role appliance --only nosuch
 expect 3 "--timeout 0: expected seconds" -- check --profile sx-mailcrypt --role appliance --timeout 0
 expect 3 "--timeout 1x: expected seconds" -- check --profile sx-mailcrypt --role appliance --timeout 1x

@@ -364,6 +364,8 @@ START_TEST(conf_refuses_long_lines_instead_of_cutting)
 	/* "internet = " is 11 bytes; 186 more make a line of 197. */
 	memset(hosts, 'a', 186);
 	hosts[186] = '\0';
+	/* labels of at most 63 bytes (RFC 1123) */
+	hosts[60] = hosts[121] = hosts[182] = '.';
 	snprintf(text, sizeof text, BASE "[map]\ninternet = %s\n", hosts);
 	struct conf *c = parse_ok(text);
 	ck_assert_uint_eq(strlen(c->maps[0].targets[0].host), 186);
