@@ -23,8 +23,8 @@
 const char cmd_usage_text[] =
     "usage: veriport check   --profile NAME --role ROLE [--map "
     "ROLE=HOST[,HOST...]]...\n"
-    "                        [--only CHANNEL]... [--optional] [--timeout "
-    "SECONDS]\n"
+    "                        [--only CHANNEL]... [--optional] [-4 | -6]\n"
+    "                        [--timeout SECONDS]\n"
     "                        [--format table|json|nagios|prometheus] "
     "[--ca-file FILE]\n"
     "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
@@ -62,6 +62,7 @@ const char cmd_help_text[] =
     "target)\n"
     "  --only CHANNEL              probe only this channel (repeatable)\n"
     "  --optional                  probe optional channels too\n"
+    "  -4, --ipv4 | -6, --ipv6     one address family only (default both)\n"
     "  --timeout SECONDS           per probe (default 3)\n"
     "  --parallel N                probes at once (default: what the\n"
     "                              descriptor limit allows)\n"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "veriport/catalog.h"
@@ -33,6 +34,7 @@ struct check_opts {
 	unsigned cert_warn;
 	double warn_s, crit_s; /* Nagios thresholds on a channel's time */
 	bool optional, verbose;
+	int family; /* -4/-6: AF_INET or AF_INET6; 0 both */
 	double timeout_s;
 	int format;
 	const char *snmp_community;
@@ -86,6 +88,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_RESPONDER_FILE,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
+		OPT_IPV4 = '4',
+		OPT_IPV6 = '6',
 	};
 	static const struct option longopts[] = {
 	    {"profile", required_argument, NULL, OPT_PROFILE},
@@ -108,6 +112,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"responder-file", required_argument, NULL, OPT_RESPONDER_FILE},
 	    {"warning", required_argument, NULL, OPT_WARNING},
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
+	    {"ipv4", no_argument, NULL, OPT_IPV4},
+	    {"ipv6", no_argument, NULL, OPT_IPV6},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -115,8 +121,19 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	opterr = 0;
 	int c;
 	char err[256];
-	while ((c = getopt_long(argc, argv, "hw:c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hw:c:46", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_IPV4:
+		case OPT_IPV6: {
+			int family = c == OPT_IPV4 ? AF_INET : AF_INET6;
+			if (o->family != 0 && o->family != family)
+				return cmd_usage_error(
+				    "%s",
+				    "-4 and -6: one or the other (without "
+				    "either, both families are probed)");
+			o->family = family;
+			break;
+		}
 		case OPT_WARNING:
 		case OPT_CRITICAL:
 			if (!cmd_threshold_arg(
@@ -365,6 +382,7 @@ int cmd_check(int argc, char **argv)
 		    .snmp_community = o.snmp_community,
 		    .responder_token = o.responder,
 		    .responder_control_port = control_port,
+		    .family = o.family,
 		},
 	    .responder_role = responder_role,
 	    .responder_spki = responder_spki,

@@ -145,6 +145,19 @@ wide=$(COLUMNS=200 "$vp" catalog show seppmail | awk '{ if (length > m) m = leng
 narrow=$(COLUMNS=80 "$vp" catalog show seppmail | awk '/^    / { if (length > m) m = length } END { print m }')
 if [ "$wide" -le 200 ] && [ "$narrow" -gt 40 ] && [ "$narrow" -le 80 ]; then pass; else fail "wrapping: widest line $wide at 200 columns, widest purpose $narrow at 80"; fi
 
+# -4/-6: one family only. An address of the other family is skipped with
+# its reason (local, not a network verdict); a name keeps that family's
+# addresses, and the DNS line says so. Loopback, closed port 1.
+one="--profile sx-mailcrypt --role appliance --only smtp-to-internet --format json"
+expect 1 '::1 is an IPv6 address: not probed (IPv4 only: -4)' -- check $one --map 'internet=[::1]:1' -4
+expect 1 '"reason": "local-error"' -- check $one --map 'internet=[::1]:1' --ipv4
+expect 1 '127.0.0.1 is an IPv4 address: not probed (IPv6 only: -6)' -- check $one --map internet=127.0.0.1:1 -6
+expect 2 'DNS localhost: 127.0.0.1 (IPv4 only: -4)' -- check $one --map internet=localhost:1 -4
+expect 2 '"address": "::1"' -- check $one --map 'internet=[::1]:1,127.0.0.1:1' --ipv6
+out=$("$vp" check $one --map 'internet=[::1]:1,127.0.0.1:1' -6 2>&1)
+if printf '%s' "$out" | grep -q '"address": "127.0.0.1"'; then fail "-6 probed 127.0.0.1"; else pass; fi
+expect 3 "-4 and -6: one or the other" -- check $one -4 -6
+
 # A closed pipe is not an error: the command keeps its exit status and
 # says nothing (issue 13).
 closed_pipe() { # STATUS ARGS...

@@ -54,6 +54,9 @@ struct probe_options {
 	 * arrived. */
 	const char *responder_token;
 	unsigned responder_control_port;
+	/* -4/-6: AF_INET or AF_INET6 to resolve and probe that family only;
+	 * 0 (AF_UNSPEC): both. */
+	int family;
 };
 
 /* The in-flight limit that fits this process's descriptor limit. */
