@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "veriport/cmd.h"
@@ -16,6 +17,7 @@
 #include "veriport/conf.h"
 #include "veriport/report.h"
 #include "veriport/status.h"
+#include "veriport/xalloc.h"
 
 /* Width for wrapped tables when stdout is not a terminal. */
 #define DEFAULT_WIDTH 100
@@ -32,7 +34,8 @@ const char cmd_usage_text[] =
     "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
     "DAYS]\n"
     "                        [--responder TOKEN | --responder-file FILE]\n"
-    "                        [-w SECONDS] [-c SECONDS]\n" CMD_RESPOND_USAGE
+    "                        [-w SECONDS] [-c SECONDS] [--output "
+    "FILE]\n" CMD_RESPOND_USAGE
     "       veriport catalog list [--json] [--catalog-dir DIR]\n"
     "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
     "       veriport status  [--socket PATH] [--format "
@@ -85,6 +88,8 @@ const char cmd_help_text[] =
     "  --responder-file FILE       ... the one that wrote FILE, for its\n"
     "                              role (token, key, control port)\n"
     "  --verbose                   evidence lines under every result\n"
+    "  --output FILE               the report to FILE (replaced whole), not\n"
+    "                              stdout\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
     "                              warning\n"
     "  -c, --critical SECONDS      nagios: ... is critical\n"
@@ -176,4 +181,83 @@ int cmd_finish_output(int status)
 		return status;
 	fprintf(stderr, "veriport: writing output: %s\n", strerror(err));
 	return status == 0 ? CMD_EXIT_USAGE : status;
+}
+
+int cmd_output_open(struct cmd_output *o, const char *path)
+{
+	*o = (struct cmd_output){.f = stdout};
+	if (path == NULL)
+		return 0;
+	o->path = path;
+	/* Only a regular file is replaced; a device, a pipe or a symbolic
+	 * link (/dev/full, a FIFO, /dev/stdout) is written as it is, since
+	 * renaming over it would replace the device or the link. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->f = fopen(path, "w");
+		if (o->f == NULL) {
+			cmd_error("--output %s: %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* Beside FILE, so the rename stays on one file system. */
+	o->tmp = xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		cmd_error("--output %s: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	o->f = fdopen(fd, "w");
+	if (o->f == NULL)
+		fatalx("%s: fdopen: %s", __func__, strerror(errno));
+	return 0;
+}
+
+int cmd_output_close(struct cmd_output *o, int status)
+{
+	if (o->f == stdout)
+		return status;
+	if (o->tmp == NULL) {
+		int failed = fflush(o->f) != 0 || ferror(o->f);
+		int err = errno;
+		if (fclose(o->f) != 0 && !failed) {
+			failed = 1;
+			err = errno;
+		}
+		if (!failed)
+			return status;
+		cmd_error("--output %s: %s", o->path, strerror(err));
+		return CMD_EXIT_USAGE;
+	}
+	int failed = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f));
+	int err = errno;
+	failed |= fclose(o->f) != 0;
+	if (!failed && rename(o->tmp, o->path) == 0) {
+		free(o->tmp);
+		return status;
+	}
+	if (!failed)
+		err = errno;
+	unlink(o->tmp);
+	cmd_error("--output %s: %s", o->path, strerror(err));
+	free(o->tmp);
+	return CMD_EXIT_USAGE;
+}
+
+void cmd_output_discard(struct cmd_output *o)
+{
+	if (o->f == stdout)
+		return;
+	fclose(o->f);
+	if (o->tmp == NULL)
+		return;
+	unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
 }

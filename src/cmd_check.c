@@ -45,6 +45,7 @@ struct check_opts {
 	const char *interceptors;
 	const char *responder;      /* --responder TOKEN */
 	const char *responder_file; /* --responder-file FILE */
+	const char *output;         /* --output FILE */
 };
 
 /* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
@@ -86,6 +87,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_CERT_WARN,
 		OPT_RESPONDER,
 		OPT_RESPONDER_FILE,
+		OPT_OUTPUT,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
 		OPT_IPV4 = '4',
@@ -112,6 +114,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"responder-file", required_argument, NULL, OPT_RESPONDER_FILE},
 	    {"warning", required_argument, NULL, OPT_WARNING},
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
+	    {"output", required_argument, NULL, OPT_OUTPUT},
 	    {"ipv4", no_argument, NULL, OPT_IPV4},
 	    {"ipv6", no_argument, NULL, OPT_IPV6},
 	    {"help", no_argument, NULL, 'h'},
@@ -148,6 +151,12 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				    "lowercase hex digits)",
 				    optarg, RESPOND_TOKEN_PREFIX);
 			o->responder = optarg;
+			break;
+		case OPT_OUTPUT:
+			if (*optarg == '\0')
+				return cmd_usage_error(
+				    "%s", "--output: expected a file");
+			o->output = optarg;
 			break;
 		case OPT_RESPONDER_FILE:
 			o->responder_file = optarg;
@@ -395,10 +404,17 @@ int cmd_check(int argc, char **argv)
 	    .cert_warn_days = o.cert_warn,
 	    .progress = live ? check_on_progress : NULL,
 	};
+	/* A file that cannot be written says so before the sweep. */
+	struct cmd_output out;
+	if (cmd_output_open(&out, o.output) < 0) {
+		intercept_free(known);
+		goto out_plan;
+	}
 	struct results results;
 	if (sweep_run(cat, o.role, &plan, &so, &results, err, sizeof err) < 0) {
 		cmd_error("%s", err);
 		intercept_free(known);
+		cmd_output_discard(&out);
 		goto out_plan;
 	}
 	intercept_free(known);
@@ -407,8 +423,9 @@ int cmd_check(int argc, char **argv)
 	status = (int)results_status(&results);
 	switch (o.format) {
 	case REPORT_JSON:
-		/* A write error is cmd_finish_output's to judge. */
-		if (report_json(stdout, &results) < 0 && !ferror(stdout))
+		/* A write error is cmd_output_close's (or, on stdout,
+		 * cmd_finish_output's) to judge. */
+		if (report_json(out.f, &results) < 0 && !ferror(out.f))
 			status = CMD_EXIT_USAGE;
 		break;
 	case REPORT_NAGIOS: {
@@ -417,22 +434,23 @@ int cmd_check(int argc, char **argv)
 		    .crit_s = o.crit_s,
 		    .timeout_s = o.timeout_s,
 		};
-		status = (int)report_nagios(stdout, &results, &no);
+		status = (int)report_nagios(out.f, &results, &no);
 		break;
 	}
 	case REPORT_PROMETHEUS:
-		report_prometheus(stdout, &results, NULL);
+		report_prometheus(out.f, &results, NULL);
 		break;
 	default: {
 		struct report_style style = {
-		    .colour =
-			isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL,
+		    .colour = o.output == NULL && isatty(STDOUT_FILENO) &&
+			      getenv("NO_COLOR") == NULL,
 		    .verbose = o.verbose,
 		    .width = cmd_terminal_width(),
 		};
-		report_table(stdout, &results, &style);
+		report_table(out.f, &results, &style);
 	}
 	}
+	status = cmd_output_close(&out, status);
 	results_free(&results);
 out_plan:
 	plan_free(&plan);

@@ -158,6 +158,23 @@ out=$("$vp" check $one --map 'internet=[::1]:1,127.0.0.1:1' -6 2>&1)
 if printf '%s' "$out" | grep -q '"address": "127.0.0.1"'; then fail "-6 probed 127.0.0.1"; else pass; fi
 expect 3 "-4 and -6: one or the other" -- check $one -4 -6
 
+# --output FILE: the report in FILE, whole (temporary file, then rename),
+# nothing on stdout, the verdict's exit status; errors name the file.
+echo old >"$tmp/report.json"
+out=$("$vp" check $one --map internet=127.0.0.1:1 --output "$tmp/report.json" 2>"$tmp/output.err")
+rc=$?
+if [ "$rc" -eq 2 ] && [ -z "$out" ] && grep -q '"verdict": "refused"' "$tmp/report.json" &&
+	[ "$(ls "$tmp" | grep -c '^report\.json')" -eq 1 ]; then pass; else fail "--output: exit $rc, stdout '$out', $(ls "$tmp")"; fi
+expect 3 "--output $tmp/none/r.json: No such file or directory" -- check $one --map internet=127.0.0.1:1 --output "$tmp/none/r.json"
+expect 3 "--output: expected a file" -- check $one --output ''
+# A usage error leaves FILE as it was.
+"$vp" check $one --timeout 0 --output "$tmp/report.json" 2>/dev/null
+if grep -q '"verdict": "refused"' "$tmp/report.json"; then pass; else fail "--output: a usage error touched the file"; fi
+if [ -c /dev/full ]; then
+	expect 3 "--output /dev/full: No space left on device" -- check $one --map internet=127.0.0.1:1 --output /dev/full
+	[ -c /dev/full ] && pass || fail "--output /dev/full replaced the device"
+fi
+
 # A closed pipe is not an error: the command keeps its exit status and
 # says nothing (issue 13).
 closed_pipe() { # STATUS ARGS...
@@ -176,7 +193,7 @@ closed_pipe 0 catalog show seppmail --json
 closed_pipe 1 check --profile sx-mailcrypt --role appliance $only --format json
 closed_pipe 1 check --profile sx-mailcrypt --role appliance $only --format table
 # A write that fails for another reason is still an error, naming it.
-if [ -w /dev/full ]; then
+if [ -c /dev/full ]; then
 	"$vp" catalog show seppmail >/dev/full 2>"$tmp/full.err"
 	rc=$?
 	if [ "$rc" -eq 3 ] && grep -q "writing output: No space left on device" "$tmp/full.err"; then pass; else fail "catalog show >/dev/full: exit $rc"; fi

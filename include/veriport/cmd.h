@@ -6,6 +6,7 @@
 #define VERIPORT_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Nagios plugin convention (DESIGN.md): 3 is usage, catalog or
  * configuration error. */
@@ -33,6 +34,21 @@ bool cmd_threshold_arg(int flag, const char *arg, double *out);
  * turns a 0 into CMD_EXIT_USAGE; a reader that closed the pipe is no
  * error. Returns the exit status. */
 int cmd_finish_output(int status);
+
+/* --output FILE: the report goes to a temporary file beside FILE and is
+ * renamed over it once complete, so a reader never sees half a report. */
+struct cmd_output {
+	FILE *f; /* where to write: stdout without --output */
+	const char *path;
+	char *tmp;
+};
+/* PATH NULL: stdout. Returns 0, or -1 after an error naming PATH. */
+int cmd_output_open(struct cmd_output *o, const char *path);
+/* Finish it: on a write or rename error, report it naming the file and
+ * return CMD_EXIT_USAGE, else STATUS. */
+int cmd_output_close(struct cmd_output *o, int status);
+/* No report after all: the temporary file goes, FILE stays as it was. */
+void cmd_output_discard(struct cmd_output *o);
 
 int cmd_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
