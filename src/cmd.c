@@ -22,26 +22,33 @@
 /* Width for wrapped tables when stdout is not a terminal. */
 #define DEFAULT_WIDTH 100
 
+#define CHECK_USAGE                                                            \
+	"veriport check   --profile NAME --role ROLE "                         \
+	"[--map ROLE=HOST[,HOST...]]...\n"                                     \
+	"                        [--only CHANNEL]... [--optional] [-4 | -6]\n" \
+	"                        [--timeout SECONDS]\n"                        \
+	"                        [--format table|json|nagios|prometheus] "     \
+	"[--ca-file FILE]\n"                                                   \
+	"                        [--canary HOST] [--catalog-dir DIR] "         \
+	"[--verbose]\n"                                                        \
+	"                        [--interceptors FILE] [--snmp-community "     \
+	"NAME]\n"                                                              \
+	"                        [--parallel N] [--deadline SECONDS] "         \
+	"[--cert-warn DAYS]\n"                                                 \
+	"                        [--responder TOKEN | --responder-file "       \
+	"FILE]\n"                                                              \
+	"                        [-w SECONDS] [-c SECONDS] [--output FILE]\n"
+#define CATALOG_USAGE                                                          \
+	"veriport catalog list [--json] [--catalog-dir DIR]\n"                 \
+	"       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
+#define STATUS_USAGE                                                           \
+	"veriport status  [--socket PATH] "                                    \
+	"[--format table|json|nagios|prometheus]\n"                            \
+	"                        [-w SECONDS] [-c SECONDS]\n"
+
 const char cmd_usage_text[] =
-    "usage: veriport check   --profile NAME --role ROLE [--map "
-    "ROLE=HOST[,HOST...]]...\n"
-    "                        [--only CHANNEL]... [--optional] [-4 | -6]\n"
-    "                        [--timeout SECONDS]\n"
-    "                        [--format table|json|nagios|prometheus] "
-    "[--ca-file FILE]\n"
-    "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
-    "                        [--interceptors FILE] [--snmp-community NAME]\n"
-    "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
-    "DAYS]\n"
-    "                        [--responder TOKEN | --responder-file FILE]\n"
-    "                        [-w SECONDS] [-c SECONDS] [--output "
-    "FILE]\n" CMD_RESPOND_USAGE
-    "       veriport catalog list [--json] [--catalog-dir DIR]\n"
-    "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
-    "       veriport status  [--socket PATH] [--format "
-    "table|json|nagios|prometheus]\n"
-    "                        [-w SECONDS] [-c SECONDS]\n"
-    "       veriport --help | --version\n";
+    "usage: " CHECK_USAGE CMD_RESPOND_USAGE "       " CATALOG_USAGE
+    "       " STATUS_USAGE "       veriport --help | --version\n";
 
 const char cmd_help_text[] =
     "\n"
@@ -58,11 +65,27 @@ const char cmd_help_text[] =
     "  catalog list          the product profiles veriport knows\n"
     "  catalog show NAME     one profile's roles and channels\n"
     "  respond               stand in for ROLE's end of its channels\n"
-    "                        (veriport respond --help)\n"
+    "\n"
+    "veriport COMMAND --help lists the options of COMMAND.\n"
+    "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
+    "the\n"
+    "installed one (" VERIPORT_CATALOGDIR ").\n"
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
+    "configuration error. See veriport(1).\n";
+
+const char cmd_check_help[] =
+    "usage: " CHECK_USAGE "\n"
+    "Probes every channel of PROFILE that ROLE takes part in, from this "
+    "host.\n"
     "\n"
     "check options:\n"
+    "  --profile NAME              the product profile (veriport catalog "
+    "list)\n"
+    "  --role ROLE                 the role this host plays in it\n"
     "  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's "
-    "target)\n"
+    "target;\n"
+    "                              HOST:PORT or [IPv6]:PORT for a one-off "
+    "port)\n"
     "  --only CHANNEL              probe only this channel (repeatable)\n"
     "  --optional                  probe optional channels too\n"
     "  -4, --ipv4 | -6, --ipv6     one address family only (default both)\n"
@@ -87,18 +110,53 @@ const char cmd_help_text[] =
     "                              targets: its token must come back\n"
     "  --responder-file FILE       ... the one that wrote FILE, for its\n"
     "                              role (token, key, control port)\n"
+    "  --format FORMAT             table (default), json, nagios or "
+    "prometheus\n"
     "  --verbose                   evidence lines under every result\n"
     "  --output FILE               the report to FILE (replaced whole), not\n"
     "                              stdout\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
     "                              warning\n"
     "  -c, --critical SECONDS      nagios: ... is critical\n"
+    "  --catalog-dir DIR           where the catalogs are (default\n"
+    "                              $VERIPORT_CATALOG_DIR, "
+    "else " VERIPORT_CATALOGDIR ")\n"
+    "  -h, --help                  this text\n"
     "\n"
-    "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
-    "the\n"
-    "installed one (" VERIPORT_CATALOGDIR ").\n"
     "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
     "configuration error. See veriport(1).\n";
+
+const char cmd_catalog_help[] =
+    "usage: " CATALOG_USAGE "\n"
+    "The product profiles veriport knows (list), and one profile's roles "
+    "and\n"
+    "channels (show).\n"
+    "\n"
+    "catalog options:\n"
+    "  --json                      JSON instead of a table\n"
+    "  --catalog-dir DIR           where the catalogs are (default\n"
+    "                              $VERIPORT_CATALOG_DIR, "
+    "else " VERIPORT_CATALOGDIR ")\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "Exit status: 0, or 3 on a usage or catalog error. See veriport(1).\n";
+
+const char cmd_status_help[] =
+    "usage: " STATUS_USAGE "\n"
+    "The results veriportd serves on its status socket.\n"
+    "\n"
+    "status options:\n"
+    "  --socket PATH               the daemon's socket "
+    "(default " CONF_SOCKET_DEFAULT ")\n"
+    "  --format FORMAT             table (default), json, nagios or "
+    "prometheus\n"
+    "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
+    "                              warning\n"
+    "  -c, --critical SECONDS      nagios: ... is critical\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "Exit status: with --format nagios the plugin's; else 0, or 3 when the\n"
+    "daemon cannot be asked. See veriport(1).\n";
 
 /* Set by a command whose output is a Nagios plugin's: its first error
  * is also its UNKNOWN line on stdout, since Nagios shows only that. */

@@ -40,7 +40,7 @@ static int parse_catalog_opts(int argc, char **argv, struct catalog_opts *o)
 			o->dir = optarg;
 			break;
 		case 'h':
-			fputs(cmd_usage_text, stdout);
+			fputs(cmd_catalog_help, stdout);
 			exit(0);
 		default:
 			cmd_usage_error("unknown or incomplete option '%s'",
@@ -132,6 +132,10 @@ int cmd_catalog(int argc, char **argv)
 	if (argc < 2)
 		return cmd_usage_error("%s",
 				       "catalog: expected 'list' or 'show'");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(cmd_catalog_help, stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "list") == 0)
 		return catalog_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)

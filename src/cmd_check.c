@@ -260,7 +260,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			o->snmp_community = optarg;
 			break;
 		case 'h':
-			fputs(cmd_usage_text, stdout);
+			fputs(cmd_check_help, stdout);
 			exit(0);
 		default:
 			return cmd_usage_error(

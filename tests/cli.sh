@@ -25,6 +25,23 @@ expect() {
 }
 
 expect 0 'usage: veriport check' -- --help
+# Each command's --help: its own usage and every option it takes.
+expect 0 '^commands:' -- --help
+expect 0 'veriport COMMAND --help' -- --help
+expect 0 '^check options:' -- check --help
+expect 0 '^catalog options:' -- catalog --help
+expect 0 '^catalog options:' -- catalog list --help
+expect 0 '^catalog options:' -- catalog show --help
+expect 0 '^status options:' -- status --help
+expect 0 '^respond options:' -- respond --help
+top=${top_srcdir:-.}
+for cmd in check catalog status; do
+	help=$("$vp" $cmd --help)
+	if printf '%s' "$help" | grep -q 'veriport respond --profile'; then fail "$cmd --help prints the global usage"; else pass; fi
+	for o in $(sed -n 's/^[[:space:]]*{"\([a-z0-9-]*\)", *[a-z_]*argument.*/\1/p' "$top/src/cmd_$cmd.c"); do
+		if printf '%s' "$help" | grep -q -- "--$o\b"; then pass; else fail "$cmd --help lacks --$o"; fi
+	done
+done
 expect 0 "^veriport [0-9]" -- --version
 expect 3 "expected a command" --
 expect 3 "unknown command 'frobnicate'" -- frobnicate

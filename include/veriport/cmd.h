@@ -14,6 +14,10 @@ enum { CMD_EXIT_USAGE = 3 };
 
 extern const char cmd_usage_text[];
 extern const char cmd_help_text[];
+/* Each command's --help: its usage, then every option, one entry each. */
+extern const char cmd_check_help[];
+extern const char cmd_catalog_help[];
+extern const char cmd_status_help[];
 
 /* "veriport: MESSAGE" and the usage text on stderr; CMD_EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int cmd_usage_error(const char *fmt, ...);
