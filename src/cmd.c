@@ -31,6 +31,7 @@
 	"[--ca-file FILE]\n"                                                   \
 	"                        [--canary HOST] [--catalog-dir DIR] "         \
 	"[--verbose]\n"                                                        \
+	"                        [--failed-only] [--color[=WHEN]]\n"           \
 	"                        [--interceptors FILE] [--snmp-community "     \
 	"NAME]\n"                                                              \
 	"                        [--parallel N] [--deadline SECONDS] "         \
@@ -113,6 +114,11 @@ const char cmd_check_help[] =
     "  --format FORMAT             table (default), json, nagios or "
     "prometheus\n"
     "  --verbose                   evidence lines under every result\n"
+    "  --failed-only               table: only what is neither ok nor "
+    "skipped\n"
+    "  --color[=WHEN]              table: auto (default: on a terminal, "
+    "unless\n"
+    "                              NO_COLOR or TERM=dumb), always or never\n"
     "  --output FILE               the report to FILE (replaced whole), not\n"
     "                              stdout\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
@@ -318,4 +324,23 @@ void cmd_output_discard(struct cmd_output *o)
 	unlink(o->tmp);
 	free(o->tmp);
 	o->tmp = NULL;
+}
+
+bool cmd_term_dumb(void)
+{
+	const char *term = getenv("TERM");
+	return term != NULL && strcmp(term, "dumb") == 0;
+}
+
+bool cmd_colour(const char *when, bool to_stdout)
+{
+	if (when != NULL && strcmp(when, "always") == 0)
+		return true;
+	if (when != NULL && strcmp(when, "never") == 0)
+		return false;
+	/* auto: a terminal that is not dumb, and no NO_COLOR (no-color.org:
+	 * set and not empty). */
+	const char *no = getenv("NO_COLOR");
+	return to_stdout && isatty(STDOUT_FILENO) && !cmd_term_dumb() &&
+	       (no == NULL || *no == '\0');
 }

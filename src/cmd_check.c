@@ -33,8 +33,9 @@ struct check_opts {
 	double deadline_s;
 	unsigned cert_warn;
 	double warn_s, crit_s; /* Nagios thresholds on a channel's time */
-	bool optional, verbose;
-	int family; /* -4/-6: AF_INET or AF_INET6; 0 both */
+	bool optional, verbose, failed_only;
+	const char *color; /* --color=auto|always|never */
+	int family;        /* -4/-6: AF_INET or AF_INET6; 0 both */
 	double timeout_s;
 	int format;
 	const char *snmp_community;
@@ -88,6 +89,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_RESPONDER,
 		OPT_RESPONDER_FILE,
 		OPT_OUTPUT,
+		OPT_FAILED_ONLY,
+		OPT_COLOR,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
 		OPT_IPV4 = '4',
@@ -115,6 +118,8 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"warning", required_argument, NULL, OPT_WARNING},
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
 	    {"output", required_argument, NULL, OPT_OUTPUT},
+	    {"failed-only", no_argument, NULL, OPT_FAILED_ONLY},
+	    {"color", optional_argument, NULL, OPT_COLOR},
 	    {"ipv4", no_argument, NULL, OPT_IPV4},
 	    {"ipv6", no_argument, NULL, OPT_IPV6},
 	    {"help", no_argument, NULL, 'h'},
@@ -151,6 +156,18 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				    "lowercase hex digits)",
 				    optarg, RESPOND_TOKEN_PREFIX);
 			o->responder = optarg;
+			break;
+		case OPT_FAILED_ONLY:
+			o->failed_only = true;
+			break;
+		case OPT_COLOR:
+			o->color = optarg ? optarg : "always";
+			if (strcmp(o->color, "auto") != 0 &&
+			    strcmp(o->color, "always") != 0 &&
+			    strcmp(o->color, "never") != 0)
+				return cmd_usage_error("--color=%s: expected "
+						       "auto, always or never",
+						       o->color);
 			break;
 		case OPT_OUTPUT:
 			if (*optarg == '\0')
@@ -382,7 +399,7 @@ int cmd_check(int argc, char **argv)
 		control_port = rt.control_port;
 	}
 	bool live = o.format == REPORT_TABLE && isatty(STDERR_FILENO) &&
-		    isatty(STDOUT_FILENO);
+		    isatty(STDOUT_FILENO) && !cmd_term_dumb();
 	struct sweep_options so = {
 	    .probe =
 		{
@@ -442,9 +459,9 @@ int cmd_check(int argc, char **argv)
 		break;
 	default: {
 		struct report_style style = {
-		    .colour = o.output == NULL && isatty(STDOUT_FILENO) &&
-			      getenv("NO_COLOR") == NULL,
+		    .colour = cmd_colour(o.color, o.output == NULL),
 		    .verbose = o.verbose,
+		    .failed_only = o.failed_only,
 		    .width = cmd_terminal_width(),
 		};
 		report_table(out.f, &results, &style);

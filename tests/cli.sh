@@ -175,6 +175,33 @@ out=$("$vp" check $one --map 'internet=[::1]:1,127.0.0.1:1' -6 2>&1)
 if printf '%s' "$out" | grep -q '"address": "127.0.0.1"'; then fail "-6 probed 127.0.0.1"; else pass; fi
 expect 3 "-4 and -6: one or the other" -- check $one -4 -6
 
+# The table: --failed-only leaves out what is ok or skipped and says so;
+# at 80 columns every line fits (two lines per result, the rest wrapped).
+wide="--profile seppmail --role appliance --only keyserver-external-from-internal-cldap-1636 --only smtp-to-internet --only ssh-to-seppmail-support --map smtp-to-internet=127.0.0.1:1,[::1]:1 --map ssh-to-seppmail-support=127.0.0.1:1 --timeout 0.5 --format table"
+expect 2 "^--failed-only: 1 result not shown (1 skipped)" -- check $wide --map 'smtp-to-internet=[::1]:1' -4 --failed-only
+out=$(COLUMNS=80 "$vp" check $wide --verbose 2>&1)
+longest=$(printf '%s\n' "$out" | awk '{ if (length > m) m = length } END { print m }')
+if [ "$longest" -le 80 ] && printf '%s' "$out" | grep -q '^keyserver-external-from-internal-cldap-1636  udp/1636$'; then pass; else fail "COLUMNS=80: a line of $longest columns"; fi
+esc=$(printf '\033')
+colours() { # EXPECTED(yes|no) COMMAND...: does the table carry ANSI colours?
+	want=$1
+	shift
+	if "$@" 2>/dev/null | grep -q "$esc\[[0-9;]*m"; then got=yes; else got=no; fi
+	if [ "$got" = "$want" ]; then pass; else fail "colours $got, expected $want: $*"; fi
+}
+colours yes "$vp" check $wide --color=always
+colours yes env NO_COLOR=1 "$vp" check $wide --color
+colours no "$vp" check $wide --color=never
+colours no "$vp" check $wide --color=auto
+expect 3 "--color=pink: expected auto, always or never" -- check $wide --color=pink
+# auto on a terminal: colour, unless NO_COLOR (not empty) or TERM=dumb.
+if command -v script >/dev/null 2>&1; then
+	colours yes env TERM=xterm script -qec "$vp check $wide" /dev/null
+	colours yes env TERM=xterm NO_COLOR= script -qec "$vp check $wide" /dev/null
+	colours no env TERM=xterm NO_COLOR=1 script -qec "$vp check $wide" /dev/null
+	colours no env TERM=dumb script -qec "$vp check $wide --color=auto" /dev/null
+fi
+
 # --output FILE: the report in FILE, whole (temporary file, then rename),
 # nothing on stdout, the verdict's exit status; errors name the file.
 echo old >"$tmp/report.json"

@@ -54,6 +54,13 @@ int cmd_output_close(struct cmd_output *o, int status);
 /* No report after all: the temporary file goes, FILE stays as it was. */
 void cmd_output_discard(struct cmd_output *o);
 
+/* TERM=dumb: no escape sequences at all. */
+bool cmd_term_dumb(void);
+/* --color=WHEN (NULL: auto): colour the table? auto is a terminal on
+ * stdout (TO_STDOUT: the table goes there), not TERM=dumb, and NO_COLOR
+ * unset or empty. */
+bool cmd_colour(const char *when, bool to_stdout);
+
 int cmd_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);

@@ -32,13 +32,21 @@ enum report_format {
 int report_format_from_name(const char *name);
 
 struct report_style {
-	bool colour;  /* ANSI colours for verdicts (stdout is a terminal) */
-	bool verbose; /* evidence lines under every result */
-	int width;    /* terminal width for the table */
+	bool colour;      /* ANSI colours for verdicts (--color) */
+	bool verbose;     /* evidence lines under every result */
+	bool failed_only; /* leave out what is ok or skipped (--failed-only) */
+	int width;        /* terminal width for the table */
 };
 
+/* The narrowest table report_table() lays out; below it, lines are as
+ * long as this. */
+enum { REPORT_WIDTH_MIN = 40 };
+
 /* `check` results: one line per result, evidence under failures (under
- * every result with verbose), and a summary. */
+ * every result with verbose), and a summary. A table wider than WIDTH
+ * puts each result on two lines (channel and port; then verdict, reason,
+ * latency, target and address) and wraps what is longer, so every line
+ * fits WIDTH columns. */
 void report_table(FILE *out, const struct results *r,
 		  const struct report_style *style);
 /* The JSON contract of DESIGN.md. */
