@@ -49,6 +49,11 @@ enum { REPORT_WIDTH_MIN = 40 };
  * fits WIDTH columns. */
 void report_table(FILE *out, const struct results *r,
 		  const struct report_style *style);
+/* The version of the JSON documents (check, status, catalog list and
+ * show), their first field "schema"; docs/veriport.schema.json describes
+ * them. A change that removes or retypes a field is a new version. */
+#define REPORT_JSON_SCHEMA "veriport/1"
+
 /* The JSON contract of DESIGN.md. */
 int report_json(FILE *out, const struct results *r);
 /* Nagios thresholds (-w/-c, seconds) on each channel's time; 0: none.
