@@ -26,6 +26,7 @@
 	"veriport check   --profile NAME --role ROLE "                         \
 	"[--map ROLE=HOST[,HOST...]]...\n"                                     \
 	"                        [--only CHANNEL]... [--optional] [-4 | -6]\n" \
+	"                        [--source ADDR]\n"                            \
 	"                        [--timeout SECONDS]\n"                        \
 	"                        [--format table|json|nagios|prometheus] "     \
 	"[--ca-file FILE]\n"                                                   \
@@ -90,6 +91,9 @@ const char cmd_check_help[] =
     "  --only CHANNEL              probe only this channel (repeatable)\n"
     "  --optional                  probe optional channels too\n"
     "  -4, --ipv4 | -6, --ipv6     one address family only (default both)\n"
+    "  --source ADDR               bind every probe to this address of this\n"
+    "                              host (targets of the other family are\n"
+    "                              skipped)\n"
     "  --timeout SECONDS           per probe (default 3)\n"
     "  --parallel N                probes at once (default: what the\n"
     "                              descriptor limit allows)\n"

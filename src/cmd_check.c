@@ -47,6 +47,8 @@ struct check_opts {
 	const char *responder;      /* --responder TOKEN */
 	const char *responder_file; /* --responder-file FILE */
 	const char *output;         /* --output FILE */
+	struct sockaddr_storage source;
+	bool has_source; /* --source ADDR */
 };
 
 /* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
@@ -90,6 +92,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_RESPONDER_FILE,
 		OPT_OUTPUT,
 		OPT_FAILED_ONLY,
+		OPT_SOURCE,
 		OPT_COLOR,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
@@ -119,6 +122,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
 	    {"output", required_argument, NULL, OPT_OUTPUT},
 	    {"failed-only", no_argument, NULL, OPT_FAILED_ONLY},
+	    {"source", required_argument, NULL, OPT_SOURCE},
 	    {"color", optional_argument, NULL, OPT_COLOR},
 	    {"ipv4", no_argument, NULL, OPT_IPV4},
 	    {"ipv6", no_argument, NULL, OPT_IPV6},
@@ -156,6 +160,13 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				    "lowercase hex digits)",
 				    optarg, RESPOND_TOKEN_PREFIX);
 			o->responder = optarg;
+			break;
+		case OPT_SOURCE:
+			if (probe_parse_source(optarg, &o->source, err,
+					       sizeof err) < 0)
+				return cmd_usage_error("--source %s: %s",
+						       optarg, err);
+			o->has_source = true;
 			break;
 		case OPT_FAILED_ONLY:
 			o->failed_only = true;
@@ -292,6 +303,12 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		return cmd_usage_error("%s",
 				       "check: expected --profile NAME and "
 				       "--role ROLE");
+	if (o->has_source && o->family != 0 && o->source.ss_family != o->family)
+		return cmd_usage_error(
+		    "--source: an %s address, and %s asks for %s only",
+		    o->source.ss_family == AF_INET ? "IPv4" : "IPv6",
+		    o->family == AF_INET ? "-4" : "-6",
+		    o->family == AF_INET ? "IPv4" : "IPv6");
 	if (o->responder != NULL && o->responder_file != NULL)
 		return cmd_usage_error("%s",
 				       "--responder and --responder-file: "
@@ -409,6 +426,7 @@ int cmd_check(int argc, char **argv)
 		    .responder_token = o.responder,
 		    .responder_control_port = control_port,
 		    .family = o.family,
+		    .source = o.has_source ? &o.source : NULL,
 		},
 	    .responder_role = responder_role,
 	    .responder_spki = responder_spki,

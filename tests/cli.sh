@@ -219,6 +219,22 @@ if [ -c /dev/full ]; then
 	[ -c /dev/full ] && pass || fail "--output /dev/full replaced the device"
 fi
 
+# --source ADDR: every probe bound to it, the source in the evidence; an
+# address this host does not have, or of the family -4/-6 leaves out, is
+# exit 3 naming the flag; a target of the other family is skipped with
+# its reason, not a network verdict.
+src="--profile sx-mailcrypt --role appliance --only smtp-to-internet --only dns-internet-udp --timeout 0.5 --format json"
+expect 2 '"from 127.0.0.1 port [0-9]* (--source)"' -- check $src --map internet=127.0.0.1:1 --source 127.0.0.1
+out=$("$vp" check $src --map internet=127.0.0.1:1 --source 127.0.0.1 2>&1)
+n=$(printf '%s' "$out" | grep -c '"from 127.0.0.1 port [0-9]* (--source)"')
+[ "$n" -eq 2 ] && pass || fail "--source: $n of 2 probes (tcp, udp) name their source"
+expect 2 '"from 127.0.0.1 port [0-9]*"' -- check $src --map internet=127.0.0.1:1
+expect 2 'not probed: the source address 127.0.0.1 (--source) is IPv4, the target IPv6' -- check $src --map 'internet=127.0.0.1:1,[::1]:1' --source 127.0.0.1
+expect 3 "--source 192.0.2.77: Cannot assign requested address (not an address of this host)" -- check $src --source 192.0.2.77
+expect 3 "--source mx.example: expected an IPv4 or IPv6 address" -- check $src --source mx.example
+expect 3 "--source: an IPv6 address, and -4 asks for IPv4 only" -- check $src --source ::1 -4
+nagios_unknown "--source 192.0.2.77: Cannot assign" --profile sx-mailcrypt --role appliance --source 192.0.2.77
+
 # A closed pipe is not an error: the command keeps its exit status and
 # says nothing (issue 13).
 closed_pipe() { # STATUS ARGS...
