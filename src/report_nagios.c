@@ -3,8 +3,9 @@
  * performance data (counts, the sweep's duration and each channel's time
  * against the -w/-c thresholds), then one line per result that is not ok.
  * Nothing here comes from a peer unescaped: channel ids and hosts are
- * checked where they are read, reasons are our words, so no '|' can end
- * the text early. */
+ * checked where they are read (plan_host_valid), reasons are our words,
+ * and the text is written through put_text() all the same, so no '|' can
+ * end the text early and no control byte start a line. */
 #include "config.h"
 
 #include <string.h>
