@@ -2,39 +2,55 @@
  * errors, the table width, the Nagios thresholds' grammar. */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "veriport/cmd.h"
 #include "veriport/cmd_respond.h"
 #include "veriport/conf.h"
+#include "veriport/report.h"
 #include "veriport/status.h"
+#include "veriport/xalloc.h"
 
 /* Width for wrapped tables when stdout is not a terminal. */
 #define DEFAULT_WIDTH 100
 
+#define CHECK_USAGE                                                            \
+	"veriport check   --profile NAME --role ROLE "                         \
+	"[--map ROLE=HOST[,HOST...]]...\n"                                     \
+	"                        [--only CHANNEL]... [--optional] [-4 | -6]\n" \
+	"                        [--source ADDR]\n"                            \
+	"                        [--timeout SECONDS]\n"                        \
+	"                        [--format table|json|nagios|prometheus] "     \
+	"[--ca-file FILE]\n"                                                   \
+	"                        [--canary HOST] [--catalog-dir DIR] "         \
+	"[--verbose]\n"                                                        \
+	"                        [--failed-only] [--color[=WHEN]]\n"           \
+	"                        [--interceptors FILE] [--snmp-community "     \
+	"NAME]\n"                                                              \
+	"                        [--parallel N] [--deadline SECONDS] "         \
+	"[--cert-warn DAYS]\n"                                                 \
+	"                        [--responder TOKEN | --responder-file "       \
+	"FILE]\n"                                                              \
+	"                        [-w SECONDS] [-c SECONDS] [--output FILE]\n"
+#define CATALOG_USAGE                                                          \
+	"veriport catalog list [--json] [--catalog-dir DIR]\n"                 \
+	"       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
+#define STATUS_USAGE                                                           \
+	"veriport status  [--socket PATH] "                                    \
+	"[--format table|json|nagios|prometheus]\n"                            \
+	"                        [-w SECONDS] [-c SECONDS]\n"
+
 const char cmd_usage_text[] =
-    "usage: veriport check   --profile NAME --role ROLE [--map "
-    "ROLE=HOST[,HOST...]]...\n"
-    "                        [--only CHANNEL]... [--optional] [--timeout "
-    "SECONDS]\n"
-    "                        [--format table|json|nagios|prometheus] "
-    "[--ca-file FILE]\n"
-    "                        [--canary HOST] [--catalog-dir DIR] [--verbose]\n"
-    "                        [--interceptors FILE] [--snmp-community NAME]\n"
-    "                        [--parallel N] [--deadline SECONDS] [--cert-warn "
-    "DAYS]\n"
-    "                        [--responder TOKEN | --responder-file FILE]\n"
-    "                        [-w SECONDS] [-c SECONDS]\n" CMD_RESPOND_USAGE
-    "       veriport catalog list [--json] [--catalog-dir DIR]\n"
-    "       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
-    "       veriport status  [--socket PATH] [--format "
-    "table|json|nagios|prometheus]\n"
-    "                        [-w SECONDS] [-c SECONDS]\n"
-    "       veriport --help | --version\n";
+    "usage: " CHECK_USAGE CMD_RESPOND_USAGE "       " CATALOG_USAGE
+    "       " STATUS_USAGE "       veriport --help | --version\n";
 
 const char cmd_help_text[] =
     "\n"
@@ -51,13 +67,33 @@ const char cmd_help_text[] =
     "  catalog list          the product profiles veriport knows\n"
     "  catalog show NAME     one profile's roles and channels\n"
     "  respond               stand in for ROLE's end of its channels\n"
-    "                        (veriport respond --help)\n"
+    "\n"
+    "veriport COMMAND --help lists the options of COMMAND.\n"
+    "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
+    "the\n"
+    "installed one (" VERIPORT_CATALOGDIR ").\n"
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
+    "configuration error. See veriport(1).\n";
+
+const char cmd_check_help[] =
+    "usage: " CHECK_USAGE "\n"
+    "Probes every channel of PROFILE that ROLE takes part in, from this "
+    "host.\n"
     "\n"
     "check options:\n"
+    "  --profile NAME              the product profile (veriport catalog "
+    "list)\n"
+    "  --role ROLE                 the role this host plays in it\n"
     "  --map ROLE=HOST[,HOST...]   hosts playing ROLE (or one CHANNEL's "
-    "target)\n"
+    "target;\n"
+    "                              HOST:PORT or [IPv6]:PORT for a one-off "
+    "port)\n"
     "  --only CHANNEL              probe only this channel (repeatable)\n"
     "  --optional                  probe optional channels too\n"
+    "  -4, --ipv4 | -6, --ipv6     one address family only (default both)\n"
+    "  --source ADDR               bind every probe to this address of this\n"
+    "                              host (targets of the other family are\n"
+    "                              skipped)\n"
     "  --timeout SECONDS           per probe (default 3)\n"
     "  --parallel N                probes at once (default: what the\n"
     "                              descriptor limit allows)\n"
@@ -79,25 +115,93 @@ const char cmd_help_text[] =
     "                              targets: its token must come back\n"
     "  --responder-file FILE       ... the one that wrote FILE, for its\n"
     "                              role (token, key, control port)\n"
+    "  --format FORMAT             table (default), json, nagios or "
+    "prometheus\n"
     "  --verbose                   evidence lines under every result\n"
+    "  --failed-only               table: only what is neither ok nor "
+    "skipped\n"
+    "  --color[=WHEN]              table: auto (default: on a terminal, "
+    "unless\n"
+    "                              NO_COLOR or TERM=dumb), always or never\n"
+    "  --output FILE               the report to FILE (replaced whole), not\n"
+    "                              stdout\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
     "                              warning\n"
     "  -c, --critical SECONDS      nagios: ... is critical\n"
+    "  --catalog-dir DIR           where the catalogs are (default\n"
+    "                              $VERIPORT_CATALOG_DIR, "
+    "else " VERIPORT_CATALOGDIR ")\n"
+    "  -h, --help                  this text\n"
     "\n"
-    "The catalog folder is --catalog-dir, else $VERIPORT_CATALOG_DIR, else "
-    "the\n"
-    "installed one (" VERIPORT_CATALOGDIR ").\n"
     "Exit status: 0 ok, 1 warning, 2 critical, 3 usage, catalog or\n"
     "configuration error. See veriport(1).\n";
+
+const char cmd_catalog_help[] =
+    "usage: " CATALOG_USAGE "\n"
+    "The product profiles veriport knows (list), and one profile's roles "
+    "and\n"
+    "channels (show).\n"
+    "\n"
+    "catalog options:\n"
+    "  --json                      JSON instead of a table\n"
+    "  --catalog-dir DIR           where the catalogs are (default\n"
+    "                              $VERIPORT_CATALOG_DIR, "
+    "else " VERIPORT_CATALOGDIR ")\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "Exit status: 0, or 3 on a usage or catalog error. See veriport(1).\n";
+
+const char cmd_status_help[] =
+    "usage: " STATUS_USAGE "\n"
+    "The results veriportd serves on its status socket.\n"
+    "\n"
+    "status options:\n"
+    "  --socket PATH               the daemon's socket "
+    "(default " CONF_SOCKET_DEFAULT ")\n"
+    "  --format FORMAT             table (default), json, nagios or "
+    "prometheus\n"
+    "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
+    "                              warning\n"
+    "  -c, --critical SECONDS      nagios: ... is critical\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "Exit status: with --format nagios the plugin's; else 0, or 3 when the\n"
+    "daemon cannot be asked. See veriport(1).\n";
+
+/* Set by a command whose output is a Nagios plugin's: its first error
+ * is also its UNKNOWN line on stdout, since Nagios shows only that. */
+static bool nagios_errors, nagios_said;
+
+void cmd_errors_as_nagios(void)
+{
+	nagios_errors = true;
+}
+
+static void say_error(const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	fprintf(stderr, "veriport: %s\n", msg);
+	if (nagios_errors && !nagios_said) {
+		report_nagios_unknown(stdout, msg);
+		nagios_said = true;
+	}
+}
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say_error(fmt, ap);
+	va_end(ap);
+}
 
 int cmd_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("veriport: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_error(fmt, ap);
 	va_end(ap);
-	fputs("\n", stderr);
 	fputs(cmd_usage_text, stderr);
 	return CMD_EXIT_USAGE;
 }
@@ -123,4 +227,124 @@ bool cmd_threshold_arg(int flag, const char *arg, double *out)
 	    "-%c %s: expected seconds from 0.000001 to %d, such as 1.5", flag,
 	    arg, STATUS_THRESHOLD_MAX_S);
 	return false;
+}
+
+/* Whoever reads stdout has gone (`veriport ... | head -1`): a pipe or
+ * socket whose reader closed polls as an error for its writer. */
+static bool stdout_reader_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
+int cmd_finish_output(int status)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (!failed)
+		return status;
+	/* A closed pipe is the reader's choice, not an error: the command
+	 * keeps the status it had, silently. */
+	if (err == EPIPE || stdout_reader_gone())
+		return status;
+	fprintf(stderr, "veriport: writing output: %s\n", strerror(err));
+	return status == 0 ? CMD_EXIT_USAGE : status;
+}
+
+int cmd_output_open(struct cmd_output *o, const char *path)
+{
+	*o = (struct cmd_output){.f = stdout};
+	if (path == NULL)
+		return 0;
+	o->path = path;
+	/* Only a regular file is replaced; a device, a pipe or a symbolic
+	 * link (/dev/full, a FIFO, /dev/stdout) is written as it is, since
+	 * renaming over it would replace the device or the link. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->f = fopen(path, "w");
+		if (o->f == NULL) {
+			cmd_error("--output %s: %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* Beside FILE, so the rename stays on one file system. */
+	o->tmp = xasprintf("%s.XXXXXX", path);
+	int fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		cmd_error("--output %s: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	o->f = fdopen(fd, "w");
+	if (o->f == NULL)
+		fatalx("%s: fdopen: %s", __func__, strerror(errno));
+	return 0;
+}
+
+int cmd_output_close(struct cmd_output *o, int status)
+{
+	if (o->f == stdout)
+		return status;
+	if (o->tmp == NULL) {
+		int failed = fflush(o->f) != 0 || ferror(o->f);
+		int err = errno;
+		if (fclose(o->f) != 0 && !failed) {
+			failed = 1;
+			err = errno;
+		}
+		if (!failed)
+			return status;
+		cmd_error("--output %s: %s", o->path, strerror(err));
+		return CMD_EXIT_USAGE;
+	}
+	int failed = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f));
+	int err = errno;
+	failed |= fclose(o->f) != 0;
+	if (!failed && rename(o->tmp, o->path) == 0) {
+		free(o->tmp);
+		return status;
+	}
+	if (!failed)
+		err = errno;
+	unlink(o->tmp);
+	cmd_error("--output %s: %s", o->path, strerror(err));
+	free(o->tmp);
+	return CMD_EXIT_USAGE;
+}
+
+void cmd_output_discard(struct cmd_output *o)
+{
+	if (o->f == stdout)
+		return;
+	fclose(o->f);
+	if (o->tmp == NULL)
+		return;
+	unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+}
+
+bool cmd_term_dumb(void)
+{
+	const char *term = getenv("TERM");
+	return term != NULL && strcmp(term, "dumb") == 0;
+}
+
+bool cmd_colour(const char *when, bool to_stdout)
+{
+	if (when != NULL && strcmp(when, "always") == 0)
+		return true;
+	if (when != NULL && strcmp(when, "never") == 0)
+		return false;
+	/* auto: a terminal that is not dumb, and no NO_COLOR (no-color.org:
+	 * set and not empty). */
+	const char *no = getenv("NO_COLOR");
+	return to_stdout && isatty(STDOUT_FILENO) && !cmd_term_dumb() &&
+	       (no == NULL || *no == '\0');
 }

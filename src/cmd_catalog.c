@@ -40,7 +40,7 @@ static int parse_catalog_opts(int argc, char **argv, struct catalog_opts *o)
 			o->dir = optarg;
 			break;
 		case 'h':
-			fputs(cmd_usage_text, stdout);
+			fputs(cmd_catalog_help, stdout);
 			exit(0);
 		default:
 			cmd_usage_error("unknown or incomplete option '%s'",
@@ -84,7 +84,8 @@ static int catalog_list(int argc, char **argv)
 	}
 	free(names);
 	if (o.json) {
-		if (report_catalog_list_json(stdout, cats, loaded) < 0)
+		if (report_catalog_list_json(stdout, cats, loaded) < 0 &&
+		    !ferror(stdout))
 			status = CMD_EXIT_USAGE;
 	} else {
 		report_catalog_list_table(stdout, cats, loaded);
@@ -116,9 +117,10 @@ static int catalog_show(int argc, char **argv)
 	}
 	int status = 0;
 	if (o.json)
-		status = report_catalog_show_json(stdout, cat) < 0
-			     ? CMD_EXIT_USAGE
-			     : 0;
+		status =
+		    report_catalog_show_json(stdout, cat) < 0 && !ferror(stdout)
+			? CMD_EXIT_USAGE
+			: 0;
 	else
 		report_catalog_show_table(stdout, cat, cmd_terminal_width());
 	catalog_free(cat);
@@ -130,6 +132,10 @@ int cmd_catalog(int argc, char **argv)
 	if (argc < 2)
 		return cmd_usage_error("%s",
 				       "catalog: expected 'list' or 'show'");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(cmd_catalog_help, stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "list") == 0)
 		return catalog_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "veriport/catalog.h"
@@ -32,7 +33,9 @@ struct check_opts {
 	double deadline_s;
 	unsigned cert_warn;
 	double warn_s, crit_s; /* Nagios thresholds on a channel's time */
-	bool optional, verbose;
+	bool optional, verbose, failed_only;
+	const char *color; /* --color=auto|always|never */
+	int family;        /* -4/-6: AF_INET or AF_INET6; 0 both */
 	double timeout_s;
 	int format;
 	const char *snmp_community;
@@ -43,6 +46,9 @@ struct check_opts {
 	const char *interceptors;
 	const char *responder;      /* --responder TOKEN */
 	const char *responder_file; /* --responder-file FILE */
+	const char *output;         /* --output FILE */
+	struct sockaddr_storage source;
+	bool has_source; /* --source ADDR */
 };
 
 /* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
@@ -84,8 +90,14 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_CERT_WARN,
 		OPT_RESPONDER,
 		OPT_RESPONDER_FILE,
+		OPT_OUTPUT,
+		OPT_FAILED_ONLY,
+		OPT_SOURCE,
+		OPT_COLOR,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
+		OPT_IPV4 = '4',
+		OPT_IPV6 = '6',
 	};
 	static const struct option longopts[] = {
 	    {"profile", required_argument, NULL, OPT_PROFILE},
@@ -108,6 +120,12 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"responder-file", required_argument, NULL, OPT_RESPONDER_FILE},
 	    {"warning", required_argument, NULL, OPT_WARNING},
 	    {"critical", required_argument, NULL, OPT_CRITICAL},
+	    {"output", required_argument, NULL, OPT_OUTPUT},
+	    {"failed-only", no_argument, NULL, OPT_FAILED_ONLY},
+	    {"source", required_argument, NULL, OPT_SOURCE},
+	    {"color", optional_argument, NULL, OPT_COLOR},
+	    {"ipv4", no_argument, NULL, OPT_IPV4},
+	    {"ipv6", no_argument, NULL, OPT_IPV6},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -115,8 +133,19 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	opterr = 0;
 	int c;
 	char err[256];
-	while ((c = getopt_long(argc, argv, "hw:c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hw:c:46", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_IPV4:
+		case OPT_IPV6: {
+			int family = c == OPT_IPV4 ? AF_INET : AF_INET6;
+			if (o->family != 0 && o->family != family)
+				return cmd_usage_error(
+				    "%s",
+				    "-4 and -6: one or the other (without "
+				    "either, both families are probed)");
+			o->family = family;
+			break;
+		}
 		case OPT_WARNING:
 		case OPT_CRITICAL:
 			if (!cmd_threshold_arg(
@@ -131,6 +160,31 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				    "lowercase hex digits)",
 				    optarg, RESPOND_TOKEN_PREFIX);
 			o->responder = optarg;
+			break;
+		case OPT_SOURCE:
+			if (probe_parse_source(optarg, &o->source, err,
+					       sizeof err) < 0)
+				return cmd_usage_error("--source %s: %s",
+						       optarg, err);
+			o->has_source = true;
+			break;
+		case OPT_FAILED_ONLY:
+			o->failed_only = true;
+			break;
+		case OPT_COLOR:
+			o->color = optarg ? optarg : "always";
+			if (strcmp(o->color, "auto") != 0 &&
+			    strcmp(o->color, "always") != 0 &&
+			    strcmp(o->color, "never") != 0)
+				return cmd_usage_error("--color=%s: expected "
+						       "auto, always or never",
+						       o->color);
+			break;
+		case OPT_OUTPUT:
+			if (*optarg == '\0')
+				return cmd_usage_error(
+				    "%s", "--output: expected a file");
+			o->output = optarg;
 			break;
 		case OPT_RESPONDER_FILE:
 			o->responder_file = optarg;
@@ -214,6 +268,11 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				o->ca_file = optarg;
 			break;
 		case OPT_CANARY:
+			if (!plan_host_valid(optarg, strlen(optarg)))
+				return cmd_usage_error(
+				    "--canary %s: expected a host name, an "
+				    "IPv4 or an IPv6 address",
+				    optarg);
 			o->canary = optarg;
 			break;
 		case OPT_INTERCEPTORS:
@@ -229,7 +288,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 			o->snmp_community = optarg;
 			break;
 		case 'h':
-			fputs(cmd_usage_text, stdout);
+			fputs(cmd_check_help, stdout);
 			exit(0);
 		default:
 			return cmd_usage_error(
@@ -244,6 +303,12 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		return cmd_usage_error("%s",
 				       "check: expected --profile NAME and "
 				       "--role ROLE");
+	if (o->has_source && o->family != 0 && o->source.ss_family != o->family)
+		return cmd_usage_error(
+		    "--source: an %s address, and %s asks for %s only",
+		    o->source.ss_family == AF_INET ? "IPv4" : "IPv6",
+		    o->family == AF_INET ? "-4" : "-6",
+		    o->family == AF_INET ? "IPv4" : "IPv6");
 	if (o->responder != NULL && o->responder_file != NULL)
 		return cmd_usage_error("%s",
 				       "--responder and --responder-file: "
@@ -259,6 +324,18 @@ static void check_on_progress(void *arg, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* --format nagios anywhere in ARGV: even an error before it is parsed
+ * is the plugin's UNKNOWN line. */
+static bool wants_nagios(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--format=nagios") == 0 ||
+		    (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "nagios") == 0))
+			return true;
+	return false;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {
@@ -267,6 +344,8 @@ int cmd_check(int argc, char **argv)
 	    .format = isatty(STDOUT_FILENO) ? REPORT_TABLE : -1,
 	    .snmp_community = "public",
 	};
+	if (wants_nagios(argc, argv))
+		cmd_errors_as_nagios();
 	int status = parse_check_opts(argc, argv, &o);
 	if (status != 0)
 		goto out_maps;
@@ -277,7 +356,7 @@ int cmd_check(int argc, char **argv)
 	struct catalog_error cerr;
 	if (catalog_load_profile(catalog_dir(o.dir), o.profile, &cat, &cerr) <
 	    0) {
-		fprintf(stderr, "veriport: %s\n", cerr.msg);
+		cmd_error("%s", cerr.msg);
 		goto out_maps;
 	}
 	struct plan plan;
@@ -306,7 +385,7 @@ int cmd_check(int argc, char **argv)
 			"and greetings are not checked (--interceptors FILE)\n",
 			list_path);
 	else if (intercept_load(list_path, &known, err, sizeof err) < 0) {
-		fprintf(stderr, "veriport: %s\n", err);
+		cmd_error("%s", err);
 		free(list_path);
 		goto out_plan;
 	}
@@ -319,16 +398,15 @@ int cmd_check(int argc, char **argv)
 	if (o.responder_file != NULL) {
 		if (respond_file_load(o.responder_file, &rt, err, sizeof err) <
 		    0) {
-			fprintf(stderr, "veriport: --responder-file %s\n", err);
+			cmd_error("--responder-file %s", err);
 			intercept_free(known);
 			goto out_plan;
 		}
 		if (catalog_role_find(cat, rt.role) == NULL) {
-			fprintf(stderr,
-				"veriport: --responder-file %s: the responder "
-				"stands in for role '%s', which profile %s "
-				"does not have\n",
-				o.responder_file, rt.role, cat->profile);
+			cmd_error("--responder-file %s: the responder "
+				  "stands in for role '%s', which profile %s "
+				  "does not have",
+				  o.responder_file, rt.role, cat->profile);
 			intercept_free(known);
 			goto out_plan;
 		}
@@ -338,7 +416,7 @@ int cmd_check(int argc, char **argv)
 		control_port = rt.control_port;
 	}
 	bool live = o.format == REPORT_TABLE && isatty(STDERR_FILENO) &&
-		    isatty(STDOUT_FILENO);
+		    isatty(STDOUT_FILENO) && !cmd_term_dumb();
 	struct sweep_options so = {
 	    .probe =
 		{
@@ -347,6 +425,8 @@ int cmd_check(int argc, char **argv)
 		    .snmp_community = o.snmp_community,
 		    .responder_token = o.responder,
 		    .responder_control_port = control_port,
+		    .family = o.family,
+		    .source = o.has_source ? &o.source : NULL,
 		},
 	    .responder_role = responder_role,
 	    .responder_spki = responder_spki,
@@ -359,10 +439,17 @@ int cmd_check(int argc, char **argv)
 	    .cert_warn_days = o.cert_warn,
 	    .progress = live ? check_on_progress : NULL,
 	};
+	/* A file that cannot be written says so before the sweep. */
+	struct cmd_output out;
+	if (cmd_output_open(&out, o.output) < 0) {
+		intercept_free(known);
+		goto out_plan;
+	}
 	struct results results;
 	if (sweep_run(cat, o.role, &plan, &so, &results, err, sizeof err) < 0) {
-		fprintf(stderr, "veriport: %s\n", err);
+		cmd_error("%s", err);
 		intercept_free(known);
+		cmd_output_discard(&out);
 		goto out_plan;
 	}
 	intercept_free(known);
@@ -371,7 +458,9 @@ int cmd_check(int argc, char **argv)
 	status = (int)results_status(&results);
 	switch (o.format) {
 	case REPORT_JSON:
-		if (report_json(stdout, &results) < 0)
+		/* A write error is cmd_output_close's (or, on stdout,
+		 * cmd_finish_output's) to judge. */
+		if (report_json(out.f, &results) < 0 && !ferror(out.f))
 			status = CMD_EXIT_USAGE;
 		break;
 	case REPORT_NAGIOS: {
@@ -380,22 +469,23 @@ int cmd_check(int argc, char **argv)
 		    .crit_s = o.crit_s,
 		    .timeout_s = o.timeout_s,
 		};
-		status = (int)report_nagios(stdout, &results, &no);
+		status = (int)report_nagios(out.f, &results, &no);
 		break;
 	}
 	case REPORT_PROMETHEUS:
-		report_prometheus(stdout, &results, NULL);
+		report_prometheus(out.f, &results, NULL);
 		break;
 	default: {
 		struct report_style style = {
-		    .colour =
-			isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL,
+		    .colour = cmd_colour(o.color, o.output == NULL),
 		    .verbose = o.verbose,
+		    .failed_only = o.failed_only,
 		    .width = cmd_terminal_width(),
 		};
-		report_table(stdout, &results, &style);
+		report_table(out.f, &results, &style);
 	}
 	}
+	status = cmd_output_close(&out, status);
 	results_free(&results);
 out_plan:
 	plan_free(&plan);

@@ -57,7 +57,7 @@ int cmd_status(int argc, char **argv)
 				    optarg);
 			break;
 		case 'h':
-			fputs(cmd_usage_text, stdout);
+			fputs(cmd_status_help, stdout);
 			exit(0);
 		default:
 			return cmd_usage_error(

@@ -5,6 +5,7 @@
  * vendor names on that row, --map ROLE=HOST, the role's default hosts. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,42 @@
 
 #include "veriport/plan.h"
 #include "veriport/xalloc.h"
+
+bool plan_host_valid(const char *s, size_t n)
+{
+	char buf[PLAN_HOST_MAX + 2];
+	unsigned char addr[16];
+	if (n == 0 || n > PLAN_HOST_MAX)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (memchr(s, ':', n) != NULL)
+		return inet_pton(AF_INET6, buf, addr) == 1;
+	/* Digits and dots only is an IPv4 address or nothing: RFC 1123
+	 * §2.1 keeps a name's last label from being all digits. */
+	if (strspn(buf, "0123456789.") == n)
+		return inet_pton(AF_INET, buf, addr) == 1;
+	/* RFC 1123 §2.1 (RFC 952 as amended): labels of 1 to 63 letters,
+	 * digits and hyphens, not starting or ending with a hyphen; one
+	 * final dot (the root) is allowed. */
+	if (buf[n - 1] == '.')
+		buf[--n] = '\0';
+	if (n == 0)
+		return false;
+	for (const char *label = buf;;) {
+		size_t len = strcspn(label, ".");
+		if (len == 0 || len > 63 || label[0] == '-' ||
+		    label[len - 1] == '-')
+			return false;
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)label[i]) &&
+			    label[i] != '-')
+				return false;
+		if (label[len] == '\0')
+			return true;
+		label += len + 1;
+	}
+}
 
 /* One TARGET (N bytes at S): HOST, HOST:PORT, IPv6, [IPv6] or
  * [IPv6]:PORT. */
@@ -51,7 +88,7 @@ static bool parse_target(const char *s, size_t n, struct plan_target *t)
 		if (v == 0 || v > 65535)
 			return false;
 	}
-	if (hostlen == 0 || !catalog_host_valid(host, hostlen))
+	if (!plan_host_valid(host, hostlen))
 		return false;
 	t->host = xstrndup(host, hostlen);
 	t->port = (uint16_t)v;
@@ -72,7 +109,9 @@ int plan_map_add(struct plan_map *m, const char *list, char *err, size_t errlen)
 		if (b == e || !parse_target(b, (size_t)(e - b), &t)) {
 			snprintf(err, errlen,
 				 "bad target '%.*s': expected HOST, HOST:PORT "
-				 "or [IPv6]:PORT, separated by commas",
+				 "or [IPv6]:PORT, separated by commas (a HOST "
+				 "is a name of letters, digits, '-' and '.', "
+				 "an IPv4 or an IPv6 address)",
 				 (int)(e - b < 200 ? e - b : 200), b);
 			return -EINVAL;
 		}

@@ -402,6 +402,105 @@ void probe_socket_opened(struct probe_state *s)
 	probe_enable_recverr(s);
 }
 
+static void address_text(const struct sockaddr_storage *ss, char *buf,
+			 size_t len, unsigned *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, buf, (socklen_t)len);
+		*port = ntohs(in->sin_port);
+	} else {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, buf, (socklen_t)len);
+		*port = ntohs(in6->sin6_port);
+	}
+}
+
+int probe_parse_source(const char *arg, struct sockaddr_storage *out, char *err,
+		       size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	struct sockaddr_in *in = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+	socklen_t len;
+	if (inet_pton(AF_INET, arg, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		len = sizeof *in;
+	} else if (inet_pton(AF_INET6, arg, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		len = sizeof *in6;
+	} else {
+		snprintf(err, errlen, "expected an IPv4 or IPv6 address");
+		return -EINVAL;
+	}
+	/* Bound once here, so an address this host does not have is a
+	 * usage error now, not a local error on every probe. */
+	int fd = socket(out->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -errno;
+	}
+	int rc = bind(fd, (struct sockaddr *)out, len) == 0 ? 0 : -errno;
+	close(fd);
+	if (rc < 0)
+		snprintf(err, errlen, "%s%s", strerror(-rc),
+			 rc == -EADDRNOTAVAIL ? " (not an address of this host)"
+					      : "");
+	return rc;
+}
+
+bool probe_bind_source(struct probe_state *s)
+{
+	const struct sockaddr_storage *src = s->engine->opt.source;
+	struct probe_job *job = s->job;
+	if (src == NULL)
+		return true;
+	char text[INET6_ADDRSTRLEN];
+	unsigned port;
+	address_text(src, text, sizeof text, &port);
+	int rc;
+	if (src->ss_family != job->addr.ss_family) {
+		/* This run's choice, not a fact about the network. */
+		evidence_add(&job->ev,
+			     "not probed: the source address %s (--source) "
+			     "is %s, the target %s",
+			     text, src->ss_family == AF_INET ? "IPv4" : "IPv6",
+			     job->addr.ss_family == AF_INET ? "IPv4" : "IPv6");
+	} else {
+		rc = s->sock.handle.type == UV_TCP
+			 ? uv_tcp_bind(&s->sock.tcp,
+				       (const struct sockaddr *)src, 0)
+			 : uv_udp_bind(&s->sock.udp,
+				       (const struct sockaddr *)src, 0);
+		if (rc == 0)
+			return true;
+		evidence_add(&job->ev,
+			     "not probed: binding to the source address %s "
+			     "(--source): %s",
+			     text, uv_strerror(rc));
+	}
+	job->ev.skipped = true;
+	job->ev.skip_reason = REASON_LOCAL_ERROR;
+	probe_finish(s);
+	return false;
+}
+
+void probe_note_source(struct probe_state *s)
+{
+	uv_os_fd_t fd;
+	struct sockaddr_storage local;
+	socklen_t len = sizeof local;
+	if (uv_fileno(&s->sock.handle, &fd) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+		return;
+	char text[INET6_ADDRSTRLEN];
+	unsigned port;
+	address_text(&local, text, sizeof text, &port);
+	evidence_add(&s->job->ev, "from %s port %u%s", text, port,
+		     s->engine->opt.source ? " (--source)" : "");
+}
+
 void probe_transport_error(struct probe_state *s, int uverr, const char *what)
 {
 	struct evidence *ev = &s->job->ev;

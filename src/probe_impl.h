@@ -105,6 +105,13 @@ void probe_finish(struct probe_state *s);
 /* A socket handle exists: it is closed with the probe, and ICMP errors
  * for it are queued where probe_read_errqueue() finds them. */
 void probe_socket_opened(struct probe_state *s);
+/* Bind the opened socket to --source, if any. False when the probe ended
+ * here (a target of the other family, or the bind failed): skipped,
+ * local-error, with its reason. */
+bool probe_bind_source(struct probe_state *s);
+/* The evidence line naming the local address and port the probe uses,
+ * once the socket is connected. */
+void probe_note_source(struct probe_state *s);
 void probe_read_errqueue(struct probe_state *s);
 /* A failed connect, send or receive: the evidence says what and how. */
 void probe_transport_error(struct probe_state *s, int uverr, const char *what);

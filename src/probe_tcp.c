@@ -392,6 +392,8 @@ int probe_tcp_start(struct probe_state *s)
 	if (rc < 0)
 		return rc;
 	probe_socket_opened(s);
+	if (!probe_bind_source(s))
+		return 0;
 	if (s->mss != 0) {
 		uv_os_fd_t fd;
 		int mss = (int)s->mss;
@@ -419,5 +421,7 @@ int probe_tcp_start(struct probe_state *s)
 	 * ...) at once rather than through the callback. */
 	if (rc < 0 && !probe_shortage(s, rc))
 		probe_transport_error(s, rc, "connect");
+	else if (rc == 0)
+		probe_note_source(s); /* connect() chose the local port */
 	return 0;
 }

@@ -119,12 +119,15 @@ int probe_udp_start(struct probe_state *s)
 	if (rc < 0)
 		return rc;
 	probe_socket_opened(s);
+	if (!probe_bind_source(s))
+		return 0;
 	rc = uv_udp_connect(&s->sock.udp, (const struct sockaddr *)&job->addr);
 	if (rc < 0) {
 		if (!probe_shortage(s, rc))
 			probe_transport_error(s, rc, "connect");
 		return 0;
 	}
+	probe_note_source(s);
 	rc = uv_udp_recv_start(&s->sock.udp, probe_on_alloc, probe_on_recv);
 	if (rc < 0)
 		return rc;

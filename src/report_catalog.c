@@ -52,7 +52,8 @@ int report_catalog_list_json(FILE *out, struct catalog *const *cats,
 				    "source", cats[i]->source, "roles",
 				    (json_int_t)cats[i]->nroles, "channels",
 				    (json_int_t)cats[i]->nchannels));
-	return dump(out, json_pack("{s:o}", "catalogs", list));
+	return dump(out, json_pack("{s:s, s:o}", "schema", REPORT_JSON_SCHEMA,
+				   "catalogs", list));
 }
 
 static json_t *string_or_null(const char *s)
@@ -145,10 +146,10 @@ int report_catalog_show_json(FILE *out, const struct catalog *cat)
 				 "title", cat->groups[g].title, "channels",
 				 members));
 	}
-	json_t *doc =
-	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "profile", cat->profile,
-		      "title", cat->title, "source", cat->source, "roles",
-		      roles, "groups", groups, "channels", channels);
+	json_t *doc = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "schema", REPORT_JSON_SCHEMA,
+	    "profile", cat->profile, "title", cat->title, "source", cat->source,
+	    "roles", roles, "groups", groups, "channels", channels);
 	if (lost || doc == NULL) {
 		json_decref(doc);
 		return -EILSEQ;

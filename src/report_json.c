@@ -167,11 +167,12 @@ int report_json(FILE *out, const struct results *r)
 			      which ? json_string(which->id) : json_null(),
 			      "channels", members));
 	}
-	json_t *doc = json_pack(
-	    "{s:s, s:s, s:o, s:I, s:o, s:o, s:i}", "profile",
-	    r->catalog->profile, "role", r->role, "started", started,
-	    "duration_ms", (json_int_t)(r->duration_ms + 0.5), "results",
-	    results, "summary", summary, "status", (int)results_status(r));
+	json_t *doc =
+	    json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:i}", "schema",
+		      REPORT_JSON_SCHEMA, "profile", r->catalog->profile,
+		      "role", r->role, "started", started, "duration_ms",
+		      (json_int_t)(r->duration_ms + 0.5), "results", results,
+		      "summary", summary, "status", (int)results_status(r));
 	/* Six significant digits: latencies in ms to the microsecond,
 	 * without binary floating-point noise. */
 	json_object_set_new(doc, "groups", groups);

@@ -3,8 +3,9 @@
  * performance data (counts, the sweep's duration and each channel's time
  * against the -w/-c thresholds), then one line per result that is not ok.
  * Nothing here comes from a peer unescaped: channel ids and hosts are
- * checked where they are read, reasons are our words, so no '|' can end
- * the text early. */
+ * checked where they are read (plan_host_valid), reasons are our words,
+ * and the text is written through put_text() all the same, so no '|' can
+ * end the text early and no control byte start a line. */
 #include "config.h"
 
 #include <string.h>
@@ -44,17 +45,40 @@ static bool in_satisfied_group(const struct results *r, const struct result *x)
 	       results_group(r, x->channel->group, NULL) == RESULTS_GROUP_OK;
 }
 
+/* Text in the plugin output: a '|' would start the perfdata and a line
+ * break a new line, so neither gets through, whatever a check let in. */
+static void put_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '|' || c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+void report_nagios_unknown(FILE *out, const char *msg)
+{
+	fprintf(out, "VERIPORT %s - ", words[RESULTS_UNKNOWN]);
+	put_text(out, msg);
+	fputc('\n', out);
+}
+
 static void describe(FILE *out, const struct results *r, const struct result *x)
 {
-	fprintf(out, "%s %s/%u %s %s: %s/%s", x->channel->id,
-		catalog_transport_name(x->channel->transport), x->port,
-		x->host ? x->host : "-", x->address[0] ? x->address : "-",
-		verdict_word(x->verdict.verdict),
+	put_text(out, x->channel->id);
+	fprintf(out, " %s/%u ", catalog_transport_name(x->channel->transport),
+		x->port);
+	put_text(out, x->host ? x->host : "-");
+	fputc(' ', out);
+	put_text(out, x->address[0] ? x->address : "-");
+	fprintf(out, ": %s/%s", verdict_word(x->verdict.verdict),
 		reason_word(x->verdict.reason));
 	int64_t days;
 	if (results_cert_expiring(r, x) && results_days_left(r, x, &days))
-		fprintf(out, ", certificate ends in %lld days",
-			(long long)days);
+		fprintf(out, ", certificate ends in %lld day%s",
+			(long long)days, days == 1 || days == -1 ? "" : "s");
 	else if (x->verdict.verdict == VERDICT_OK && x->ev.latency_ms >= 0)
 		fprintf(out, ", %.3f s", x->ev.latency_ms / 1000.0);
 	if (x->channel->optional)
@@ -67,7 +91,7 @@ static void perf_label(FILE *out, const struct result *x)
 {
 	fputs("'time ", out);
 	for (const char *p = x->channel->id; *p; p++)
-		fputc(*p, out);
+		fputc(*p == '\'' || *p == '=' ? '_' : *p, out);
 	fputc(' ', out);
 	for (const char *p = x->address; *p; p++)
 		fputc(*p == '\'' || *p == '=' ? '_' : *p, out);
@@ -110,10 +134,17 @@ enum results_status report_nagios(FILE *out, const struct results *r,
 			first = x;
 		}
 	}
+	/* Nothing probed is nothing verified: the plugin cannot say. */
+	if (probed == 0)
+		st = RESULTS_UNKNOWN;
 	fprintf(out, "VERIPORT %s - ", words[st]);
 	if (first != NULL) {
 		describe(out, r, first);
 		fputs("; ", out);
+	} else if (probed == 0 && r->nitems > 0) {
+		fprintf(out, "nothing was probed (%s: skipped/%s); ",
+			r->items[0].channel->id,
+			reason_word(r->items[0].verdict.reason));
 	} else if (probed == 0) {
 		fputs("nothing was probed; ", out);
 	}

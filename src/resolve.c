@@ -30,10 +30,12 @@ struct resolve {
 	struct resolve_poll *polls;
 	unsigned open_handles; /* the timer and the polls not yet closed */
 	int closing;
+	int family; /* AF_UNSPEC, or the one family asked for and kept */
 };
 
 struct lookup {
 	struct resolve *r;
+	int family;
 	resolve_cb cb;
 	void *arg;
 };
@@ -138,6 +140,7 @@ int resolve_init(struct resolve **out, uv_loop_t *loop, unsigned timeout_ms,
 	}
 	struct resolve *r = xcalloc(1, sizeof *r);
 	r->loop = loop;
+	r->family = AF_UNSPEC;
 	/* c-ares doubles the per-try timeout on each retry: two tries of a
 	 * quarter and a half keep a lookup inside one probe timeout. */
 	struct ares_options opts = {
@@ -196,7 +199,10 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts,
 	if (status == ARES_SUCCESS && res != NULL) {
 		for (struct ares_addrinfo_node *n = res->nodes; n;
 		     n = n->ai_next) {
-			if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
+			if ((n->ai_family != AF_INET &&
+			     n->ai_family != AF_INET6) ||
+			    (l->family != AF_UNSPEC &&
+			     n->ai_family != l->family))
 				continue;
 			a.addrs = xreallocarray(a.addrs, a.naddrs + 1,
 						sizeof *a.addrs);
@@ -217,12 +223,17 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts,
 	free(l);
 }
 
+void resolve_set_family(struct resolve *r, int family)
+{
+	r->family = family;
+}
+
 void resolve_host(struct resolve *r, const char *host, resolve_cb cb, void *arg)
 {
 	struct lookup *l = xmalloc(sizeof *l);
-	*l = (struct lookup){r, cb, arg};
+	*l = (struct lookup){r, r->family, cb, arg};
 	struct ares_addrinfo_hints hints = {
-	    .ai_family = AF_UNSPEC,
+	    .ai_family = r->family,
 	    /* Keep every address in the order the server gave; we probe
 	     * them all, so sorting by reachability would hide nothing. */
 	    .ai_flags = ARES_AI_NOSORT,

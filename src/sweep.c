@@ -29,6 +29,7 @@ struct item_state {
 struct host_state {
 	struct sweep *sweep;
 	const char *name;
+	bool other_family; /* a literal address -4/-6 leaves out */
 };
 
 struct sweep {
@@ -215,6 +216,29 @@ static bool responder_at(const struct sweep *s, const struct plan_item *pi)
 		      o->responder_role) == 0;
 }
 
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* What -4/-6 adds to a DNS line: "" without them. */
+static const char *family_only(int family)
+{
+	return family == AF_INET    ? " (IPv4 only: -4)"
+	       : family == AF_INET6 ? " (IPv6 only: -6)"
+				    : "";
+}
+
+/* HOST is an address of the family -4/-6 leaves out. */
+static bool literal_of_other_family(const struct sweep *s, const char *host)
+{
+	unsigned char addr[16];
+	int family = s->opt->probe.family;
+	return family != AF_UNSPEC &&
+	       inet_pton(family == AF_INET ? AF_INET6 : AF_INET, host, addr) ==
+		   1;
+}
+
 static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 {
 	struct host_state *h = arg;
@@ -256,12 +280,29 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 				     h->name);
 			continue;
 		}
+		if (h->other_family) {
+			/* Not a fact about the network: this run leaves the
+			 * family out. */
+			evidence_init(&is->ev, pi->channel->transport,
+				      pi->channel->check);
+			is->ev.skipped = true;
+			is->ev.skip_reason = REASON_LOCAL_ERROR;
+			evidence_add(&is->ev,
+				     "%s is an %s address: not probed%s",
+				     h->name,
+				     family_name(s->opt->probe.family == AF_INET
+						     ? AF_INET6
+						     : AF_INET),
+				     family_only(s->opt->probe.family));
+			continue;
+		}
 		if (a->status != EVIDENCE_DNS_OK) {
 			evidence_init(&is->ev, pi->channel->transport,
 				      pi->channel->check);
 			is->ev.dns = a->status;
-			evidence_add(&is->ev, "DNS %s: %s", h->name,
-				     a->detail[0] ? a->detail : "no answer");
+			evidence_add(&is->ev, "DNS %s: %s%s", h->name,
+				     a->detail[0] ? a->detail : "no answer",
+				     family_only(s->opt->probe.family));
 			continue;
 		}
 		is->jobs = xcalloc(a->naddrs, sizeof *is->jobs);
@@ -280,8 +321,9 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 				      pi->channel->check);
 			job->ev.responder = responder_at(s, pi);
 			if (strcmp(h->name, job->address) != 0)
-				evidence_add(&job->ev, "DNS %s: %s", h->name,
-					     answer);
+				evidence_add(&job->ev, "DNS %s: %s%s", h->name,
+					     answer,
+					     family_only(s->opt->probe.family));
 			s->tls_jobs +=
 			    catalog_check_is_starttls(pi->channel->check) ||
 			    catalog_check_is_implicit_tls(pi->channel->check);
@@ -306,14 +348,20 @@ static void sweep_start_lookups(struct sweep *s)
 			seen = strcmp(s->hosts[j].name, pi->host) == 0;
 		if (!seen)
 			s->hosts[s->nhosts++] =
-			    (struct host_state){s, pi->host};
+			    (struct host_state){s, pi->host, false};
 	}
 	s->pending_names = s->nhosts;
 	/* A literal address may answer inside resolve_host(); the count is
 	 * set first so that cannot end the sweep early. */
-	for (size_t j = 0; j < s->nhosts; j++)
-		resolve_host(s->resolver, s->hosts[j].name, sweep_on_resolved,
-			     &s->hosts[j]);
+	for (size_t j = 0; j < s->nhosts; j++) {
+		struct host_state *h = &s->hosts[j];
+		h->other_family = literal_of_other_family(s, h->name);
+		if (h->other_family)
+			sweep_on_resolved(h, &(struct resolve_answer){0});
+		else
+			resolve_host(s->resolver, h->name, sweep_on_resolved,
+				     h);
+	}
 }
 
 /* Results of plan items FIRST..LAST-1, in order, each probe's addresses
@@ -443,6 +491,8 @@ int sweep_start(uv_loop_t *loop, const struct catalog *cat, const char *role,
 		free(s);
 		return rc;
 	}
+	if (o->probe.family != AF_UNSPEC)
+		resolve_set_family(s->resolver, o->probe.family);
 	s->started = time(NULL);
 	s->t0 = uv_hrtime();
 	for (size_t i = 0; i < s->work.nitems; i++) {

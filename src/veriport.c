@@ -3,7 +3,6 @@
  * DESIGN.md. */
 #include "config.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,10 +41,5 @@ int main(int argc, char **argv)
 		status = cmd_usage_error("unknown option '%s'", cmd);
 	else
 		status = cmd_usage_error("unknown command '%s'", cmd);
-	if (fflush(stdout) != 0 && status == 0) {
-		fprintf(stderr, "veriport: writing output: %s\n",
-			strerror(errno));
-		status = CMD_EXIT_USAGE;
-	}
-	return status;
+	return cmd_finish_output(status);
 }

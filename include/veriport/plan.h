@@ -57,9 +57,18 @@ struct plan {
 	size_t nitems;
 };
 
+/* The longest host name DNS carries (RFC 1035 §2.3.4, without the
+ * root's dot). */
+enum { PLAN_HOST_MAX = 253 };
+
+/* One host of a target, N bytes at S: a name per RFC 1123 (labels of
+ * letters, digits and '-', an optional final dot), an IPv4 address, or an
+ * IPv6 address; nothing else, so no '|' or control byte gets through. */
+bool plan_host_valid(const char *s, size_t n);
+
 /* The one grammar of targets, for --map and [map] alike: TARGET[,TARGET...]
  * with blanks around each allowed, a TARGET being HOST, HOST:PORT, an IPv6
- * address, or [IPv6]:PORT; every host checked (catalog_host_valid). Adds
+ * address, or [IPv6]:PORT; every host checked (plan_host_valid). Adds
  * to M. Returns 0, or -EINVAL with ERR saying which item and why. */
 int plan_map_add(struct plan_map *m, const char *list, char *err,
 		 size_t errlen);

@@ -54,7 +54,19 @@ struct probe_options {
 	 * arrived. */
 	const char *responder_token;
 	unsigned responder_control_port;
+	/* -4/-6: AF_INET or AF_INET6 to resolve and probe that family only;
+	 * 0 (AF_UNSPEC): both. */
+	int family;
+	/* --source: every probe's socket is bound to this address (port 0)
+	 * before it connects; NULL: the kernel chooses. A target of the
+	 * other family is skipped (local-error), not probed. */
+	const struct sockaddr_storage *source;
 };
+
+/* --source ADDR: a numeric IPv4 or IPv6 address of this host (a socket
+ * binds to it). Returns 0, or a negative errno with ERR saying why. */
+int probe_parse_source(const char *arg, struct sockaddr_storage *out, char *err,
+		       size_t errlen);
 
 /* The in-flight limit that fits this process's descriptor limit. */
 unsigned probe_parallel_default(void);

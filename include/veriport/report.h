@@ -32,15 +32,28 @@ enum report_format {
 int report_format_from_name(const char *name);
 
 struct report_style {
-	bool colour;  /* ANSI colours for verdicts (stdout is a terminal) */
-	bool verbose; /* evidence lines under every result */
-	int width;    /* terminal width for the table */
+	bool colour;      /* ANSI colours for verdicts (--color) */
+	bool verbose;     /* evidence lines under every result */
+	bool failed_only; /* leave out what is ok or skipped (--failed-only) */
+	int width;        /* terminal width for the table */
 };
 
+/* The narrowest table report_table() lays out; below it, lines are as
+ * long as this. */
+enum { REPORT_WIDTH_MIN = 40 };
+
 /* `check` results: one line per result, evidence under failures (under
- * every result with verbose), and a summary. */
+ * every result with verbose), and a summary. A table wider than WIDTH
+ * puts each result on two lines (channel and port; then verdict, reason,
+ * latency, target and address) and wraps what is longer, so every line
+ * fits WIDTH columns. */
 void report_table(FILE *out, const struct results *r,
 		  const struct report_style *style);
+/* The version of the JSON documents (check, status, catalog list and
+ * show), their first field "schema"; docs/veriport.schema.json describes
+ * them. A change that removes or retypes a field is a new version. */
+#define REPORT_JSON_SCHEMA "veriport/1"
+
 /* The JSON contract of DESIGN.md. */
 int report_json(FILE *out, const struct results *r);
 /* Nagios thresholds (-w/-c, seconds) on each channel's time; 0: none.
@@ -51,9 +64,14 @@ struct report_nagios_opts {
 
 /* Nagios plugin output: a status line naming the first failure, with
  * perfdata, then one line per result that is not ok. Returns the plugin
- * state: the results' status, raised by the thresholds. O may be NULL. */
+ * state: the results' status, raised by the thresholds; UNKNOWN when
+ * nothing was probed. O may be NULL. */
 enum results_status report_nagios(FILE *out, const struct results *r,
 				  const struct report_nagios_opts *o);
+/* "VERIPORT UNKNOWN - MSG", the plugin's line when it could not check
+ * at all: '|' (which starts perfdata) and control bytes written as \xNN,
+ * so MSG can hold any argument a user typed. */
+void report_nagios_unknown(FILE *out, const char *msg);
 /* What the daemon adds to its answers: its own life. */
 struct report_daemon {
 	unsigned long sweeps;       /* sweeps finished */

@@ -26,6 +26,9 @@ struct resolve;
  * errno with ERR filled in. */
 int resolve_init(struct resolve **out, uv_loop_t *loop, unsigned timeout_ms,
 		 char *err, size_t errlen);
+/* Ask for, and keep, FAMILY's addresses only (AF_INET or AF_INET6; the
+ * default AF_UNSPEC is both). */
+void resolve_set_family(struct resolve *r, int family);
 /* Look HOST up; CB runs once, on the loop. Literal addresses answer at
  * once (still through the loop) without a query. */
 void resolve_host(struct resolve *r, const char *host, resolve_cb cb,

@@ -102,7 +102,7 @@ START_TEST(conf_parses_every_key)
 		     "[status]\n"
 		     "socket = /run/vp/status.sock\n"
 		     "mode = 0640\n"
-		     "listen = [::1]:9100\n"
+		     "listen = [::1]:9797\n"
 		     "state-dir = /var/lib/vp\n");
 	ck_assert_str_eq(c->path, "test.conf");
 	ck_assert_str_eq(c->profile.value, "demo");
@@ -144,7 +144,7 @@ START_TEST(conf_parses_every_key)
 
 	ck_assert_str_eq(c->socket_path, "/run/vp/status.sock");
 	ck_assert_uint_eq(c->socket_mode, 0640);
-	ck_assert_str_eq(c->listen, "[::1]:9100");
+	ck_assert_str_eq(c->listen, "[::1]:9797");
 	ck_assert_str_eq(c->state_dir, "/var/lib/vp");
 	conf_free(c);
 }
@@ -172,11 +172,11 @@ START_TEST(conf_defaults_when_keys_are_absent)
 	ck_assert_str_eq(c->state_dir, CONF_STATE_DIR_DEFAULT);
 	conf_free(c);
 
-	c = parse_ok(BASE "optional = all\n[status]\nlisten = 127.0.0.1:9100\n"
+	c = parse_ok(BASE "optional = all\n[status]\nlisten = 127.0.0.1:9797\n"
 			  "mode = 600\n");
 	ck_assert(c->optional_all);
 	ck_assert_uint_eq(c->noptional, 0);
-	ck_assert_str_eq(c->listen, "127.0.0.1:9100");
+	ck_assert_str_eq(c->listen, "127.0.0.1:9797");
 	ck_assert_uint_eq(c->socket_mode, 0600);
 	conf_free(c);
 }
@@ -301,17 +301,17 @@ static const struct refusal {
      "bad mode '0999': expected octal permissions"},
     {"mode too wide", BASE "[status]\nmode = 01000\n", 5, "bad mode"},
     {"mode as letters", BASE "[status]\nmode = rw-rw----\n", 5, "bad mode"},
-    {"listen on a name", BASE "[status]\nlisten = localhost:9100\n", 5,
-     "bad listen 'localhost:9100': expected ADDRESS:PORT"},
+    {"listen on a name", BASE "[status]\nlisten = localhost:9797\n", 5,
+     "bad listen 'localhost:9797': expected ADDRESS:PORT"},
     {"listen without a port", BASE "[status]\nlisten = 127.0.0.1\n", 5,
      "bad listen"},
     {"listen on port 0", BASE "[status]\nlisten = 127.0.0.1:0\n", 5,
      "bad listen"},
-    {"listen v6 without brackets", BASE "[status]\nlisten = ::1:9100\n", 5,
+    {"listen v6 without brackets", BASE "[status]\nlisten = ::1:9797\n", 5,
      "bad listen"},
     {"listen v6 port too large", BASE "[status]\nlisten = [::1]:70000\n", 5,
      "bad listen"},
-    {"listen v6 no colon", BASE "[status]\nlisten = [::1]9100\n", 5,
+    {"listen v6 no colon", BASE "[status]\nlisten = [::1]9797\n", 5,
      "bad listen"},
     {"port zero", BASE "[ports]\nweb = 0\n", 5,
      "bad port '0' for 'web': expected a number from 1 to 65535"},
@@ -364,6 +364,8 @@ START_TEST(conf_refuses_long_lines_instead_of_cutting)
 	/* "internet = " is 11 bytes; 186 more make a line of 197. */
 	memset(hosts, 'a', 186);
 	hosts[186] = '\0';
+	/* labels of at most 63 bytes (RFC 1123) */
+	hosts[60] = hosts[121] = hosts[182] = '.';
 	snprintf(text, sizeof text, BASE "[map]\ninternet = %s\n", hosts);
 	struct conf *c = parse_ok(text);
 	ck_assert_uint_eq(strlen(c->maps[0].targets[0].host), 186);
@@ -600,7 +602,7 @@ START_TEST(conf_shipped_example_commented_settings_parse)
 	ck_assert_ptr_nonnull(c->canary);
 	ck_assert_ptr_nonnull(c->catalog_dir);
 	ck_assert_ptr_nonnull(c->interceptors);
-	ck_assert_str_eq(c->listen, "127.0.0.1:9100");
+	ck_assert_str_eq(c->listen, "127.0.0.1:9797");
 	ck_assert_str_eq(c->socket_path, CONF_SOCKET_DEFAULT);
 	ck_assert_str_eq(c->state_dir, CONF_STATE_DIR_DEFAULT);
 	ck_assert_uint_eq(c->socket_mode, 0660);

@@ -194,6 +194,55 @@ START_TEST(plan_parse_map_refuses_malformed)
 }
 END_TEST
 
+START_TEST(plan_host_valid_takes_names_and_addresses_only)
+{
+	static const char *good[] = {
+	    "mx.example.net", "mx.example.net.", "a",   "xn--bcher-kva.example",
+	    "192.0.2.1",      "2001:db8::1",     "::1", "::ffff:192.0.2.1",
+	    "3com.example",
+	};
+	static const char *bad[] = {
+	    "a..b",
+	    ".a",
+	    "-a.example",
+	    "a-.example",
+	    "a_b.example",
+	    "1.2.3.4.5",
+	    "256.1.1.1",
+	    "192.0.2",
+	    "2001:db8::g",
+	    "a|b",
+	    "a\nb",
+	    "a b",
+	    ".",
+	    "fe80::1%eth0",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	    "example",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(plan_host_valid(good[i], strlen(good[i])),
+			      "refused '%s'", good[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(!plan_host_valid(bad[i], strlen(bad[i])),
+			      "accepted '%s'", bad[i]);
+	struct plan_map m;
+	char err[512];
+	ck_assert_int_eq(
+	    plan_parse_map(
+		"internet=[2001:db8::1]:2525,192.0.2.1:26,mx.example", &m, err,
+		sizeof err),
+	    0);
+	ck_assert_str_eq(m.targets[0].host, "2001:db8::1");
+	ck_assert_uint_eq(m.targets[0].port, 2525);
+	ck_assert_uint_eq(m.targets[1].port, 26);
+	ck_assert_uint_eq(m.targets[2].port, 0);
+	plan_map_free(&m);
+	ck_assert_int_eq(
+	    plan_parse_map("internet=[192.0.2.1]:25", &m, err, sizeof err),
+	    -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -206,6 +255,7 @@ int main(void)
 	tcase_add_test(tc, plan_optional_channels_in_use_are_probed);
 	tcase_add_test(tc, plan_refuses_unknown_names);
 	tcase_add_test(tc, plan_parse_map_refuses_malformed);
+	tcase_add_test(tc, plan_host_valid_takes_names_and_addresses_only);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -145,6 +145,91 @@ START_TEST(report_status_follows_required_channels)
 }
 END_TEST
 
+START_TEST(report_table_fits_80_columns)
+{
+	/* A long name and a long evidence line: two lines per result, the
+	 * rest wrapped, nothing past column 80. */
+	items[0].host = "a-rather-long-host-name.mx.example.net";
+	snprintf(items[1].address, sizeof items[1].address, "%s",
+		 "2001:db8:ffff:ffff:ffff:ffff:ffff:10");
+	evidence_add(&items[2].ev,
+		     "a line of evidence that is longer than eighty columns, "
+		     "so it must be wrapped at a space");
+	struct report_style style = {.width = 80, .verbose = true};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	report_table(out, &res, &style);
+	fclose(out);
+	golden_compare("check-80.table", buf, len);
+	for (char *l = buf, *nl; (nl = strchr(l, '\n')) != NULL; l = nl + 1)
+		ck_assert_msg(nl - l <= 80, "%.*s", (int)(nl - l), l);
+	free(buf);
+}
+END_TEST
+
+START_TEST(report_table_failed_only_says_what_it_left_out)
+{
+	struct report_style style = {.width = 100, .failed_only = true};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	report_table(out, &res, &style);
+	fclose(out);
+	ck_assert_ptr_null(strstr(buf, "admin "));
+	ck_assert_ptr_nonnull(strstr(buf, "smtp-out  tcp/25"));
+	ck_assert_ptr_nonnull(strstr(
+	    buf, "--failed-only: 3 results not shown (2 ok, 1 skipped)\n"));
+	free(buf);
+}
+END_TEST
+
+START_TEST(report_table_says_one_result)
+{
+	res.nitems = 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct report_style style = {.width = 100};
+	report_table(out, &res, &style);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(buf, "demo as appliance: 1 result\n"));
+	free(buf);
+}
+END_TEST
+
+START_TEST(report_nagios_nothing_probed_is_unknown)
+{
+	items[0].verdict.verdict = VERDICT_SKIPPED;
+	items[0].verdict.reason = REASON_NOT_THIS_ROLE;
+	res.nitems = 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	ck_assert_int_eq(report_nagios(out, &res, NULL), RESULTS_UNKNOWN);
+	fclose(out);
+	ck_assert_msg(
+	    strncmp(buf,
+		    "VERIPORT UNKNOWN - nothing was probed (smtp-out: "
+		    "skipped/not-this-role); ",
+		    60) == 0,
+	    "%s", buf);
+	free(buf);
+}
+END_TEST
+
+START_TEST(report_nagios_unknown_escapes_bar_and_controls)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	report_nagios_unknown(out, "a|b\nc\x1b");
+	fclose(out);
+	ck_assert_str_eq(buf, "VERIPORT UNKNOWN - a\\x7cb\\x0ac\\x1b\n");
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -156,6 +241,11 @@ int main(void)
 	tcase_add_test(tc, report_nagios_lines);
 	tcase_add_test(tc, report_prometheus_exposition);
 	tcase_add_test(tc, report_status_follows_required_channels);
+	tcase_add_test(tc, report_table_says_one_result);
+	tcase_add_test(tc, report_table_fits_80_columns);
+	tcase_add_test(tc, report_table_failed_only_says_what_it_left_out);
+	tcase_add_test(tc, report_nagios_nothing_probed_is_unknown);
+	tcase_add_test(tc, report_nagios_unknown_escapes_bar_and_controls);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
