@@ -33,6 +33,8 @@ static const char help_text[] =
     "came.\n"
     "\n"
     "respond options:\n"
+    "  --profile NAME        the product profile (veriport catalog list)\n"
+    "  --role ROLE           the role this host stands in for\n"
     "  --bind ADDR           listen on this address (repeatable; default\n"
     "                        0.0.0.0 and ::)\n"
     "  --duration SECONDS    stop after this long (default 600)\n"
@@ -47,6 +49,7 @@ static const char help_text[] =
     "  --max-clients N       connections per port at once (default 256);\n"
     "                        at the bound the oldest is closed\n"
     "  --catalog-dir DIR     where the catalogs are\n"
+    "  --help                this text\n"
     "\n"
     "Exit status: 0 every port opened was reached, 1 some were not,\n"
     "3 usage or catalog error, or no port could be opened.\n";

@@ -298,7 +298,8 @@ static void print_end(const struct respond *rs)
 				catalog_transport_name(p->transport), p->port,
 				p->channels);
 	}
-	fprintf(f, "%u of %u ports reached\n", reached, open);
+	fprintf(f, "%u of %u port%s reached\n", reached, open,
+		open == 1 ? "" : "s");
 	fflush(f);
 }
 
