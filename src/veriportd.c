@@ -442,6 +442,120 @@ static const char usage[] = "usage: veriportd [-c FILE] [--foreground]\n"
 			    "       veriportd --check-config [-c FILE]\n"
 			    "       veriportd --help | --version\n";
 
+static const char help[] =
+    "\n"
+    "The veriport daemon: sweeps the channels of its configuration on an\n"
+    "interval and serves the results on its status socket.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the configuration (default " CONF_PATH_DEFAULT ")\n"
+    "  --foreground        stay in the foreground, log to standard error\n"
+    "  --check-config      load everything the daemon would, say what was\n"
+    "                      checked, and exit (3 on the first error)\n"
+    "  -h, --help          this text\n"
+    "  -V, --version       the version\n"
+    "\n"
+    "Exit status: 0, or 3 on a usage or configuration error. See "
+    "veriportd(8).\n";
+
+/* FILE can be opened for reading; else ERR says why, prefixed by WHERE. */
+static bool readable(const char *file, const char *where, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(file, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%.250s %.200s: %s", where, file,
+			 strerror(errno));
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
+/* DIR is a directory; with WRITE, one we may create files in. */
+static bool usable_dir(const char *dir, bool write, const char *where,
+		       char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		snprintf(err, errlen, "%.250s %.200s: %s", where, dir,
+			 strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%.250s %.200s: not a directory", where,
+			 dir);
+		return false;
+	}
+	if (write && access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "%.250s %.200s: %s", where, dir,
+			 strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* --check-config past generation_load: what the daemon opens only later
+ * (the CA files at the first sweep, the state and socket directories at
+ * the start). Prints each thing checked; false with ERR on the first
+ * that would fail. */
+static bool check_config(const struct generation *g, const char *path,
+			 char *err, size_t errlen)
+{
+	const struct conf *c = g->cfg;
+	char where[512];
+	printf("catalog %s: profile %s, role %s, %zu planned\n",
+	       catalog_dir(c->catalog_dir), c->profile.value, c->role.value,
+	       g->plan.nitems);
+	if (c->ca_file != NULL) {
+		snprintf(where, sizeof where, "%.200s: ca-file", path);
+		if (!readable(c->ca_file, where, err, errlen))
+			return false;
+		printf("ca-file %s: readable\n", c->ca_file);
+	}
+	for (size_t i = 0; i < c->ntrust; i++) {
+		snprintf(where, sizeof where, "%.200s:%u: [trust] %.100s", path,
+			 c->trust[i].line, c->trust[i].role);
+		if (!readable(c->trust[i].file, where, err, errlen))
+			return false;
+		printf("trust %s = %s: readable\n", c->trust[i].role,
+		       c->trust[i].file);
+	}
+	if (g->known != NULL)
+		printf("interceptors: loaded\n");
+	if (c->listen != NULL) {
+		struct sockaddr_storage ss;
+		if (status_listen_parse(c->listen, &ss) < 0) {
+			snprintf(err, errlen,
+				 "%.200s: [status] listen %.200s: expected "
+				 "ADDRESS:PORT",
+				 path, c->listen);
+			return false;
+		}
+		printf("listen %s: ok\n", c->listen);
+	}
+	snprintf(where, sizeof where, "%.200s: [status] state-dir", path);
+	if (!usable_dir(c->state_dir, true, where, err, errlen))
+		return false;
+	printf("state-dir %s: writable\n", c->state_dir);
+	char *dir = xstrdup(c->socket_path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	snprintf(where, sizeof where,
+		 "%.200s: [status] socket %.200s: directory", path,
+		 c->socket_path);
+	bool ok = usable_dir(dir, true, where, err, errlen);
+	if (ok)
+		printf("socket %s: directory %s exists\n", c->socket_path, dir);
+	free(dir);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -456,7 +570,7 @@ int main(int argc, char **argv)
 	bool check_only = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.config_path = optarg;
@@ -469,6 +583,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			fputs(help, stdout);
 			return 0;
 		case 'V':
 			printf("veriportd %s\n", PACKAGE_VERSION);
@@ -498,6 +613,11 @@ int main(int argc, char **argv)
 	}
 	const struct conf *cfg = d.gen->cfg;
 	if (check_only) {
+		if (!check_config(d.gen, d.config_path, err, sizeof err)) {
+			fprintf(stderr, "veriportd: %s\n", err);
+			generation_release(d.gen);
+			return 3;
+		}
 		printf("%s: ok (profile %s, role %s, %zu planned)\n",
 		       d.config_path, cfg->profile.value, cfg->role.value,
 		       d.gen->plan.nitems);

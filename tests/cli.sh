@@ -259,5 +259,67 @@ if [ -c /dev/full ]; then
 	if [ "$rc" -eq 3 ] && grep -q "writing output: No space left on device" "$tmp/full.err"; then pass; else fail "catalog show >/dev/full: exit $rc"; fi
 fi
 
+# veriportd --help: every option, one line each; --check-config loads
+# what the daemon would and refuses, exit 3, naming what would fail.
+vpd="${top_builddir:-.}/veriportd"
+help=$("$vpd" --help)
+for o in $(sed -n 's/^[[:space:]]*{"\([a-z0-9-]*\)", *[a-z_]*argument.*/\1/p' "$top/src/veriportd.c"); do
+	if printf '%s\n' "$help" | grep -q -- "^  .*--$o\b"; then pass; else fail "veriportd --help lacks --$o"; fi
+done
+[ "$("$vpd" -h)" = "$help" ] && pass || fail "veriportd -h is not --help"
+mkdir "$tmp/state" "$tmp/run" "$tmp/ro"
+chmod 0555 "$tmp/ro"
+vpd_conf() { # [TRUST-LINE] [STATE-DIR] [SOCKET]
+	cat <<EOF
+[veriport]
+profile = sx-mailcrypt
+role = appliance
+catalog-dir = $top/catalogs
+[trust]
+${1:-}
+[status]
+socket = ${3:-$tmp/run/status.sock}
+state-dir = ${2:-$tmp/state}
+listen = 127.0.0.1:9
+EOF
+}
+# vpd_expect STATUS PATTERN: veriportd --check-config of $tmp/vpd.conf.
+vpd_expect() {
+	out=$("$vpd" --check-config -c "$tmp/vpd.conf" 2>&1)
+	got=$?
+	if [ "$got" -ne "$1" ]; then
+		fail "veriportd --check-config: exit $got, expected $1: $out"
+	elif ! printf '%s' "$out" | grep -q -- "$2"; then
+		fail "veriportd --check-config: output lacks '$2': $out"
+	else
+		pass
+	fi
+}
+vpd_conf >"$tmp/vpd.conf"
+vpd_expect 0 "^$tmp/vpd.conf: ok (profile sx-mailcrypt, role appliance"
+vpd_expect 0 "^state-dir $tmp/state: writable"
+vpd_expect 0 "^socket $tmp/run/status.sock: directory $tmp/run exists"
+vpd_expect 0 "^listen 127.0.0.1:9: ok"
+vpd_expect 0 "^interceptors: loaded"
+echo x >"$tmp/ca.pem"
+vpd_conf "internet = $tmp/ca.pem" >"$tmp/vpd.conf"
+vpd_expect 0 "^trust internet = $tmp/ca.pem: readable"
+vpd_conf "internet = $tmp/none.pem" >"$tmp/vpd.conf"
+vpd_expect 3 "$tmp/vpd.conf:6: \[trust\] internet $tmp/none.pem: No such file or directory"
+vpd_conf "" "$tmp/nostate" >"$tmp/vpd.conf"
+vpd_expect 3 "$tmp/vpd.conf: \[status\] state-dir $tmp/nostate: No such file or directory"
+vpd_conf "" "$tmp/ca.pem" >"$tmp/vpd.conf"
+vpd_expect 3 "state-dir $tmp/ca.pem: not a directory"
+if [ "$(id -u)" -ne 0 ]; then
+	vpd_conf "" "$tmp/ro" >"$tmp/vpd.conf"
+	vpd_expect 3 "state-dir $tmp/ro: Permission denied"
+fi
+vpd_conf "" "" "$tmp/nodir/status.sock" >"$tmp/vpd.conf"
+vpd_expect 3 "socket $tmp/nodir/status.sock: directory $tmp/nodir: No such file or directory"
+printf '[veriport]\nprofile = sx-mailcrypt\nrole = nosuch\ncatalog-dir = %s/catalogs\n' "$top" >"$tmp/vpd.conf"
+vpd_expect 3 "$tmp/vpd.conf:3: "
+vpd_conf | sed 's/^listen = .*/listen = nohost/' >"$tmp/vpd.conf"
+vpd_expect 3 "$tmp/vpd.conf:10: "
+
 echo "cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -109,7 +109,12 @@ vpt_eq "installed veriport catalog list: VERIPORT_CATALOG_DIR at an empty folder
 out=$("$D$dir_sbindir/veriportd" --version 2>&1)
 vpt_match "installed veriportd --version" "$out" '^veriportd [0-9]'
 # The example, pointed at the installed catalogs, is a valid file.
-sed "s|^#catalog-dir = .*|catalog-dir = $D$dir_catalogsdir|" \
+# Its state and socket directories are the installed system's; here they
+# are the test's own (--check-config finds they exist).
+mkdir -p "$VPT_TMP/state" "$VPT_TMP/run"
+sed -e "s|^#catalog-dir = .*|catalog-dir = $D$dir_catalogsdir|" \
+	-e "s|^#socket = .*|socket = $VPT_TMP/run/status.sock|" \
+	-e "s|^#state-dir = .*|state-dir = $VPT_TMP/state|" \
 	"$D$dir_examplesdir/veriport.conf.example" >"$VPT_TMP/example.conf"
 out=$("$D$dir_sbindir/veriportd" --check-config -c "$VPT_TMP/example.conf" 2>&1)
 rc=$?
