@@ -47,10 +47,13 @@
 	"veriport status  [--socket PATH] "                                    \
 	"[--format table|json|nagios|prometheus]\n"                            \
 	"                        [-w SECONDS] [-c SECONDS]\n"
+#define PROBE_USAGE "veriport probe   [--socket PATH] [CHANNEL]\n"
+#define ACCEPT_USAGE "veriport accept  [--socket PATH] [CHANNEL]\n"
 
 const char cmd_usage_text[] =
     "usage: " CHECK_USAGE CMD_RESPOND_USAGE "       " CATALOG_USAGE
-    "       " STATUS_USAGE "       veriport --help | --version\n";
+    "       " STATUS_USAGE "       " PROBE_USAGE "       " ACCEPT_USAGE
+    "       veriport --help | --version\n";
 
 const char cmd_help_text[] =
     "\n"
@@ -64,6 +67,9 @@ const char cmd_help_text[] =
     "part in\n"
     "  status                the results veriportd serves on its status "
     "socket\n"
+    "  probe [CHANNEL]       veriportd sweeps now, CHANNEL or all of them\n"
+    "  accept [CHANNEL]      veriportd accepts what the targets present "
+    "now\n"
     "  catalog list          the product profiles veriport knows\n"
     "  catalog show NAME     one profile's roles and channels\n"
     "  respond               stand in for ROLE's end of its channels\n"
@@ -167,6 +173,34 @@ const char cmd_status_help[] =
     "\n"
     "Exit status: with --format nagios the plugin's; else 0, or 3 when the\n"
     "daemon cannot be asked. See veriport(1).\n";
+
+const char cmd_probe_help[] =
+    "usage: " PROBE_USAGE "\n"
+    "Asks veriportd for a sweep now, of CHANNEL only or of every channel;\n"
+    "veriport status shows its results once it has ended.\n"
+    "\n"
+    "probe options:\n"
+    "  --socket PATH               the daemon's socket "
+    "(default " CONF_SOCKET_DEFAULT ")\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "Exit status: 0 when the sweep started; 3 when the daemon cannot be\n"
+    "asked, a sweep is running or CHANNEL is unknown. See veriport(1).\n";
+
+const char cmd_accept_help[] =
+    "usage: " ACCEPT_USAGE "\n"
+    "Tells veriportd to accept what the targets (of CHANNEL, or all of\n"
+    "them) present now, certificates and host keys, as what they should\n"
+    "present: a change it reported is no longer one.\n"
+    "\n"
+    "accept options:\n"
+    "  --socket PATH               the daemon's socket "
+    "(default " CONF_SOCKET_DEFAULT ")\n"
+    "  -h, --help                  this text\n"
+    "\n"
+    "Exit status: 0 when accepted (the answer says how many entries); 3\n"
+    "when the daemon cannot be asked or CHANNEL is unknown. See "
+    "veriport(1).\n";
 
 /* Set by a command whose output is a Nagios plugin's: its first error
  * is also its UNKNOWN line on stdout, since Nagios shows only that. */

@@ -35,6 +35,10 @@ int main(int argc, char **argv)
 		status = cmd_catalog(argc - 1, argv + 1);
 	else if (strcmp(cmd, "status") == 0)
 		status = cmd_status(argc - 1, argv + 1);
+	else if (strcmp(cmd, "probe") == 0)
+		status = cmd_probe(argc - 1, argv + 1);
+	else if (strcmp(cmd, "accept") == 0)
+		status = cmd_accept(argc - 1, argv + 1);
 	else if (strcmp(cmd, "respond") == 0)
 		status = cmd_respond(argc - 1, argv + 1);
 	else if (cmd[0] == '-')

@@ -34,11 +34,15 @@ expect 0 '^catalog options:' -- catalog list --help
 expect 0 '^catalog options:' -- catalog show --help
 expect 0 '^status options:' -- status --help
 expect 0 '^respond options:' -- respond --help
+expect 0 '^probe options:' -- probe --help
+expect 0 '^accept options:' -- accept --help
 top=${top_srcdir:-.}
-for cmd in check catalog status respond; do
+for cmd in check catalog status respond probe accept; do
 	help=$("$vp" $cmd --help)
 	if [ "$cmd" != respond ] && printf '%s' "$help" | grep -q 'veriport respond --profile'; then fail "$cmd --help prints the global usage"; else pass; fi
-	for o in $(sed -n 's/^[[:space:]]*{"\([a-z0-9-]*\)", *[a-z_]*argument.*/\1/p' "$top/src/cmd_$cmd.c"); do
+	src=$top/src/cmd_$cmd.c
+	case $cmd in probe | accept) src=$top/src/cmd_socket.c ;; esac
+	for o in $(sed -n 's/^[[:space:]]*{"\([a-z0-9-]*\)", *[a-z_]*argument.*/\1/p' "$src"); do
 		if printf '%s' "$help" | grep -q -- "--$o\b"; then pass; else fail "$cmd --help lacks --$o"; fi
 	done
 done
@@ -320,6 +324,18 @@ printf '[veriport]\nprofile = sx-mailcrypt\nrole = nosuch\ncatalog-dir = %s/cata
 vpd_expect 3 "$tmp/vpd.conf:3: "
 vpd_conf | sed 's/^listen = .*/listen = nohost/' >"$tmp/vpd.conf"
 vpd_expect 3 "$tmp/vpd.conf:10: "
+
+# probe and accept: usage errors, and a socket nobody answers on, are
+# exit 3 naming what is wrong (the daemon's answers: integration/daemon.sh).
+for cmd in probe accept; do
+	expect 3 "unknown or incomplete option '--frob'" -- $cmd --frob
+	expect 3 "unknown or incomplete option '--socket'" -- $cmd --socket
+	expect 3 "unexpected argument 'two'" -- $cmd one two
+	expect 3 "$cmd: 'a b' is not a channel id" -- $cmd 'a b'
+	expect 3 "^status' is not a channel id" -- $cmd "$(printf 'x\nstatus')"
+	expect 3 "veriport: $tmp/none.sock: No such file or directory" -- $cmd --socket "$tmp/none.sock"
+	expect 3 "veriport: $tmp/vpd.conf: Connection refused" -- $cmd --socket "$tmp/vpd.conf" smtp
+done
 
 echo "cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

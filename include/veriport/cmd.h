@@ -1,4 +1,4 @@
-/* The veriport commands (check, status, catalog; respond has
+/* The veriport commands (check, status, probe, accept, catalog; respond has
  * cmd_respond.h) and what they share: the usage text, usage errors, the
  * table width, the Nagios thresholds' grammar. Each command takes the
  * arguments from its own name on and returns the exit status. */
@@ -18,6 +18,8 @@ extern const char cmd_help_text[];
 extern const char cmd_check_help[];
 extern const char cmd_catalog_help[];
 extern const char cmd_status_help[];
+extern const char cmd_probe_help[];
+extern const char cmd_accept_help[];
 
 /* "veriport: MESSAGE" and the usage text on stderr; CMD_EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int cmd_usage_error(const char *fmt, ...);
@@ -64,5 +66,8 @@ bool cmd_colour(const char *when, bool to_stdout);
 int cmd_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+/* cmd_socket.c: one command on veriportd's status socket. */
+int cmd_probe(int argc, char **argv);
+int cmd_accept(int argc, char **argv);
 
 #endif
