@@ -89,6 +89,14 @@ __attribute__((format(printf, 2, 3))) static void log_line(int priority,
 	va_end(ap);
 }
 
+/* Answers cached from the old results go; none once SIGTERM has stopped
+ * the status server (a sweep it cut short still ends after). */
+static void results_changed(struct daemon *d)
+{
+	if (d->status != NULL)
+		status_results_changed(d->status);
+}
+
 static void generation_release(struct generation *g)
 {
 	if (g == NULL || --g->users > 0)
@@ -243,7 +251,7 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 		d->current = r;
 		d->current_gen = g;
 		g->users++;
-		status_results_changed(d->status);
+		results_changed(d);
 		size_t learnt =
 		    d->pins ? pins_learn(d->pins, r, time(NULL)) : 0;
 		char err[512];
@@ -299,7 +307,7 @@ static int daemon_sweep(struct daemon *d, const char *only)
 		d->sweep_errors++;
 		d->last_sweep_ok = false;
 		snprintf(d->sweep_error, sizeof d->sweep_error, "%.150s", err);
-		status_results_changed(d->status);
+		results_changed(d);
 		d->probe_only = NULL;
 		schedule_next(d);
 		return rc;
@@ -353,6 +361,17 @@ static int daemon_probe(void *arg, const char *channel)
 static int daemon_accept(void *arg, const char *channel)
 {
 	struct daemon *d = arg;
+	if (channel != NULL) {
+		/* A channel the configuration does not probe is an error, not
+		 * "0 accepted". */
+		const struct plan *p = &d->gen->plan;
+		size_t i = 0;
+		while (i < p->nitems &&
+		       strcmp(p->items[i].channel->id, channel))
+			i++;
+		if (i == p->nitems)
+			return -ENOENT;
+	}
 	if (d->current == NULL || d->pins == NULL)
 		return 0;
 	size_t n = pins_accept(d->pins, d->current, channel, time(NULL));
@@ -379,12 +398,12 @@ static void daemon_on_sighup(uv_signal_t *h, int signum)
 			 "stays: %s",
 			 err);
 		d->reload_ok = false;
-		status_results_changed(d->status);
+		results_changed(d);
 		return;
 	}
 	d->reload_ok = true;
 	d->reload_ok_at = time(NULL);
-	status_results_changed(d->status);
+	results_changed(d);
 	const struct conf *old = d->gen->cfg, *c = g->cfg;
 	if (strcmp(old->socket_path, c->socket_path) != 0 ||
 	    (old->listen == NULL) != (c->listen == NULL) ||

@@ -542,6 +542,29 @@ status_json "$VPT_TMP/late.json"
 vpt_eq "SIGHUP, good file: interval $INTERVAL2 taken (no sweep $((INTERVAL + TIMEOUT + 1)) s after the reload)" \
 	"$(jq -r .started "$VPT_TMP/late.json")" "$STARTED_RELOAD"
 
+# veriport probe and accept, the socket's commands from the command line.
+out=$("$VERIPORT" accept --socket "$SOCK" ssh 2>&1)
+vpt_eq "veriport accept ssh: exit status ($out)" "$?" 0
+vpt_match "veriport accept ssh: the daemon's count" "$out" '^[0-9]+ entries accepted$'
+out=$("$VERIPORT" accept --socket "$SOCK" nosuch 2>&1)
+vpt_eq "veriport accept nosuch: exit status ($out)" "$?" 3
+vpt_eq "veriport accept nosuch: the error" "$out" "veriport: $SOCK: unknown channel nosuch"
+vpt_wait_until 5 eval '"$VERIPORT" probe --socket "$SOCK" nosuch 2>&1 | grep -qx "veriport: $SOCK: unknown channel nosuch"'
+vpt_eq "veriport probe nosuch: unknown channel (once no sweep runs)" "$?" 0
+"$VERIPORT" probe --socket "$SOCK" nosuch >/dev/null 2>&1
+vpt_eq "veriport probe nosuch: exit status" "$?" 3
+# The second daemon's sweeps last about TIMEOUT2: the one started is
+# still running when the next is asked for.
+vpt_wait_until 5 eval '[ "$("$VERIPORT" probe --socket "$SOCK2" 2>&1)" = "sweep started" ]'
+vpt_eq "veriport probe (second daemon): sweep started, exit 0" "$?" 0
+out=$("$VERIPORT" probe --socket "$SOCK2" ssh 2>&1)
+vpt_eq "veriport probe ssh during a sweep: exit status ($out)" "$?" 3
+vpt_eq "veriport probe ssh during a sweep: the error" "$out" "veriport: $SOCK2: a sweep is running"
+vpt_wait_until 5 eval '[ "$("$VERIPORT" probe --socket "$SOCK" ssh 2>&1)" = "sweep started" ]'
+vpt_eq "veriport probe ssh: sweep started, exit 0" "$?" 0
+out=$("$VERIPORT" probe --socket "$VPT_TMP/run/none.sock" 2>&1)
+vpt_eq "veriport probe, no daemon: exit status ($out)" "$?" 3
+
 # SIGTERM ---------------------------------------------------------------------
 
 t0=$(vpt_now_ms)
