@@ -135,8 +135,13 @@ void text_appendf(char *dst, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(dst + at, size - at, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n >= size - at && size >= 4)
-		memcpy(dst + size - 4, "...", 3);
+	if (n >= 0 && (size_t)n >= size - at && size >= 4) {
+		/* Cut where a character starts, never inside a UTF-8 one. */
+		size_t cut = size - 4;
+		while (cut > at && ((uint8_t)dst[cut] & 0xc0) == 0x80)
+			cut--;
+		memcpy(dst + cut, "...", 4);
+	}
 }
 
 bool text_is_safe(const char *s)

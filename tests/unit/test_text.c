@@ -77,6 +77,11 @@ START_TEST(text_cut_says_so_and_stays_cut)
 	char f[8] = "";
 	text_appendf(f, sizeof f, "%d", 1234567890);
 	ck_assert_str_eq(f, "1234...");
+	/* nor by a cut of formatted text (fuzz_dlg: an SSH line) */
+	char g[8] = "";
+	text_appendf(g, sizeof g, "%s", "ab\xe2\x82\xac\xe2\x82\xac");
+	ck_assert_str_eq(g, "ab...");
+	ck_assert(text_is_safe(g));
 }
 END_TEST
 
