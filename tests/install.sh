@@ -1,9 +1,10 @@
 #!/bin/bash
 # What `make install` puts where (issue 6): into a DESTDIR of the test's
 # own, from the build tree. The programs, the catalogs, the man pages, the
-# example configuration and the systemd unit are installed; the unit names
-# the installed daemon and no placeholder is left in it; the installed
-# veriport finds the installed catalogs; the installed example passes
+# example configuration, the bash completion and the systemd unit are
+# installed; the unit names the installed daemon and /etc/veriport (whatever
+# the prefix), and no placeholder is left in it; the installed veriport
+# finds the installed catalogs; the installed example passes
 # `veriportd --check-config`; `systemd-analyze verify` has nothing to say
 # about the unit's keys, and `systemd-analyze security` rates its exposure
 # 2.0 or better. Needs no root.
@@ -32,7 +33,7 @@ make_vars() {
 			-f Makefile -f - vpt-print-vars
 }
 make_vars prefix bindir sbindir catalogsdir mandir systemdunitdir \
-	examplesdir sysconfdir >"$VPT_TMP/vars" 2>"$VPT_TMP/vars.log" ||
+	examplesdir bashcompdir >"$VPT_TMP/vars" 2>"$VPT_TMP/vars.log" ||
 	vpt_error "cannot read the installation folders from the Makefile: $(cat "$VPT_TMP/vars.log")"
 while IFS='=' read -r k v; do
 	printf -v "dir_$k" '%s' "$v"
@@ -76,6 +77,9 @@ done
 UNIT=$dir_systemdunitdir/veriportd.service
 installed "the systemd unit" "$UNIT"
 installed "the example configuration" "$dir_examplesdir/veriport.conf.example"
+installed "the bash completion" "$dir_bashcompdir/veriport"
+vpt_eq "the bash completion is under share/bash-completion/completions of the prefix" \
+	"$dir_bashcompdir" "$dir_prefix/share/bash-completion/completions"
 vpt_eq "the unit is under lib/systemd/system of the prefix" \
 	"$UNIT" "$dir_prefix/lib/systemd/system/veriportd.service"
 vpt_eq "the example is under share/doc/veriport/examples of the prefix" \
@@ -83,9 +87,16 @@ vpt_eq "the example is under share/doc/veriport/examples of the prefix" \
 
 # The unit names what was installed.
 if [ -f "$D$UNIT" ]; then
-	vpt_eq "unit: ExecStart runs the installed daemon" \
+	# ...on the configuration the daemon and the documentation name,
+	# whatever the prefix (not $(sysconfdir): /usr/local/etc by default).
+	vpt_eq "unit: ExecStart runs the installed daemon on /etc/veriport/veriport.conf" \
 		"$(sed -n 's/^ExecStart=//p' "$D$UNIT")" \
-		"$dir_sbindir/veriportd --foreground -c $dir_sysconfdir/veriport/veriport.conf"
+		"$dir_sbindir/veriportd --foreground -c /etc/veriport/veriport.conf"
+	vpt_eq "unit: waits for /etc/veriport/veriport.conf" \
+		"$(sed -n 's/^ConditionPathExists=//p' "$D$UNIT")" /etc/veriport/veriport.conf
+	vpt_match "unit: skips the installed example, unedited" \
+		"$(sed -n 's/^ExecCondition=//p' "$D$UNIT")" \
+		"cmp -s /etc/veriport/veriport.conf $dir_examplesdir/veriport.conf.example;"
 	# '@' itself stays (SystemCallFilter=@system-service): what must
 	# not is a configure placeholder, @name@.
 	vpt_eq "unit: no @placeholder@ left" \
