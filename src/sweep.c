@@ -553,7 +553,11 @@ int sweep_run(const struct catalog *cat, const char *role,
 {
 	memset(out, 0, sizeof *out);
 	uv_loop_t loop;
-	uv_loop_init(&loop);
+	int lrc = uv_loop_init(&loop);
+	if (lrc < 0) {
+		snprintf(err, errlen, "no event loop: %s", uv_strerror(lrc));
+		return lrc;
+	}
 	struct run_state st = {0};
 	struct sweep *s;
 	int rc = sweep_start(&loop, cat, role, plan, o, sweep_run_on_done, &st,
