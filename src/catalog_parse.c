@@ -46,6 +46,7 @@ struct row {
 	unsigned starttls_line;
 	bool optional;
 	unsigned optional_line;
+	unsigned proxy_line;     /* of a `proxy` attribute; 0: none */
 	char *condition;         /* after `optional`, or from `condition` */
 	unsigned condition_line; /* of a `condition` attribute */
 	char *group;
@@ -316,6 +317,16 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 			r->condition = xstrdup(text);
 		return 0;
 	}
+	if (strcmp(key, "proxy") == 0) {
+		if (*text != '\0')
+			return fail(p, p->line, "expected 'proxy' alone");
+		if (r->proxy_line != 0)
+			return fail(p, p->line,
+				    "'proxy' given twice (first at line %u)",
+				    r->proxy_line);
+		r->proxy_line = p->line;
+		return 0;
+	}
 	if (strcmp(key, "condition") == 0) {
 		if (r->optional)
 			return fail(p, p->line,
@@ -339,8 +350,8 @@ static int row_attribute(struct parser *p, const char *key, char *args)
 	}
 	return fail(p, p->line,
 		    "unknown row attribute '%s': expected vendor, from, to, "
-		    "port, starttls, optional, condition, group, host or "
-		    "purpose",
+		    "port, starttls, optional, condition, group, host, "
+		    "proxy or purpose",
 		    key);
 }
 
@@ -418,6 +429,12 @@ static int row_finish(struct parser *p)
 	size_t unnamed = 0;
 	for (size_t i = 0; i < r->nports; i++) {
 		any_starttls |= catalog_check_is_starttls(r->ports[i].check);
+		if (r->proxy_line != 0 && r->ports[i].transport != CATALOG_TCP)
+			return fail(p, r->proxy_line,
+				    "row '%s' has a 'proxy' but port line %u "
+				    "is not tcp: an HTTP proxy carries only "
+				    "TCP",
+				    r->id, r->ports[i].line);
 		if (r->ports[i].id == NULL && ++unnamed > 1)
 			return fail(p, r->ports[i].line,
 				    "row '%s' has several ports: expected a "
@@ -464,6 +481,7 @@ static int row_finish(struct parser *p)
 				    ? r->starttls
 				    : CATALOG_STARTTLS_NONE,
 		    .optional = r->optional,
+		    .proxy = r->proxy_line != 0,
 		    .condition = r->condition ? xstrdup(r->condition) : NULL,
 		    .group = CATALOG_NO_GROUP,
 		    .host = r->host ? xstrdup(r->host) : NULL,

@@ -119,7 +119,7 @@ int report_catalog_show_json(FILE *out, const struct catalog *cat)
 		const struct catalog_channel *c = &cat->channels[i];
 		append(&lost, channels,
 		       json_pack(
-			   "{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:b, "
+			   "{s:s, s:s, s:i, s:s, s:s, s:s, s:o, s:b, s:b, "
 			   "s:o, s:o, s:s, s:s, s:s, s:o, s:i}",
 			   "id", c->id, "transport",
 			   catalog_transport_name(c->transport), "port",
@@ -127,8 +127,8 @@ int report_catalog_show_json(FILE *out, const struct catalog *cat)
 			   cat->roles[c->to].id, "check",
 			   catalog_check_name(c->check), "starttls",
 			   string_or_null(catalog_starttls_name(c->starttls)),
-			   "optional", c->optional, "condition",
-			   string_or_null(c->condition), "group",
+			   "optional", c->optional, "proxy", c->proxy,
+			   "condition", string_or_null(c->condition), "group",
 			   string_or_null(group_id(cat, c)), "purpose",
 			   c->purpose, "row", c->row, "vendor", c->vendor,
 			   "host", string_or_null(c->host), "vendor_port",
@@ -274,9 +274,10 @@ void report_catalog_show_table(FILE *out, const struct catalog *cat, int width)
 				   : c->optional        ? " Optional: "
 							: " Condition: ";
 		char *text = xasprintf(
-		    "%s%s%s%s%s%s", c->purpose, c->host ? " Host: " : "",
+		    "%s%s%s%s%s%s%s", c->purpose, c->host ? " Host: " : "",
 		    c->host ? c->host : "", c->host ? "." : "", cond,
-		    c->condition ? c->condition : "");
+		    c->condition ? c->condition : "",
+		    c->proxy ? " Proxy: the vendor allows an HTTP proxy." : "");
 		fprintf(out, indent == 4 ? "\n%*s" : "%*s", indent == 4 ? 4 : 2,
 			"");
 		print_wrapped(out, text, indent, purpose_width);

@@ -55,6 +55,10 @@ struct catalog_channel {
 	enum catalog_check check;
 	enum catalog_starttls starttls;
 	bool optional;
+	/* The vendor allows this channel through an HTTP proxy (the row's
+	 * `proxy` attribute): with a proxy given, it is probed through HTTP
+	 * CONNECT. */
+	bool proxy;
 	/* The vendor's condition: when an optional row is needed, or when a
 	 * required row's firewall rule applies; NULL when there is none. */
 	char *condition;

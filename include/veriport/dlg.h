@@ -143,4 +143,41 @@ int dlg_udp_start(struct dlg_udp *d, enum catalog_check check,
 enum dlg_udp_match dlg_udp_reply(struct dlg_udp *d, const uint8_t *buf,
 				 size_t len);
 
+/* The HTTP CONNECT exchange with a proxy (RFC 9110 §9.3.6), before the
+ * channel's own dialogue (TLS, HTTP, SSH banner...) runs through the
+ * tunnel. The target's name goes to the proxy as it is: the proxy
+ * resolves it. */
+enum dlg_proxy_step {
+	DLG_PROXY_MORE,   /* send `out`, then feed what the proxy sends */
+	DLG_PROXY_OPEN,   /* a 2xx reply: the tunnel is up */
+	DLG_PROXY_DENIED, /* a reply, not 2xx: see status and status_line */
+	DLG_PROXY_FAIL,   /* not an HTTP reply, too long, or closed early */
+};
+
+struct dlg_proxy {
+	uint8_t out[DLG_OUT_MAX];
+	size_t outlen;
+	/* The reply so far: its status line and headers must fit. */
+	uint8_t in[DLG_IN_MAX];
+	size_t inlen;
+	size_t pos; /* start of the line being read in `in` */
+	int state;
+	unsigned status;
+	/* The proxy's status line, escaped ("HTTP/1.1 403 Forbidden"). */
+	char status_line[DLG_DETAIL_MAX];
+	enum dlg_failure failure;
+	char detail[DLG_DETAIL_MAX]; /* why it failed, escaped */
+};
+
+/* Queue "CONNECT HOST:PORT" (an IPv6 address in brackets) into P->out.
+ * Returns 0, or -EINVAL for a HOST that would break the request line. */
+int dlg_proxy_start(struct dlg_proxy *p, const char *host, uint16_t port);
+/* Feed LEN bytes the proxy sent. *USED is how many of them were its
+ * reply: on DLG_PROXY_OPEN the rest (IN + *USED) are the target's first
+ * bytes, for the channel's dialogue. */
+enum dlg_proxy_step dlg_proxy_feed(struct dlg_proxy *p, const uint8_t *in,
+				   size_t len, size_t *used);
+/* The proxy closed before the end of its reply. */
+enum dlg_proxy_step dlg_proxy_eof(struct dlg_proxy *p);
+
 #endif

@@ -3,8 +3,9 @@
  * read past a buffer or unbounded memory. The first byte picks the check
  * kind, the second where the input is split between reads; the rest is
  * what the peer sends, fed to the stream dialogue (through STARTTLS when
- * it asks) and, as one datagram, to the UDP check. Whatever it sends,
- * the text the dialogue keeps is safe to print (text_is_safe). */
+ * it asks) and, as one datagram, to the UDP check; every input is also
+ * an HTTP proxy's reply to our CONNECT. Whatever it sends, the text the
+ * dialogue keeps is safe to print (text_is_safe). */
 #include "config.h"
 
 #include <stdint.h>
@@ -58,6 +59,31 @@ static void datagram(enum catalog_check check, const uint8_t *data, size_t size)
 		__builtin_trap();
 }
 
+static void proxy(const uint8_t *data, size_t size, size_t split)
+{
+	static struct dlg_proxy p;
+	if (dlg_proxy_start(&p, "mx.example.net", 22) != 0)
+		__builtin_trap();
+	size_t pos = 0;
+	enum dlg_proxy_step step = DLG_PROXY_MORE;
+	while (pos < size && step == DLG_PROXY_MORE) {
+		size_t n = split && split < size - pos ? split : size - pos;
+		size_t used;
+		step = dlg_proxy_feed(&p, data + pos, n, &used);
+		if (used > n)
+			__builtin_trap();
+		pos += n;
+	}
+	if (step == DLG_PROXY_MORE)
+		dlg_proxy_eof(&p);
+	if (strnlen(p.detail, sizeof p.detail) == sizeof p.detail ||
+	    !text_is_safe(p.detail) ||
+	    strnlen(p.status_line, sizeof p.status_line) ==
+		sizeof p.status_line ||
+	    !text_is_safe(p.status_line))
+		__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2)
@@ -71,5 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		stream(check, data, size, split);
 	if (dlg_udp_supported(check))
 		datagram(check, data, size);
+	proxy(data, size, split);
 	return 0;
 }

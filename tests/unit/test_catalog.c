@@ -317,6 +317,14 @@ static const struct refusal {
      "'condition' given twice (first at line 9)"},
     {"empty condition", "row r\n    condition\n", 9,
      "expected text after 'condition'"},
+    {"proxy with a value", "row r\n    proxy yes\n", 9,
+     "expected 'proxy' alone"},
+    {"proxy twice", "row r\n    proxy\n    proxy\n", 10,
+     "'proxy' given twice (first at line 9)"},
+    {"proxy on a udp port",
+     "row r\n    vendor v\n    from appliance\n    to internet\n"
+     "    proxy\n    port udp/123 ntp\n    purpose p\n",
+     12, "row 'r' has a 'proxy' but port line 13 is not tcp"},
 };
 
 START_TEST(catalog_refusals_name_the_line)
@@ -630,6 +638,33 @@ START_TEST(catalog_shipped_corrections)
 }
 END_TEST
 
+/* The rows whose seed says a proxy may carry the channel, and only
+ * those. */
+START_TEST(catalog_shipped_proxy_rows)
+{
+	static const struct {
+		const char *profile, *channel;
+		bool proxy;
+	} rows[] = {
+	    {"seppmail", "ssh-to-seppmail-support", true},
+	    {"seppmail", "mpki", true},
+	    {"seppmail", "ocsp-crl-https", true},
+	    {"seppmail", "ocsp-crl-http", true},
+	    {"seppmail", "sspm-sms", false},
+	    {"mailstore-spe", "https-to-mailstore-portal", true},
+	    {"mailstore-server", "https-to-mailstore-portal", false},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct catalog *cat = NULL;
+		const struct catalog_channel *c =
+		    shipped_channel(&cat, rows[i].profile, rows[i].channel);
+		ck_assert_msg(c->proxy == rows[i].proxy, "%s %s",
+			      rows[i].profile, rows[i].channel);
+		catalog_free(cat);
+	}
+}
+END_TEST
+
 START_TEST(catalog_check_names_round_trip)
 {
 	for (int i = 0; i < CATALOG_CHECK_COUNT; i++)
@@ -643,8 +678,9 @@ START_TEST(catalog_check_names_round_trip)
 END_TEST
 
 /* `catalog show` of a catalog with a group, a required row with a
- * condition and an optional one, against golden files under
- * tests/unit/golden/ (VERIPORT_UPDATE_GOLDEN=1 rewrites them). */
+ * condition, a row allowed through a proxy and an optional one, against
+ * golden files under tests/unit/golden/ (VERIPORT_UPDATE_GOLDEN=1 rewrites
+ * them). */
 static const char show_text[] =
     "profile demo\ntitle Demo\nsource S (seed none)\n"
     "role appliance The appliance\nrole internet Internet\n"
@@ -659,6 +695,8 @@ static const char show_text[] =
     "    port tcp/25 smtp-starttls\n    starttls opportunistic\n"
     "    condition only behind a firewall (vendor mark **)\n"
     "    purpose Mail.\n"
+    "row ssh\n    vendor 22\n    from appliance\n    to internet\n"
+    "    port tcp/22 ssh\n    proxy\n    purpose Support.\n"
     "row ntp\n    vendor 123*\n    from appliance\n    to internet\n"
     "    port udp/123 ntp\n    optional depending on configuration\n"
     "    purpose Time.\n";
@@ -712,6 +750,7 @@ static Suite *catalog_suite(void)
 	tcase_add_loop_test(tc, catalog_shipped_groups, 0,
 			    sizeof shipped_groups / sizeof shipped_groups[0]);
 	tcase_add_test(tc, catalog_shipped_corrections);
+	tcase_add_test(tc, catalog_shipped_proxy_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }
