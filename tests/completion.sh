@@ -94,7 +94,7 @@ vp=$top_builddir/veriport
 }
 
 # Commands, and the program's own options.
-expect_words "$vp " catalog check respond status
+expect_words "$vp " accept catalog check probe respond status
 expect_words "$vp c" catalog check
 expect_words "$vp -" --help --version
 
