@@ -514,6 +514,15 @@ static bool usable_dir(const char *dir, bool write, const char *where,
 	return true;
 }
 
+/* DIR is the unit's own directory (DEFAULT), not there yet: systemd
+ * makes it when it starts the daemon, so its absence is no error. */
+static bool unit_creates(const char *dir, const char *unit_dir)
+{
+	struct stat st;
+	return strcmp(dir, unit_dir) == 0 && stat(dir, &st) != 0 &&
+	       errno == ENOENT;
+}
+
 /* --check-config past generation_load: what the daemon opens only later
  * (the CA files at the first sweep, the state and socket directories at
  * the start). Prints each thing checked; false with ERR on the first
@@ -554,9 +563,14 @@ static bool check_config(const struct generation *g, const char *path,
 		printf("listen %s: ok\n", c->listen);
 	}
 	snprintf(where, sizeof where, "%.200s: [status] state-dir", path);
-	if (!usable_dir(c->state_dir, true, where, err, errlen))
+	if (unit_creates(c->state_dir, CONF_STATE_DIR_DEFAULT))
+		printf("state-dir %s: absent; the unit's StateDirectory= "
+		       "creates it\n",
+		       c->state_dir);
+	else if (!usable_dir(c->state_dir, true, where, err, errlen))
 		return false;
-	printf("state-dir %s: writable\n", c->state_dir);
+	else
+		printf("state-dir %s: writable\n", c->state_dir);
 	char *dir = xstrdup(c->socket_path);
 	char *slash = strrchr(dir, '/');
 	if (slash == NULL)
@@ -568,8 +582,13 @@ static bool check_config(const struct generation *g, const char *path,
 	snprintf(where, sizeof where,
 		 "%.200s: [status] socket %.200s: directory", path,
 		 c->socket_path);
-	bool ok = usable_dir(dir, true, where, err, errlen);
-	if (ok)
+	bool ok = true;
+	if (strcmp(c->socket_path, CONF_SOCKET_DEFAULT) == 0 &&
+	    unit_creates(dir, dir))
+		printf("socket %s: directory %s absent; the unit's "
+		       "RuntimeDirectory= creates it\n",
+		       c->socket_path, dir);
+	else if ((ok = usable_dir(dir, true, where, err, errlen)))
 		printf("socket %s: directory %s exists\n", c->socket_path, dir);
 	free(dir);
 	return ok;
