@@ -236,7 +236,7 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 	struct generation *g = d->running_gen;
 	d->running = NULL;
 	d->running_gen = NULL;
-	if (g == d->gen) {
+	if (g == d->gen && !d->stopping) {
 		d->sweeps++;
 		d->last_sweep_ok = results_complete(r);
 		if (!d->last_sweep_ok)
@@ -261,7 +261,9 @@ static void daemon_on_sweep_done(struct results *r, void *arg)
 	} else {
 		/* Swept with a configuration since replaced (and cut short
 		 * by the reload): its results may name channels that no
-		 * longer exist. The new configuration sweeps at once. */
+		 * longer exist. The new configuration sweeps at once. Or cut
+		 * short by our own stop: what it did not finish says nothing
+		 * of the network, so it is neither kept nor logged. */
 		results_free(r);
 		free(r);
 	}
