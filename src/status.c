@@ -23,23 +23,7 @@
 #include "status_impl.h"
 #include "veriport/xalloc.h"
 
-/* Blobs ------------------------------------------------------------------ */
-
-struct status_blob *status_blob_text(char *text, size_t len)
-{
-	struct status_blob *b = xmalloc(sizeof *b + len);
-	b->refs = 1;
-	b->len = len;
-	memcpy(b->data, text, len);
-	free(text);
-	return b;
-}
-
-void status_blob_drop(struct status_blob *b)
-{
-	if (b != NULL && --b->refs == 0)
-		free(b);
-}
+/* Cached answers --------------------------------------------------------- */
 
 static const char *const cached_commands[STATUS_CACHED_COUNT] = {
     [STATUS_CACHED_STATUS] = "status",

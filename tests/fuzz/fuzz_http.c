@@ -5,7 +5,7 @@
  * first byte says where the input is split between reads. No socket:
  * this file stands in for the client's life in status.c (sending, the
  * line reader, the cached answers, the rate), so the linker takes only
- * status_http.c from the library. */
+ * status_http.c and status_blob.c from the library. */
 #include "config.h"
 
 #include <stdint.h>
@@ -18,22 +18,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned responses;
-
-struct status_blob *status_blob_text(char *text, size_t len)
-{
-	struct status_blob *b = xmalloc(sizeof *b + len);
-	b->refs = 1;
-	b->len = len;
-	memcpy(b->data, text, len);
-	free(text);
-	return b;
-}
-
-void status_blob_drop(struct status_blob *b)
-{
-	if (b != NULL && --b->refs == 0)
-		free(b);
-}
 
 struct status_blob *status_blob_for(struct status_server *s, const char *line)
 {
