@@ -402,19 +402,22 @@ void probe_socket_opened(struct probe_state *s)
 	probe_enable_recverr(s);
 }
 
-static void address_text(const struct sockaddr_storage *ss, char *buf,
-			 size_t len, unsigned *port)
+void probe_address_text(const struct sockaddr_storage *ss, char *buf,
+			size_t len, unsigned *port)
 {
+	unsigned p;
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		inet_ntop(AF_INET, &in->sin_addr, buf, (socklen_t)len);
-		*port = ntohs(in->sin_port);
+		p = ntohs(in->sin_port);
 	} else {
 		const struct sockaddr_in6 *in6 =
 		    (const struct sockaddr_in6 *)ss;
 		inet_ntop(AF_INET6, &in6->sin6_addr, buf, (socklen_t)len);
-		*port = ntohs(in6->sin6_port);
+		p = ntohs(in6->sin6_port);
 	}
+	if (port != NULL)
+		*port = p;
 }
 
 int probe_parse_source(const char *arg, struct sockaddr_storage *out, char *err,
@@ -458,7 +461,7 @@ bool probe_bind_source(struct probe_state *s)
 		return true;
 	char text[INET6_ADDRSTRLEN];
 	unsigned port;
-	address_text(src, text, sizeof text, &port);
+	probe_address_text(src, text, sizeof text, &port);
 	int rc;
 	if (src->ss_family != job->addr.ss_family) {
 		/* This run's choice, not a fact about the network. */
@@ -496,7 +499,7 @@ void probe_note_source(struct probe_state *s)
 		return;
 	char text[INET6_ADDRSTRLEN];
 	unsigned port;
-	address_text(&local, text, sizeof text, &port);
+	probe_address_text(&local, text, sizeof text, &port);
 	evidence_add(&s->job->ev, "from %s port %u%s", text, port,
 		     s->engine->opt.source ? " (--source)" : "");
 }

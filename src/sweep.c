@@ -157,18 +157,6 @@ static void sweep_on_probe_done(struct probe_job *job, void *arg)
 	sweep_maybe_end(s);
 }
 
-static void address_text(const struct sockaddr_storage *ss, char *buf,
-			 size_t len)
-{
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
-			  buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
-			  (socklen_t)len);
-}
-
 static void sweep_on_deadline(uv_timer_t *t)
 {
 	struct sweep *s = t->data;
@@ -250,7 +238,7 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 	size_t listed = 0;
 	for (size_t i = 0; i < a->naddrs; i++) {
 		char text[46];
-		address_text(&a->addrs[i], text, sizeof text);
+		probe_address_text(&a->addrs[i], text, sizeof text, NULL);
 		if (strlen(answer) + strlen(text) + 24 >= sizeof answer)
 			break;
 		snprintf(answer + strlen(answer),
@@ -315,8 +303,8 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 			job->port = pi->port;
 			job->tls_ctx = trust_of(s, pi->channel);
 			job->addr = a->addrs[j];
-			address_text(&job->addr, job->address,
-				     sizeof job->address);
+			probe_address_text(&job->addr, job->address,
+					   sizeof job->address, NULL);
 			evidence_init(&job->ev, pi->channel->transport,
 				      pi->channel->check);
 			job->ev.responder = responder_at(s, pi);

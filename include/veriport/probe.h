@@ -63,6 +63,11 @@ struct probe_options {
 	const struct sockaddr_storage *source;
 };
 
+/* SS's address as text into BUF (LEN bytes) and, unless PORT is NULL,
+ * its port. SS is AF_INET or AF_INET6. */
+void probe_address_text(const struct sockaddr_storage *ss, char *buf,
+			size_t len, unsigned *port);
+
 /* --source ADDR: a numeric IPv4 or IPv6 address of this host (a socket
  * binds to it). Returns 0, or a negative errno with ERR saying why. */
 int probe_parse_source(const char *arg, struct sockaddr_storage *out, char *err,
