@@ -44,9 +44,10 @@
 	"veriport catalog list [--json] [--catalog-dir DIR]\n"                 \
 	"       veriport catalog show NAME [--json] [--catalog-dir DIR]\n"
 #define STATUS_USAGE                                                           \
-	"veriport status  [--socket PATH] "                                    \
-	"[--format table|json|nagios|prometheus]\n"                            \
-	"                        [-w SECONDS] [-c SECONDS]\n"
+	"veriport status  [--socket PATH]... [--from FILE]...\n"               \
+	"                        [--format table|json|nagios|prometheus]\n"    \
+	"                        [-w SECONDS] [-c SECONDS] [--failed-only]\n"  \
+	"                        [--verbose] [--color[=WHEN]]\n"
 #define PROBE_USAGE "veriport probe   [--socket PATH] [CHANNEL]\n"
 #define ACCEPT_USAGE "veriport accept  [--socket PATH] [CHANNEL]\n"
 
@@ -162,17 +163,29 @@ const char cmd_status_help[] =
     "The results veriportd serves on its status socket.\n"
     "\n"
     "status options:\n"
-    "  --socket PATH               the daemon's socket "
-    "(default " CONF_SOCKET_DEFAULT ")\n"
+    "  --socket PATH               the daemon's socket, again for more\n"
+    "                              (default " CONF_SOCKET_DEFAULT ")\n"
+    "  --from FILE                 a saved `check` or `status --format json`\n"
+    "                              document (- for standard input); again "
+    "for\n"
+    "                              more\n"
     "  --format FORMAT             table (default), json, nagios or "
     "prometheus\n"
+    "                              (prometheus: one daemon only)\n"
     "  -w, --warning SECONDS       nagios: a channel slower than this is a\n"
-    "                              warning\n"
+    "                              warning (one daemon only)\n"
     "  -c, --critical SECONDS      nagios: ... is critical\n"
+    "  --failed-only, --verbose, --color[=WHEN]\n"
+    "                              the table of several sources, as for "
+    "check\n"
     "  -h, --help                  this text\n"
     "\n"
+    "More than one source (or any --from) shows one table of all of them,\n"
+    "a SOURCE column first.\n"
     "Exit status: with --format nagios the plugin's; else 0, or 3 when the\n"
-    "daemon cannot be asked. See veriport(1).\n";
+    "daemon cannot be asked. With several sources, the worst of their\n"
+    "statuses in every format, 3 when one could not be read. See "
+    "veriport(1).\n";
 
 const char cmd_probe_help[] =
     "usage: " PROBE_USAGE "\n"

@@ -62,9 +62,7 @@ static const char *status_word(enum results_status s)
 	return "UNKNOWN";
 }
 
-/* TEXT from column AT on, wrapped at spaces to WIDTH, continued at
- * column INDENT (below AT); a word longer than a line is cut. */
-static void wrap(FILE *out, const char *text, int at, int indent, int width)
+void report_wrap(FILE *out, const char *text, int at, int indent, int width)
 {
 	if (width < REPORT_WIDTH_MIN)
 		width = REPORT_WIDTH_MIN;
@@ -249,7 +247,8 @@ void report_table(FILE *out, const struct results *r,
 			char rest[PLAN_HOST_MAX + 96];
 			snprintf(rest, sizeof rest, "%-*s  %s %s", lw + 3,
 				 latency, target, address);
-			wrap(out, rest, 4 + vw + 2 + rw + 1, 8, style->width);
+			report_wrap(out, rest, 4 + vw + 2 + rw + 1, 8,
+				    style->width);
 		} else {
 			fprintf(
 			    out, "%-*s  %-*s  %-*s  %-*s  %s%-*s%s  %-*s%s%s\n",
@@ -263,7 +262,7 @@ void report_table(FILE *out, const struct results *r,
 			for (const char *l = NULL;
 			     (l = evidence_next(&x->ev, l)) != NULL;) {
 				fputs("    ", out);
-				wrap(out, l, 4, 6, style->width);
+				report_wrap(out, l, 4, 6, style->width);
 			}
 	}
 	/* The summary's lines are wrapped like the rest. */
@@ -278,7 +277,7 @@ void report_table(FILE *out, const struct results *r,
 	for (char *line = text, *nl; (nl = strchr(line, '\n')) != NULL;
 	     line = nl + 1) {
 		*nl = '\0';
-		wrap(out, line, 0, 4, style->width);
+		report_wrap(out, line, 0, 4, style->width);
 	}
 	free(text);
 }

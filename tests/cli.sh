@@ -337,5 +337,30 @@ for cmd in probe accept; do
 	expect 3 "veriport: $tmp/vpd.conf: Connection refused" -- $cmd --socket "$tmp/vpd.conf" smtp
 done
 
+# status over several sources (--from; the daemons: integration/daemon.sh).
+"$vp" check --profile sx-mailcrypt --role appliance --only smtp-to-internet \
+	--map 'internet=127.0.0.1:1' --timeout 0.5 --format json >"$tmp/mx1.json"
+cp "$tmp/mx1.json" "$tmp/mx2.json"
+printf '{"schema": "veriport/1"}' >"$tmp/half.json"
+printf '{"a": 1}' >"$tmp/other.json"
+printf 'garbage' >"$tmp/x"
+expect 2 '^mx1  *smtp-to-internet  *tcp/1  *127.0.0.1  *refused  *tcp-reset$' -- status --from "$tmp/mx1.json" --from "$tmp/mx2.json"
+expect 2 '^mx2 (sx-mailcrypt as appliance, .*): 1 refused: CRITICAL$' -- status --from "$tmp/mx1.json" --from "$tmp/mx2.json"
+expect 2 '^fleet: CRITICAL (exit 2)$' -- status --from "$tmp/mx1.json"
+expect 3 '^half: a veriport document without results and status' -- status --from "$tmp/mx1.json" --from "$tmp/half.json"
+expect 3 "^none: $tmp/none.json: No such file or directory: UNKNOWN" -- status --from "$tmp/none.json"
+expect 3 "^x: not JSON: line 1: " -- status --from "$tmp/x"
+expect 3 '"error": "not a veriport document' -- status --from "$tmp/other.json" --format json
+expect 2 '^VERIPORT CRITICAL - 2 sources, 2 of 2 results failed, first: mx1 smtp-to-internet tcp/1: refused/tcp-reset | failed=2;;;0;2 unread=0;;;0;2$' -- status --from "$tmp/mx1.json" --from "$tmp/mx2.json" --format nagios
+out=$("$vp" status --from - <"$tmp/mx1.json" --failed-only 2>&1)
+printf '%s\n' "$out" | grep -qE '^\(stdin\) +smtp-to-internet' && pass || fail "status --from -: no (stdin) row: $out"
+printf '\033[2J' >"$tmp/esc.json"
+out=$("$vp" status --from "$tmp/esc.json" --from "$tmp/esc.json" 2>&1)
+case $out in *"$(printf '\033')"*) fail "status --from: an escape byte reached the terminal" ;; *) pass ;; esac
+expect 3 'reads one daemon: let Prometheus scrape each' -- status --from "$tmp/mx1.json" --format prometheus
+expect 3 '^VERIPORT UNKNOWN - -w and -c read one daemon' -- status --from "$tmp/mx1.json" --format nagios -w 1
+expect 3 'go with several sources' -- status --socket "$tmp/none.sock" --failed-only
+expect 3 '^veriport: --from: expected a file' -- status --from ''
+
 echo "cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

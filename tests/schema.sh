@@ -55,6 +55,10 @@ validate "check -4 (skipped)" valid "$tmp/d.json"
 "$vp" check --profile sx-mailcrypt --role appliance --format json >"$tmp/d.json"
 validate "check (nothing mapped)" valid "$tmp/d.json"
 grep -q '"schema": "veriport/1"' "$tmp/refused.json" && pass || fail 'no "schema": "veriport/1"'
+"$vp" status --from "$tmp/refused.json" --from "$tmp/none.json" --format json >"$tmp/fleet.json"
+validate "status --from (a document and a missing file)" valid "$tmp/fleet.json"
+sed '0,/"error": /s//"document": 1, "error": /' "$tmp/fleet.json" >"$tmp/d.json"
+validate "a fleet source with a document and an error" invalid "$tmp/d.json"
 
 # Negative cases: a missing field, a wrong type, an unknown verdict, a
 # field the schema does not know, another schema version.

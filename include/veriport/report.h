@@ -49,6 +49,10 @@ enum { REPORT_WIDTH_MIN = 40 };
  * fits WIDTH columns. */
 void report_table(FILE *out, const struct results *r,
 		  const struct report_style *style);
+/* TEXT from column AT on, wrapped at spaces to WIDTH, continued at
+ * column INDENT (below AT), and a newline; a word longer than a line is
+ * cut. */
+void report_wrap(FILE *out, const char *text, int at, int indent, int width);
 /* The version of the JSON documents (check, status, catalog list and
  * show), their first field "schema"; docs/veriport.schema.json describes
  * them. A change that removes or retypes a field is a new version. */
@@ -88,5 +92,35 @@ struct report_daemon {
  * first sweep), D is NULL for `veriport check`. */
 void report_prometheus(FILE *out, const struct results *r,
 		       const struct report_daemon *d);
+
+/* Several daemons at once (`veriport status` with more than one source):
+ * each source's JSON document, a daemon's `status` answer or a saved
+ * `check`/`status --format json`, under a label (its socket or file). */
+struct report_fleet;
+struct report_fleet *report_fleet_new(void);
+/* Take the LEN bytes at TEXT as LABEL's document; -1 (and the source
+ * recorded as unread, with why) when it is not JSON, not veriport/1 or
+ * lacks results and status. */
+int report_fleet_add(struct report_fleet *f, const char *label,
+		     const char *text, size_t len);
+/* LABEL could not be read at all: ERROR says why. */
+void report_fleet_add_error(struct report_fleet *f, const char *label,
+			    const char *error);
+/* The worst of the sources' statuses; an unread source is UNKNOWN, and
+ * so is a fleet of none. */
+enum results_status report_fleet_status(const struct report_fleet *f);
+/* One table: a SOURCE column before each result's channel, evidence under
+ * failures, then a line per source (its counts and status, or why it was
+ * not read) and the fleet's status. */
+void report_fleet_table(FILE *out, const struct report_fleet *f,
+			const struct report_style *style);
+/* {"schema", "kind": "fleet", "sources": [{"source", "document"} or
+ * {"source", "error"}], "status"}. */
+int report_fleet_json(FILE *out, const struct report_fleet *f);
+/* One plugin line: the fleet's status, failed and unread counts, the
+ * first failure by source and channel, perfdata. */
+enum results_status report_fleet_nagios(FILE *out,
+					const struct report_fleet *f);
+void report_fleet_free(struct report_fleet *f);
 
 #endif

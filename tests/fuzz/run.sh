@@ -11,7 +11,7 @@
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-10}
-targets=${FUZZ_TARGETS:-"catalog conf dlg rsp cert ber status http pins"}
+targets=${FUZZ_TARGETS:-"catalog conf dlg rsp cert ber status http pins fleet"}
 out=$(mkdir -p "${FUZZ_OUT:-fuzz-out}" && cd "${FUZZ_OUT:-fuzz-out}" && pwd)
 
 if ! command -v clang >/dev/null 2>&1; then

@@ -433,6 +433,40 @@ vpt_cmp "SIGHUP during a sweep: served within two sweeps, not an interval (ms)" 
 	"$dt" -le $((4 * TIMEOUT2 * 1000 + 1000))
 vpt_eq "SIGHUP during a sweep: one 'reloaded' line" "$(grep -cF "reloaded $CONF2" "$LOG2")" 1
 
+# Several daemons, one table -------------------------------------------------
+# A support engineer's view of the two daemons (the first all ok, the
+# second all dropped), of a saved document, and of a daemon that is gone.
+F=$VPT_TMP/fleet
+COLUMNS=200 "$VERIPORT" status --socket "$SOCK" --socket "$SOCK2" >"$F.txt" 2>&1
+vpt_eq "status, two sockets: exit status is the worst of them (2)" "$?" 2
+vpt_eq "status, two sockets: a row for each of the first daemon's six results" \
+	"$(grep -cE "^$SOCK +[a-z]" "$F.txt")" 6
+vpt_eq "status, two sockets: a row for each of the second daemon's four" \
+	"$(grep -cE "^$SOCK2 +[a-z]" "$F.txt")" 4
+vpt_eq "status, two sockets: the first daemon's rows say ok" \
+	"$(grep -E "^$SOCK +[a-z]" "$F.txt" | awk '{print $5}' | sort -u)" ok
+vpt_match "status, two sockets: a line per daemon with its counts" "$(cat "$F.txt")" \
+	"^$SOCK2 \\(daemontest as client, 20[0-9-]+T[0-9:]+Z\\): 4 filtered: CRITICAL$"
+vpt_match "status, two sockets: the fleet's status last" "$(tail -n 1 "$F.txt")" '^fleet: CRITICAL \(exit 2\)$'
+"$VERIPORT" status --socket "$SOCK" --socket "$SOCK2" --failed-only >"$F-failed.txt" 2>&1
+vpt_eq "status --failed-only: only the second daemon's rows" \
+	"$(grep -cE "^$VPT_TMP/run/status2?\.sock +[a-z]" "$F-failed.txt")" 4
+"$VERIPORT" status --socket "$SOCK2" --format json >"$F-saved.json"
+"$VERIPORT" status --from "$F-saved.json" --socket "$SOCK" --format json >"$F.json" 2>&1
+vpt_eq "status --from and --socket, JSON: exit status 2" "$?" 2
+vpt_eq "status --from, JSON: two sources, labelled by file and socket" \
+	"$(jq -r '[.schema, .kind, (.sources[] | .source), .status] | join(" ")' "$F.json")" \
+	"veriport/1 fleet fleet-saved $SOCK 2"
+vpt_eq "status --from, JSON: each source's document as the daemon served it" \
+	"$(jq -c '[.sources[].document.results | length]' "$F.json")" "[4,6]"
+out=$("$VERIPORT" status --socket "$SOCK" --socket "$VPT_TMP/run/gone.sock" --format nagios 2>&1)
+vpt_eq "status, a daemon gone, nagios: UNKNOWN (3)" "$?" 3
+vpt_match "status, a daemon gone, nagios: the line names it" "$out" \
+	"^VERIPORT UNKNOWN - 2 sources \\(1 unread\\), 0 of 6 results failed, first: $VPT_TMP/run/gone.sock: .*No such file or directory \\| failed=0;;;0;6 unread=1;;;0;2$"
+out=$("$VERIPORT" status --socket "$SOCK" --socket "$SOCK2" --format prometheus 2>&1)
+vpt_eq "status, two sockets, prometheus: a usage error (3)" "$?" 3
+vpt_match "status, two sockets, prometheus: says to scrape each" "$out" "let Prometheus scrape each"
+
 cp "$CONF" "$VPT_TMP/veriport.conf.good"
 echo "bogus = 1" >>"$CONF"
 BADLINE=$(wc -l <"$CONF")
