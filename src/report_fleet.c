@@ -159,44 +159,104 @@ static void row_of(struct row *w, const char *label, const json_t *x)
 	field(w->reason, sizeof w->reason, x, "reason");
 }
 
-static bool row_shown(const struct report_style *style, const struct row *w)
-{
-	return !style->failed_only || failed_word(w->verdict);
-}
-
 static int max_int(int a, int b)
 {
 	return a > b ? a : b;
 }
 
-void report_fleet_table(FILE *out, const struct report_fleet *f,
-			const struct report_style *style)
+/* Call FN for each result of every source that the table shows (each
+ * result, or the failed ones only), with its row; the number of them.
+ * FN may be NULL: the count alone. */
+typedef void row_fn(void *arg, const json_t *x, const struct row *w);
+static size_t each_row(const struct report_fleet *f, bool failed_only,
+		       row_fn *fn, void *arg)
 {
-	int sw = (int)strlen("SOURCE"), cw = (int)strlen("CHANNEL"),
-	    pw = (int)strlen("udp/65535"), tw = (int)strlen("TARGET"),
-	    vw = (int)strlen("VERDICT");
-	size_t rows = 0, unread = 0;
-	struct row w;
+	size_t rows = 0;
 	for (size_t i = 0; i < f->nsources; i++) {
 		const struct report_fleet_source *s = &f->sources[i];
-		unread += s->doc == NULL;
 		size_t k;
 		json_t *x;
 		json_array_foreach(json_object_get(s->doc, "results"), k, x)
 		{
+			struct row w;
 			if (!json_is_object(x))
 				continue;
 			row_of(&w, s->label, x);
-			if (!row_shown(style, &w))
+			if (failed_only && !failed_word(w.verdict))
 				continue;
 			rows++;
-			sw = max_int(sw, (int)strlen(w.source));
-			cw = max_int(cw, (int)strlen(w.channel));
-			pw = max_int(pw, (int)strlen(w.port));
-			tw = max_int(tw, (int)strlen(w.target));
-			vw = max_int(vw, (int)strlen(w.verdict));
+			if (fn != NULL)
+				fn(arg, x, &w);
 		}
 	}
+	return rows;
+}
+
+/* The table's column widths, and what it prints with. */
+struct layout {
+	int sw, cw, pw, tw, vw;
+	FILE *out;
+	const struct report_style *style;
+};
+
+static void widen(void *arg, const json_t *x, const struct row *w)
+{
+	struct layout *l = arg;
+	(void)x;
+	l->sw = max_int(l->sw, (int)strlen(w->source));
+	l->cw = max_int(l->cw, (int)strlen(w->channel));
+	l->pw = max_int(l->pw, (int)strlen(w->port));
+	l->tw = max_int(l->tw, (int)strlen(w->target));
+	l->vw = max_int(l->vw, (int)strlen(w->verdict));
+}
+
+static void print_row(void *arg, const json_t *x, const struct row *w)
+{
+	const struct layout *l = arg;
+	bool failed = failed_word(w->verdict);
+	const char *on = "", *off = "";
+	if (l->style->colour && failed) {
+		on = "\033[1;31m";
+		off = "\033[0m";
+	} else if (l->style->colour && strcmp(w->verdict, "ok") == 0) {
+		on = "\033[32m";
+		off = "\033[0m";
+	}
+	fprintf(l->out, "%-*s  %-*s  %-*s  %-*s  %s%-*s%s  %s\n", l->sw,
+		w->source, l->cw, w->channel, l->pw, w->port, l->tw, w->target,
+		on, l->vw, w->verdict, off, w->reason);
+	if (!failed && !l->style->verbose)
+		return;
+	size_t e;
+	json_t *line;
+	json_array_foreach(json_object_get(x, "evidence"), e, line)
+	{
+		char text[FLEET_FIELD_MAX * 2];
+		if (!json_is_string(line))
+			continue;
+		text_copy(text, sizeof text, json_string_value(line),
+			  json_string_length(line));
+		fputs("    ", l->out);
+		report_wrap(l->out, text, 4, 6, l->style->width);
+	}
+}
+
+void report_fleet_table(FILE *out, const struct report_fleet *f,
+			const struct report_style *style)
+{
+	struct layout l = {
+	    .sw = (int)strlen("SOURCE"),
+	    .cw = (int)strlen("CHANNEL"),
+	    .pw = (int)strlen("udp/65535"),
+	    .tw = (int)strlen("TARGET"),
+	    .vw = (int)strlen("VERDICT"),
+	    .out = out,
+	    .style = style,
+	};
+	size_t unread = 0;
+	for (size_t i = 0; i < f->nsources; i++)
+		unread += f->sources[i].doc == NULL;
+	size_t rows = each_row(f, style->failed_only, widen, &l);
 	fprintf(out, "%zu source%s, %zu result%s shown", f->nsources,
 		f->nsources == 1 ? "" : "s", rows, rows == 1 ? "" : "s");
 	if (unread > 0)
@@ -204,51 +264,10 @@ void report_fleet_table(FILE *out, const struct report_fleet *f,
 			unread == 1 ? "" : "s");
 	fputs("\n\n", out);
 	if (rows > 0)
-		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", sw, "SOURCE",
-			cw, "CHANNEL", pw, "PORT", tw, "TARGET", vw, "VERDICT",
-			"REASON");
-	for (size_t i = 0; i < f->nsources; i++) {
-		const struct report_fleet_source *s = &f->sources[i];
-		size_t k;
-		json_t *x;
-		json_array_foreach(json_object_get(s->doc, "results"), k, x)
-		{
-			if (!json_is_object(x))
-				continue;
-			row_of(&w, s->label, x);
-			if (!row_shown(style, &w))
-				continue;
-			bool failed = failed_word(w.verdict);
-			const char *on = "", *off = "";
-			if (style->colour && failed) {
-				on = "\033[1;31m";
-				off = "\033[0m";
-			} else if (style->colour &&
-				   strcmp(w.verdict, "ok") == 0) {
-				on = "\033[32m";
-				off = "\033[0m";
-			}
-			fprintf(out, "%-*s  %-*s  %-*s  %-*s  %s%-*s%s  %s\n",
-				sw, w.source, cw, w.channel, pw, w.port, tw,
-				w.target, on, vw, w.verdict, off, w.reason);
-			if (!failed && !style->verbose)
-				continue;
-			size_t e;
-			json_t *line;
-			json_array_foreach(json_object_get(x, "evidence"), e,
-					   line)
-			{
-				char text[FLEET_FIELD_MAX * 2];
-				if (!json_is_string(line))
-					continue;
-				text_copy(text, sizeof text,
-					  json_string_value(line),
-					  json_string_length(line));
-				fputs("    ", out);
-				report_wrap(out, text, 4, 6, style->width);
-			}
-		}
-	}
+		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", l.sw,
+			"SOURCE", l.cw, "CHANNEL", l.pw, "PORT", l.tw, "TARGET",
+			l.vw, "VERDICT", "REASON");
+	each_row(f, style->failed_only, print_row, &l);
 	if (rows > 0)
 		fputc('\n', out);
 	for (size_t i = 0; i < f->nsources; i++) {
@@ -333,49 +352,45 @@ static void nagios_safe(char *s)
 			*s = '/';
 }
 
+/* The Nagios line's count of failures, and the first of them. */
+struct failures {
+	size_t n;
+	char first[FLEET_FIELD_MAX * 3];
+};
+
+static void count_failure(void *arg, const json_t *x, const struct row *w)
+{
+	struct failures *fl = arg;
+	(void)x;
+	if (fl->n++ == 0)
+		snprintf(fl->first, sizeof fl->first, "%s %s %s: %s/%s",
+			 w->source, w->channel, w->port, w->verdict, w->reason);
+}
+
 enum results_status report_fleet_nagios(FILE *out, const struct report_fleet *f)
 {
 	enum results_status st = report_fleet_status(f);
-	size_t failed = 0, total = 0, unread = 0;
-	char first[FLEET_FIELD_MAX * 3] = "";
+	struct failures fl = {0};
+	size_t total = each_row(f, false, NULL, NULL),
+	       failed = each_row(f, true, count_failure, &fl), unread = 0;
+	/* An unread source comes first: it is what made the status
+	 * UNKNOWN. */
 	for (size_t i = 0; i < f->nsources; i++) {
 		const struct report_fleet_source *s = &f->sources[i];
-		if (s->doc == NULL) {
-			unread++;
-			if (first[0] == '\0') {
-				char label[FLEET_FIELD_MAX];
-				text_copy(label, sizeof label, s->label,
-					  strlen(s->label));
-				snprintf(first, sizeof first, "%s: %s", label,
-					 s->error);
-			}
+		if (s->doc != NULL || unread++ > 0)
 			continue;
-		}
-		size_t k;
-		json_t *x;
-		json_array_foreach(json_object_get(s->doc, "results"), k, x)
-		{
-			if (!json_is_object(x))
-				continue;
-			struct row w;
-			row_of(&w, s->label, x);
-			total++;
-			if (!failed_word(w.verdict))
-				continue;
-			if (failed++ == 0 && unread == 0)
-				snprintf(first, sizeof first, "%s %s %s: %s/%s",
-					 w.source, w.channel, w.port, w.verdict,
-					 w.reason);
-		}
+		char label[FLEET_FIELD_MAX];
+		text_copy(label, sizeof label, s->label, strlen(s->label));
+		snprintf(fl.first, sizeof fl.first, "%s: %s", label, s->error);
 	}
-	nagios_safe(first);
+	nagios_safe(fl.first);
 	fprintf(out, "VERIPORT %s - %zu source%s", status_word((int)st),
 		f->nsources, f->nsources == 1 ? "" : "s");
 	if (unread > 0)
 		fprintf(out, " (%zu unread)", unread);
 	fprintf(out, ", %zu of %zu results failed", failed, total);
-	if (first[0] != '\0')
-		fprintf(out, ", first: %s", first);
+	if (fl.first[0] != '\0')
+		fprintf(out, ", first: %s", fl.first);
 	fprintf(out, " | failed=%zu;;;0;%zu unread=%zu;;;0;%zu\n", failed,
 		total, unread, f->nsources);
 	return st;
