@@ -32,16 +32,35 @@ static const char *const cached_commands[STATUS_CACHED_COUNT] = {
     [STATUS_CACHED_TABLE] = "table",
 };
 
-struct status_blob *status_blob_for(struct status_server *s, const char *line)
+/* The cached answer to LINE, a new reference; NULL when LINE is not a
+ * report command. */
+static int cached_index(const char *line)
 {
 	size_t n = strcspn(line, "\r\n");
+	for (int i = 0; i < STATUS_CACHED_COUNT; i++)
+		if (strlen(cached_commands[i]) == n &&
+		    strncmp(line, cached_commands[i], n) == 0)
+			return i;
+	return -1;
+}
+
+struct status_blob *status_blob_for(struct status_server *s, const char *line)
+{
+	int i = cached_index(line);
+	size_t len;
+	if (s->th != NULL) {
+		/* On the server's thread: the cache is what the daemon
+		 * rendered at the end of its last sweep. */
+		if (i >= 0 && s->cache[i] != NULL) {
+			s->cache[i]->refs++;
+			return s->cache[i];
+		}
+		char *a = status_thread_call(s, line, &len);
+		return status_blob_text(a, len);
+	}
 	bool sweep = s->src.results != NULL && s->src.results(s->src.arg);
-	for (size_t i = 0; sweep && i < STATUS_CACHED_COUNT; i++) {
-		if (strlen(cached_commands[i]) != n ||
-		    strncmp(line, cached_commands[i], n) != 0)
-			continue;
+	if (i >= 0 && sweep) {
 		if (s->cache[i] == NULL) {
-			size_t len;
 			char *a =
 			    status_answer(&s->src, cached_commands[i], &len);
 			s->cache[i] = status_blob_text(a, len);
@@ -49,17 +68,40 @@ struct status_blob *status_blob_for(struct status_server *s, const char *line)
 		s->cache[i]->refs++;
 		return s->cache[i];
 	}
-	size_t len;
 	char *a = status_answer(&s->src, line, &len);
 	return status_blob_text(a, len);
 }
 
-void status_results_changed(struct status_server *s)
+/* The report answers of the current results, or none before the first
+ * sweep; into OUT. */
+void status_render_cache(const struct status_server *s,
+			 struct status_blob *out[STATUS_CACHED_COUNT])
+{
+	bool sweep = s->src.results != NULL && s->src.results(s->src.arg);
+	for (int i = 0; i < STATUS_CACHED_COUNT; i++) {
+		out[i] = NULL;
+		if (!sweep)
+			continue;
+		size_t len;
+		char *a = status_answer(&s->src, cached_commands[i], &len);
+		out[i] = status_blob_text(a, len);
+	}
+}
+
+void status_cache_drop(struct status_blob *cache[STATUS_CACHED_COUNT])
 {
 	for (size_t i = 0; i < STATUS_CACHED_COUNT; i++) {
-		status_blob_drop(s->cache[i]);
-		s->cache[i] = NULL;
+		status_blob_drop(cache[i]);
+		cache[i] = NULL;
 	}
+}
+
+void status_results_changed(struct status_server *s)
+{
+	if (s->th != NULL)
+		status_thread_publish(s);
+	else
+		status_cache_drop(s->cache);
 }
 
 /* Rates ------------------------------------------------------------------ */
@@ -117,6 +159,10 @@ static void server_release(struct status_server *s)
 {
 	if (--s->open > 0 || !s->stopping)
 		return;
+	if (s->th != NULL) {
+		status_thread_release(s);
+		return;
+	}
 	void (*closed)(void *) = s->closed;
 	void *arg = s->closed_arg;
 	status_results_changed(s);
@@ -445,9 +491,26 @@ int status_start(uv_loop_t *loop, const struct status_options *o,
 	s->src = *src;
 	s->socket_path = xstrdup(o->socket_path);
 	s->tcp_port = port;
+	s->has_tcp = tfd >= 0;
 	s->unix_clients.max = STATUS_UNIX_CLIENTS_MAX;
 	s->tcp_clients.max = STATUS_TCP_CLIENTS_MAX;
-	if (uv_pipe_init(loop, &s->pipe, 0) != 0 ||
+	if (o->own_thread) {
+		s->th = xcalloc(1, sizeof *s->th);
+		s->th->ufd = ufd;
+		s->th->tfd = tfd;
+		if (uv_mutex_init(&s->th->mu) != 0 ||
+		    uv_cond_init(&s->th->answered) != 0)
+			fatalx("%s: cannot make a mutex", __func__);
+	} else {
+		status_serve(s, ufd, tfd);
+	}
+	*out = s;
+	return 0;
+}
+
+void status_serve(struct status_server *s, int ufd, int tfd)
+{
+	if (uv_pipe_init(s->loop, &s->pipe, 0) != 0 ||
 	    uv_pipe_open(&s->pipe, ufd) != 0)
 		fatalx("a listening socket libuv does not take");
 	s->pipe.data = s;
@@ -456,18 +519,20 @@ int status_start(uv_loop_t *loop, const struct status_options *o,
 		      server_on_connection) != 0)
 		fatalx("listen on a listening socket failed");
 	if (tfd >= 0) {
-		if (uv_tcp_init(loop, &s->tcp) != 0 ||
+		if (uv_tcp_init(s->loop, &s->tcp) != 0 ||
 		    uv_tcp_open(&s->tcp, tfd) != 0)
 			fatalx("a listening socket libuv does not take");
 		s->tcp.data = s;
-		s->has_tcp = true;
 		s->open++;
 		if (uv_listen((uv_stream_t *)&s->tcp, STATUS_BACKLOG,
 			      server_on_connection) != 0)
 			fatalx("listen on a listening socket failed");
 	}
-	*out = s;
-	return 0;
+}
+
+int status_go(struct status_server *s)
+{
+	return s->th != NULL ? status_thread_go(s) : 0;
 }
 
 int status_tcp_port(const struct status_server *s)
@@ -475,11 +540,9 @@ int status_tcp_port(const struct status_server *s)
 	return s->has_tcp ? s->tcp_port : -1;
 }
 
-void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg)
+void status_stop_now(struct status_server *s)
 {
 	s->stopping = true;
-	s->closed = closed;
-	s->closed_arg = arg;
 	/* Unlink while we still listen: a daemon starting meanwhile finds
 	 * ours live, or none. Closing first, it could take ours for stale,
 	 * bind its own, and lose it to our unlink. */
@@ -491,4 +554,14 @@ void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg)
 	uv_close((uv_handle_t *)&s->pipe, server_on_closed);
 	if (s->has_tcp)
 		uv_close((uv_handle_t *)&s->tcp, server_on_closed);
+}
+
+void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg)
+{
+	s->closed = closed;
+	s->closed_arg = arg;
+	if (s->th != NULL)
+		status_thread_stop(s);
+	else
+		status_stop_now(s);
 }

@@ -96,6 +96,29 @@ enum status_cached {
 
 #define STATUS_RATE_SOURCES 256
 
+/* The server on a thread of its own (status_options.own_thread), so that
+ * nothing the daemon's loop does delays an answer: its loop, and what
+ * the daemon's thread and it hand each other under MU. */
+struct status_thread {
+	uv_loop_t loop; /* the server's */
+	uv_thread_t thread;
+	bool running;    /* status_go() started it */
+	uv_async_t wake; /* on the server's loop: new answers, or stop */
+	uv_async_t call; /* on the daemon's loop: a command to answer */
+	int ufd, tfd;    /* the listening sockets, until status_go() */
+	uv_mutex_t mu;
+	uv_cond_t answered;
+	/* Under MU. Answers the daemon rendered for the server to take. */
+	struct status_blob *next[STATUS_CACHED_COUNT];
+	bool next_ready;
+	bool stop;
+	/* One command at a time from the server to the daemon's loop. */
+	char call_line[STATUS_COMMAND_MAX + 2];
+	bool call_pending;
+	char *call_answer;
+	size_t call_len;
+};
+
 struct status_server {
 	uv_loop_t *loop;
 	struct status_source src;
@@ -112,6 +135,7 @@ struct status_server {
 	bool stopping;
 	void (*closed)(void *arg);
 	void *closed_arg;
+	struct status_thread *th; /* NULL: on the daemon's loop */
 };
 
 /* The answer to a command line, from the cache when it is one of the
@@ -129,6 +153,29 @@ void status_http_eof(struct status_client *c);
 void status_line_feed(struct status_client *c, const char *p, size_t n);
 /* One more request from C's source: false when over its rate. */
 bool status_rate_take(struct status_server *s, struct status_client *c);
+
+/* The report answers of the daemon's current results (none before the
+ * first sweep), rendered into OUT; and dropping such a set. */
+void status_render_cache(const struct status_server *s,
+			 struct status_blob *out[STATUS_CACHED_COUNT]);
+void status_cache_drop(struct status_blob *cache[STATUS_CACHED_COUNT]);
+
+/* The server's own thread (status_thread.c). */
+/* Answer LINE on the daemon's loop, waiting for it (the server's thread
+ * only): what is not cached needs the daemon's results or actions. */
+char *status_thread_call(struct status_server *s, const char *line,
+			 size_t *len);
+/* From the daemon's thread: render the cached answers there and hand
+ * them to the server. */
+void status_thread_publish(struct status_server *s);
+/* Serve on the listeners with S->loop (the daemon's, or the thread's). */
+void status_serve(struct status_server *s, int ufd, int tfd);
+/* Close the listeners and every client (on the server's loop). */
+void status_stop_now(struct status_server *s);
+/* The server's last handle closed. */
+void status_thread_release(struct status_server *s);
+void status_thread_stop(struct status_server *s);
+int status_thread_go(struct status_server *s);
 
 /* Listening sockets (status_listen.c). */
 int status_listen_unix(const char *path, mode_t mode, int *out, char *err,

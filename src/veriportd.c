@@ -686,6 +686,7 @@ int main(int argc, char **argv)
 	    .socket_path = cfg->socket_path,
 	    .socket_mode = cfg->socket_mode,
 	    .listen = cfg->listen,
+	    .own_thread = true,
 	};
 	if (status_start(d.loop, &so, &src, &d.status, err, sizeof err) < 0) {
 		fprintf(stderr, "veriportd: %s\n", err);
@@ -703,6 +704,13 @@ int main(int argc, char **argv)
 			return 3;
 		openlog("veriportd", LOG_PID, LOG_DAEMON);
 		to_syslog = true;
+	}
+	/* The status server's thread, once there is no fork to come. */
+	int go = status_go(d.status);
+	if (go < 0) {
+		log_line(LOG_ERR, "the status server cannot start: %s",
+			 uv_strerror(go));
+		return 3;
 	}
 	uv_timer_init(d.loop, &d.interval);
 	d.interval.data = &d;

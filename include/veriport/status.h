@@ -63,6 +63,13 @@ struct status_options {
 	const char *socket_path;
 	mode_t socket_mode;
 	const char *listen; /* "ADDRESS:PORT", or NULL for no TCP listener */
+	/* Serve on a thread and loop of its own, from status_go() on: the
+	 * report answers (status, metrics, nagios, table) are rendered on
+	 * the daemon's loop once per sweep and served by the thread, so a
+	 * busy or stalled daemon loop never delays them; other commands
+	 * are answered on the daemon's loop. Without it, the server runs
+	 * on the loop status_start() is given. */
+	bool own_thread;
 };
 
 struct status_server;
@@ -73,9 +80,14 @@ struct status_server;
 int status_start(uv_loop_t *loop, const struct status_options *o,
 		 const struct status_source *src, struct status_server **out,
 		 char *err, size_t errlen);
+/* With own_thread: start serving (after any fork, daemon(3): a thread
+ * does not survive one). Returns 0, or a negative errno. Without it, the
+ * server serves from status_start() on and this does nothing. */
+int status_go(struct status_server *s);
 /* The results changed (a sweep ended, the configuration was reloaded):
  * answers rendered from the old ones are dropped, the next request
- * renders them again, once. */
+ * renders them again, once; with own_thread, they are rendered now, on
+ * the caller's (the daemon's) loop, and handed to the server's thread. */
 void status_results_changed(struct status_server *s);
 /* The one grammar of the TCP listener's address: "127.0.0.1:9797" or
  * "[::1]:9797", numeric addresses only, since the listener is bound once,
@@ -85,7 +97,8 @@ int status_listen_parse(const char *spec, struct sockaddr_storage *ss);
  * port 0), or -1 when there is none. */
 int status_tcp_port(const struct status_server *s);
 /* Close the listeners and every client, unlink the socket file; CLOSED
- * runs (on the loop) when every handle has closed and S is freed. */
+ * runs (on the loop) when every handle has closed and S is freed. With
+ * own_thread, this waits for the server's thread to end. */
 void status_stop(struct status_server *s, void (*closed)(void *arg), void *arg);
 
 /* The answer to one command line, exactly as the socket sends it

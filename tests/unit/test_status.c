@@ -791,6 +791,110 @@ START_TEST(server_renders_once_per_sweep)
 }
 END_TEST
 
+/* A client on a thread of its own: `veriport status` while the daemon's
+ * loop is run (or not) by the test's thread. */
+struct asker {
+	const char *command;
+	char *answer;
+	size_t len;
+	int rc;
+	volatile int done;
+};
+
+static void *ask_thread(void *arg)
+{
+	struct asker *q = arg;
+	char err[256];
+	q->rc =
+	    status_ask(path, q->command, &q->answer, &q->len, err, sizeof err);
+	__atomic_store_n(&q->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* With its own thread, the server answers the report commands while the
+ * daemon's loop does not run at all (a stalled loop delays no monitor),
+ * and takes every other command to that loop. */
+START_TEST(server_own_thread_answers_while_the_loop_stalls)
+{
+	char err[256];
+	struct status_options o = {
+	    .socket_path = path, .socket_mode = 0600, .own_thread = true};
+	ck_assert_int_eq(
+	    status_start(&loop, &o, &src, &server, err, sizeof err), 0);
+	status_results_changed(server);
+	ck_assert_int_eq(status_go(server), 0);
+	static const char *const reports[] = {"status", "metrics", "nagios",
+					      "table"};
+	for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++) {
+		char *a, *want;
+		size_t len, wlen;
+		/* Nobody runs the daemon's loop meanwhile. */
+		ck_assert_msg(status_ask(path, reports[i], &a, &len, err,
+					 sizeof err) == 0,
+			      "%s: %s", reports[i], err);
+		want = status_answer(&src, reports[i], &wlen);
+		ck_assert_msg(len == wlen && memcmp(a, want, len) == 0,
+			      "%s: another answer", reports[i]);
+		free(a);
+		free(want);
+	}
+	/* A new sweep's answers are handed over: served from then on. */
+	enum verdict was = items[0].verdict.verdict;
+	items[0].verdict.verdict = VERDICT_FILTERED;
+	status_results_changed(server);
+	char *a, *want;
+	size_t len, wlen;
+	want = status_answer(&src, "nagios", &wlen);
+	for (int tries = 0; tries < 100; tries++) {
+		ck_assert_int_eq(
+		    status_ask(path, "nagios", &a, &len, err, sizeof err), 0);
+		if (len == wlen && memcmp(a, want, len) == 0)
+			break;
+		free(a);
+		a = NULL;
+		usleep(10000);
+	}
+	ck_assert_msg(a != NULL, "the new sweep's answer never came");
+	free(a);
+	free(want);
+	items[0].verdict.verdict = was;
+	status_results_changed(server);
+	/* `help` is answered on the daemon's loop: it comes once that loop
+	 * runs. */
+	struct asker q = {.command = "help"};
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, ask_thread, &q), 0);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&q.done, __ATOMIC_ACQUIRE);
+	     i++) {
+		uv_run(&loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+	pthread_join(t, NULL);
+	ck_assert_int_eq(q.rc, 0);
+	want = status_answer(&src, "help", &wlen);
+	ck_assert(q.len == wlen && memcmp(q.answer, want, wlen) == 0);
+	free(q.answer);
+	free(want);
+	stop();
+	ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+/* A server with its own thread stopped before it served (the daemon
+ * failed between start and go) leaves nothing behind. */
+START_TEST(server_own_thread_stopped_before_go)
+{
+	char err[256];
+	struct status_options o = {
+	    .socket_path = path, .socket_mode = 0600, .own_thread = true};
+	ck_assert_int_eq(
+	    status_start(&loop, &o, &src, &server, err, sizeof err), 0);
+	status_results_changed(server);
+	stop();
+	ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
 START_TEST(server_overlong_command_gets_one_error_line)
 {
 	static char longest[STATUS_COMMAND_MAX + 2];
@@ -1111,6 +1215,8 @@ int main(void)
 		       server_idle_tcp_clients_never_keep_the_unix_socket_out);
 	tcase_add_test(ts, server_rate_limits_a_tcp_source);
 	tcase_add_test(ts, server_renders_once_per_sweep);
+	tcase_add_test(ts, server_own_thread_answers_while_the_loop_stalls);
+	tcase_add_test(ts, server_own_thread_stopped_before_go);
 	tcase_add_test(ts, server_overlong_command_gets_one_error_line);
 	tcase_add_test(ts, server_blank_lines_then_eof_on_tcp_stay_in_bounds);
 	tcase_add_test(ts, server_http_on_the_tcp_listener);
