@@ -141,6 +141,9 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # anon_kb PID: the anonymous part of its RSS (heap, stacks), the rest
 # being the program's and libraries' pages.
 anon_kb() { awk '/^Anonymous:/ { print $2 }' "/proc/$1/smaps_rollup"; }
+# pss_kb PID: its proportional share, shared library pages divided among
+# the processes that map them.
+pss_kb() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 # first_sweep: wait for the first sweep's results.
 first_sweep() {
 	vpt_wait_until $((TIMEOUT * 4 + 30)) sh -c \
@@ -151,7 +154,7 @@ first_sweep() {
 daemon small small
 first_sweep || vpt_error "no first sweep of the small profile"
 sleep 2
-idle_small=$(rss_kb "$PID") anon_small=$(anon_kb "$PID")
+idle_small=$(rss_kb "$PID") anon_small=$(anon_kb "$PID") pss_small=$(pss_kb "$PID")
 kill "$PID"
 wait "$PID" 2>/dev/null
 
@@ -229,7 +232,7 @@ N=$N probes ($ntls TLS with nginx, $nref refused, $ndrop dropped), timeout $TIME
 
 | measure | value |
 |---|---|
-| idle RSS, 50 channels, after a sweep (anonymous) | $idle_small KB ($anon_small KB) |
+| idle RSS, 50 channels, after a sweep (PSS, anonymous) | $idle_small KB ($pss_small KB, $anon_small KB) |
 | idle RSS, $N channels, after a sweep (anonymous) | $idle_big KB ($anon_big KB) |
 | peak RSS (VmHWM), $N channels | $peak KB |
 | first sweep of $N probes, start to results | $first_ms ms |
