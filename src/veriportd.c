@@ -659,9 +659,18 @@ int main(int argc, char **argv)
 			generation_release(d.gen);
 			return 3;
 		}
-		printf("%s: ok (profile %s, role %s, %zu planned)\n",
+		size_t proxied = 0;
+		for (size_t i = 0; cfg->proxy.host[0] && i < d.gen->plan.nitems;
+		     i++)
+			proxied += d.gen->plan.items[i].kind == PLAN_PROBE &&
+				   d.gen->plan.items[i].channel->proxy;
+		char via[sizeof cfg->proxy.host + 48] = "";
+		if (cfg->proxy.host[0])
+			snprintf(via, sizeof via, ", %zu through proxy %s:%u",
+				 proxied, cfg->proxy.host, cfg->proxy.port);
+		printf("%s: ok (profile %s, role %s, %zu planned%s)\n",
 		       d.config_path, cfg->profile.value, cfg->role.value,
-		       d.gen->plan.nitems);
+		       d.gen->plan.nitems, via);
 		generation_release(d.gen);
 		return 0;
 	}
