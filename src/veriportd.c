@@ -192,11 +192,15 @@ static void daemon_on_change(void *arg, const struct result *x,
 	(void)arg;
 	enum verdict v = x->verdict.verdict;
 	const char *last = evidence_last(&x->ev);
+	char via[sizeof x->ev.proxy.host + 24] = "";
+	if (x->ev.proxy.used)
+		snprintf(via, sizeof via, " via proxy %s:%u", x->ev.proxy.host,
+			 x->ev.proxy.port);
 	log_line(verdict_failed(v) || v == VERDICT_INTERCEPTED ? LOG_WARNING
 							       : LOG_NOTICE,
-		 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
+		 "%s %s/%u %s %s%s: %s%s%s/%s%s%s", x->channel->id,
 		 catalog_transport_name(x->channel->transport), x->port,
-		 x->host ? x->host : "-", x->address[0] ? x->address : "-",
+		 x->host ? x->host : "-", x->address[0] ? x->address : "-", via,
 		 o ? verdict_word(o->verdict.verdict) : "", o ? " -> " : "",
 		 verdict_word(v), reason_word(x->verdict.reason),
 		 last[0] ? ": " : "", last);

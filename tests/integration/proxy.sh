@@ -251,6 +251,7 @@ jitter = 0
 $1
 [map]
 activation = web.prx.test
+updates = web.prx.test
 lan = $WEB
 [status]
 socket = $SOCK
@@ -266,19 +267,23 @@ write_conf "proxy = $PROXY" >"$VPT_TMP/veriport.conf"
 out=$("$VERIPORTD" --check-config -c "$VPT_TMP/veriport.conf" 2>&1)
 vpt_eq "--check-config with the proxy: exit status" "$?" 0
 vpt_match "--check-config says which probes go through the proxy" "$out" \
-	"ok \\(profile proxy, role client, 6 planned, 1 through proxy $RTR4_C:3128\\)$"
+	"ok \\(profile proxy, role client, 6 planned, 2 through proxy $RTR4_C:3128\\)$"
 vpt_spawn DAEMON "$CLI" "$VPT_TMP/veriportd.log" \
 	"$VERIPORTD" -c "$VPT_TMP/veriport.conf" --foreground
 daemon_swept() {
 	vpt_in "$CLI" "$VERIPORT" status --socket "$SOCK" --format json \
 		>"$VPT_TMP/daemon.json" 2>/dev/null &&
 		[ "$(jq '[.results[] | select(.verdict != "skipped")] | length' \
-			"$VPT_TMP/daemon.json" 2>/dev/null)" -ge 2 ]
+			"$VPT_TMP/daemon.json" 2>/dev/null)" -ge 3 ]
 }
 vpt_wait_until 20 daemon_swept || vpt_error "veriportd: no sweep: $(tail -5 "$VPT_TMP/veriportd.log")"
 vpt_eq "veriportd: activation through the configured proxy" \
 	"$(verdict daemon activation) $(r daemon activation '.proxy.host')" \
 	"ok/handshake-ok $RTR4_C"
+vpt_eq "veriportd: updates refused by the configured proxy" \
+	"$(verdict daemon updates)" rejected/proxy-denied
+vpt_match "veriportd: its log line names the path" \
+	"$(cat "$VPT_TMP/veriportd.log")" "updates tcp/8443 web.prx.test - via proxy $RTR4_C:3128: rejected/proxy-denied"
 vpt_eq "veriportd: lan-https directly" \
 	"$(verdict daemon lan-https) $(r daemon lan-https '.proxy')" "ok/handshake-ok null"
 
