@@ -26,7 +26,7 @@
 	"veriport check   --profile NAME --role ROLE "                         \
 	"[--map ROLE=HOST[,HOST...]]...\n"                                     \
 	"                        [--only CHANNEL]... [--optional] [-4 | -6]\n" \
-	"                        [--source ADDR]\n"                            \
+	"                        [--source ADDR] [--proxy http://HOST:PORT]\n" \
 	"                        [--timeout SECONDS]\n"                        \
 	"                        [--format table|json|nagios|prometheus] "     \
 	"[--ca-file FILE]\n"                                                   \
@@ -101,6 +101,9 @@ const char cmd_check_help[] =
     "  --source ADDR               bind every probe to this address of this\n"
     "                              host (targets of the other family are\n"
     "                              skipped)\n"
+    "  --proxy http://HOST:PORT    the channels whose vendor allows an HTTP\n"
+    "                              proxy go through this one (CONNECT); the\n"
+    "                              others are probed directly\n"
     "  --timeout SECONDS           per probe (default 3)\n"
     "  --parallel N                probes at once (default: what the\n"
     "                              descriptor limit allows)\n"

@@ -48,7 +48,8 @@ struct check_opts {
 	const char *responder_file; /* --responder-file FILE */
 	const char *output;         /* --output FILE */
 	struct sockaddr_storage source;
-	bool has_source; /* --source ADDR */
+	bool has_source;         /* --source ADDR */
+	struct plan_proxy proxy; /* --proxy URL; host "" when none */
 };
 
 /* --ca-file ROLE=FILE: what comes before '=' is a role id (a path
@@ -94,6 +95,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 		OPT_FAILED_ONLY,
 		OPT_SOURCE,
 		OPT_COLOR,
+		OPT_PROXY,
 		OPT_WARNING = 'w',
 		OPT_CRITICAL = 'c',
 		OPT_IPV4 = '4',
@@ -124,6 +126,7 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 	    {"failed-only", no_argument, NULL, OPT_FAILED_ONLY},
 	    {"source", required_argument, NULL, OPT_SOURCE},
 	    {"color", optional_argument, NULL, OPT_COLOR},
+	    {"proxy", required_argument, NULL, OPT_PROXY},
 	    {"ipv4", no_argument, NULL, OPT_IPV4},
 	    {"ipv6", no_argument, NULL, OPT_IPV6},
 	    {"help", no_argument, NULL, 'h'},
@@ -167,6 +170,12 @@ static int parse_check_opts(int argc, char **argv, struct check_opts *o)
 				return cmd_usage_error("--source %s: %s",
 						       optarg, err);
 			o->has_source = true;
+			break;
+		case OPT_PROXY:
+			if (plan_parse_proxy(optarg, &o->proxy, err,
+					     sizeof err) < 0)
+				return cmd_usage_error("--proxy %s: %s", optarg,
+						       err);
 			break;
 		case OPT_FAILED_ONLY:
 			o->failed_only = true;
@@ -434,6 +443,7 @@ int cmd_check(int argc, char **argv)
 	    .role_ca = o.role_ca,
 	    .nrole_ca = o.nrole_ca,
 	    .canary = o.canary,
+	    .proxy = o.proxy.host[0] ? &o.proxy : NULL,
 	    .interceptors = known,
 	    .deadline_ms = (unsigned)(o.deadline_s * 1000),
 	    .cert_warn_days = o.cert_warn,

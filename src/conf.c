@@ -65,6 +65,7 @@ enum kind {
 	KIND_SECONDS, /* double */
 	KIND_MODE,    /* mode_t, octal */
 	KIND_LISTEN,  /* char *: ADDRESS:PORT or [ADDRESS]:PORT */
+	KIND_PROXY,   /* struct plan_proxy: http://HOST:PORT */
 	KIND_OPTIONAL,
 };
 
@@ -105,6 +106,8 @@ static const struct key {
     {SECTION_VERIPORT, "ca-file", KIND_PATH, offsetof(struct conf, ca_file), 0,
      0, NULL},
     {SECTION_VERIPORT, "canary", KIND_HOST, offsetof(struct conf, canary), 0, 0,
+     NULL},
+    {SECTION_VERIPORT, "proxy", KIND_PROXY, offsetof(struct conf, proxy), 0, 0,
      NULL},
     {SECTION_VERIPORT, "snmp-community", KIND_TEXT,
      offsetof(struct conf, snmp_community), 0, 0, NULL},
@@ -441,6 +444,14 @@ static int fixed_entry(struct parser *p, const struct key *k, const char *value)
 				    "127.0.0.1:9797 or [::1]:9797",
 				    name, value);
 		set_string(p, k, value);
+		return 0;
+	}
+	case KIND_PROXY: {
+		char why[200];
+		if (plan_parse_proxy(value, (struct plan_proxy *)field, why,
+				     sizeof why) < 0)
+			return fail(p, p->line, "bad %s '%s': %s", name, value,
+				    why);
 		return 0;
 	}
 	case KIND_OPTIONAL:

@@ -96,7 +96,9 @@ static const char *where(const struct result *y, char *buf, size_t len,
 static const struct result *canary_answer(const struct correlate_policy *p,
 					  const struct result *x)
 {
-	for (size_t i = 0; i < p->ncanaries; i++) {
+	/* The canary was probed directly: it says nothing of the path
+	 * through a proxy. */
+	for (size_t i = 0; i < p->ncanaries && !x->ev.proxy.used; i++) {
 		const struct result *c = &p->canaries[i];
 		if (c->channel->transport == x->channel->transport &&
 		    c->port == x->port && (c->ev.connected || c->ev.udp_reply))

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "veriport/plan.h"
 #include "veriport/xalloc.h"
@@ -122,6 +123,56 @@ int plan_map_add(struct plan_map *m, const char *list, char *err, size_t errlen)
 			return 0;
 		p += n + 1;
 	}
+}
+
+int plan_parse_proxy(const char *url, struct plan_proxy *out, char *err,
+		     size_t errlen)
+{
+	static const char scheme[] = "http://";
+	memset(out, 0, sizeof *out);
+	size_t n = strlen(url);
+	if (n < sizeof scheme - 1 ||
+	    strncasecmp(url, scheme, sizeof scheme - 1) != 0) {
+		snprintf(err, errlen,
+			 "expected http://HOST:PORT (an HTTP proxy%s)",
+			 strncasecmp(url, "https://", 8) == 0
+			     ? "; a TLS connection to the proxy is not "
+			       "supported"
+			     : "");
+		return -EINVAL;
+	}
+	const char *s = url + sizeof scheme - 1;
+	n -= sizeof scheme - 1;
+	if (n > 0 && s[n - 1] == '/')
+		n--;
+	/* RFC 3986 §3.2.1: userinfo before '@'; credentials on a command
+	 * line end up in ps output and logs. */
+	if (memchr(s, '@', n) != NULL) {
+		snprintf(err, errlen,
+			 "expected http://HOST:PORT: credentials in the URL "
+			 "are not supported");
+		return -EINVAL;
+	}
+	struct plan_target t;
+	if (n == 0 || memchr(s, '/', n) != NULL || !parse_target(s, n, &t)) {
+		snprintf(err, errlen,
+			 "expected http://HOST:PORT or http://[IPv6]:PORT (a "
+			 "HOST is a name of letters, digits, '-' and '.', an "
+			 "IPv4 or an IPv6 address)");
+		return -EINVAL;
+	}
+	if (t.port == 0) {
+		free(t.host);
+		snprintf(err, errlen,
+			 "expected http://HOST:PORT: the port is required, "
+			 "and an IPv6 address goes in brackets "
+			 "(http://[ADDRESS]:PORT)");
+		return -EINVAL;
+	}
+	snprintf(out->host, sizeof out->host, "%s", t.host);
+	out->port = t.port;
+	free(t.host);
+	return 0;
 }
 
 int plan_parse_map(const char *arg, struct plan_map *out, char *err,

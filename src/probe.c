@@ -147,6 +147,8 @@ void probe_handle_closed(uv_handle_t *h)
 	struct probe_job *job = s->job;
 	tlsio_free(s->tls);
 	free(s->dlg);
+	free(s->proxy_dlg);
+	free(s->early);
 	free(s->udp_dlg);
 	free(s->first);
 	free(s->control);
@@ -588,7 +590,7 @@ static void probe_start(struct probe_engine *e, struct probe_job *job)
 	s->active_at = e->nactive;
 	e->active[e->nactive++] = s;
 	const struct catalog_channel *ch = job->channel;
-	set_port(&job->addr, job->port);
+	set_port(&job->addr, job->proxy ? job->proxy->port : job->port);
 	s->started_ns = uv_hrtime();
 	s->idle_at_start_ns = uv_metrics_idle_time(e->loop);
 	uv_timer_init(e->loop, &s->timer);

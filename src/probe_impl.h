@@ -62,6 +62,13 @@ struct probe_state {
 	struct probe_control *control; /* UDP to a responder */
 	bool finish_on_control;        /* a reply came; waiting for it */
 
+	/* Through a proxy: the CONNECT exchange until the tunnel opens
+	 * (then NULL), and the target's bytes that came with the proxy's
+	 * reply, kept for TLS when it starts. */
+	struct dlg_proxy *proxy_dlg;
+	uint8_t *early;
+	size_t earlylen;
+
 	unsigned sends;          /* UDP */
 	struct dlg *dlg;         /* stream checks with a dialogue */
 	struct dlg_udp *udp_dlg; /* datagram checks */

@@ -217,6 +217,11 @@ static void probe_tls_now(struct probe_state *s)
 		probe_transport_error(s, UV_EIO, "receive");
 		return;
 	}
+	if (s->early != NULL) {
+		tlsio_feed(s->tls, s->early, s->earlylen);
+		free(s->early);
+		s->early = NULL;
+	}
 	probe_tls_handshake(s);
 }
 
@@ -225,6 +230,93 @@ static void probe_tls_begin(struct probe_state *s)
 	s->job->ev.tls_attempted = true;
 	uv_read_stop(&s->sock.stream);
 	probe_tls_slot(s, probe_tls_now);
+}
+
+/* Bytes the target sent, straight or through the proxy's tunnel. */
+static void probe_on_bytes(struct probe_state *s, const uint8_t *p, size_t n)
+{
+	s->job->ev.received_bytes += n;
+	s->job->ev.received_after_send += n;
+	if (s->tls == NULL) {
+		probe_token_scan(s, p, n);
+		probe_dialogue_step(s, dlg_feed(s->dlg, p, n));
+		return;
+	}
+	tlsio_feed(s->tls, p, n);
+	if (s->tls_handshaking)
+		probe_tls_handshake(s);
+	else
+		probe_tls_read(s);
+}
+
+/* The stream to the target is up (TCP connected, or the proxy's tunnel
+ * open): the check's own part begins. */
+static void probe_stream_up(struct probe_state *s)
+{
+	struct evidence *ev = &s->job->ev;
+	bool implicit_tls =
+	    catalog_check_is_implicit_tls(s->job->channel->check);
+	if (!ev->dialogue && !implicit_tls) {
+		probe_finish(s);
+		return;
+	}
+	if (implicit_tls)
+		probe_tls_begin(s);
+	else
+		probe_send_output(s);
+}
+
+/* The proxy's reply to CONNECT (RFC 9110 §9.3.6), while the tunnel is
+ * not open yet. */
+static void probe_proxy_step(struct probe_state *s, enum dlg_proxy_step step,
+			     const uint8_t *rest, size_t restlen)
+{
+	struct probe_job *job = s->job;
+	struct evidence *ev = &job->ev;
+	struct evidence_proxy *px = &ev->proxy;
+	struct dlg_proxy *d = s->proxy_dlg;
+	switch (step) {
+	case DLG_PROXY_MORE:
+		return;
+	case DLG_PROXY_DENIED:
+		px->step = EVIDENCE_PROXY_DENIED;
+		px->status = d->status;
+		evidence_add(ev, "the proxy answered CONNECT %s port %u: %s",
+			     job->host, job->port, d->status_line);
+		probe_finish(s);
+		return;
+	case DLG_PROXY_FAIL:
+		px->step = EVIDENCE_PROXY_BAD;
+		evidence_add(ev, "the proxy's answer to CONNECT: %s",
+			     d->detail);
+		probe_finish(s);
+		return;
+	case DLG_PROXY_OPEN:
+		break;
+	}
+	px->step = EVIDENCE_PROXY_OPEN;
+	px->status = d->status;
+	evidence_add(ev,
+		     "via proxy %s:%u: %s; the tunnel to %s port %u is "
+		     "open",
+		     px->host, px->port, d->status_line, job->host, job->port);
+	free(s->proxy_dlg);
+	s->proxy_dlg = NULL;
+	/* From here the flow is the target's: the proxy's exchange is not
+	 * what a drop after connect or a reset after data is about. */
+	ev->connected = true;
+	ev->latency_ms = probe_latency_ms(s);
+	ev->sent_bytes = ev->received_bytes = ev->received_after_send = 0;
+	ev->last_sent[0] = '\0';
+	bool implicit_tls = catalog_check_is_implicit_tls(job->channel->check);
+	if (restlen > 0 && implicit_tls) {
+		s->early = xmalloc(restlen);
+		memcpy(s->early, rest, restlen);
+		s->earlylen = restlen;
+	}
+	probe_stream_up(s);
+	if (restlen > 0 && !implicit_tls && !s->finished)
+		probe_on_bytes(s, rest, restlen);
 }
 
 static void probe_on_read(uv_stream_t *stream, ssize_t nread,
@@ -237,9 +329,13 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 		if (nread == UV_ECONNRESET)
 			s->job->ev.reset = true;
 		if (nread != UV_EOF)
-			evidence_add(&s->job->ev, "receive: %s",
+			evidence_add(&s->job->ev, "receive%s: %s",
+				     s->proxy_dlg ? " from the proxy" : "",
 				     uv_strerror((int)nread));
-		if (s->tls_handshaking) {
+		if (s->proxy_dlg != NULL) {
+			probe_proxy_step(s, dlg_proxy_eof(s->proxy_dlg), NULL,
+					 0);
+		} else if (s->tls_handshaking) {
 			s->job->ev.tls_failure = TLSIO_FAIL_HANDSHAKE;
 			evidence_add(&s->job->ev,
 				     "TLS handshake failed: the peer closed");
@@ -249,20 +345,41 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 		}
 		return;
 	}
-	s->job->ev.received_bytes += (size_t)nread;
-	s->job->ev.received_after_send += (size_t)nread;
-	if (s->tls == NULL) {
-		probe_token_scan(s, (const uint8_t *)buf->base, (size_t)nread);
-		probe_dialogue_step(s,
-				    dlg_feed(s->dlg, (const uint8_t *)buf->base,
-					     (size_t)nread));
+	const uint8_t *p = (const uint8_t *)buf->base;
+	size_t n = (size_t)nread;
+	if (s->proxy_dlg != NULL) {
+		size_t used;
+		enum dlg_proxy_step step =
+		    dlg_proxy_feed(s->proxy_dlg, p, n, &used);
+		probe_proxy_step(s, step, p + used,
+				 step == DLG_PROXY_OPEN ? n - used : 0);
 		return;
 	}
-	tlsio_feed(s->tls, (const uint8_t *)buf->base, (size_t)nread);
-	if (s->tls_handshaking)
-		probe_tls_handshake(s);
-	else
-		probe_tls_read(s);
+	probe_on_bytes(s, p, n);
+}
+
+/* Connected to the proxy: ask it for the tunnel. The target's name goes
+ * as it is, so the proxy resolves it. */
+static void probe_proxy_connect(struct probe_state *s)
+{
+	struct probe_job *job = s->job;
+	struct evidence *ev = &job->ev;
+	ev->proxy.step = EVIDENCE_PROXY_SILENT;
+	evidence_add(ev, "TCP connected to the proxy %s:%u in %.1f ms",
+		     ev->proxy.host, ev->proxy.port, probe_latency_ms(s));
+	s->proxy_dlg = xcalloc(1, sizeof *s->proxy_dlg);
+	if (dlg_proxy_start(s->proxy_dlg, job->host, job->port) < 0)
+		fatalx("%s: host '%s' was not checked", __func__, job->host);
+	int rc = uv_read_start(&s->sock.stream, probe_on_alloc, probe_on_read);
+	if (rc < 0) {
+		probe_transport_error(s, rc, "receive from the proxy");
+		return;
+	}
+	char what[48];
+	request_name(s->proxy_dlg->out, s->proxy_dlg->outlen, what,
+		     sizeof what);
+	probe_sent(s, s->proxy_dlg->outlen, what);
+	probe_write(s, s->proxy_dlg->out, s->proxy_dlg->outlen);
 }
 
 static void probe_on_connect(uv_connect_t *req, int status)
@@ -272,7 +389,13 @@ static void probe_on_connect(uv_connect_t *req, int status)
 	if (s->finished)
 		return;
 	if (status < 0) {
-		probe_transport_error(s, status, "connect");
+		probe_transport_error(s, status,
+				      s->job->proxy ? "connect to the proxy"
+						    : "connect");
+		return;
+	}
+	if (s->job->proxy != NULL) {
+		probe_proxy_connect(s);
 		return;
 	}
 	ev->connected = true;
@@ -280,19 +403,15 @@ static void probe_on_connect(uv_connect_t *req, int status)
 	evidence_add(ev, "TCP connected in %.1f ms", ev->latency_ms);
 	bool implicit_tls =
 	    catalog_check_is_implicit_tls(s->job->channel->check);
-	if (!ev->dialogue && !implicit_tls) {
-		probe_finish(s);
-		return;
+	if (ev->dialogue || implicit_tls) {
+		int rc = uv_read_start(&s->sock.stream, probe_on_alloc,
+				       probe_on_read);
+		if (rc < 0) {
+			probe_transport_error(s, rc, "receive");
+			return;
+		}
 	}
-	int rc = uv_read_start(&s->sock.stream, probe_on_alloc, probe_on_read);
-	if (rc < 0) {
-		probe_transport_error(s, rc, "receive");
-		return;
-	}
-	if (implicit_tls)
-		probe_tls_begin(s);
-	else
-		probe_send_output(s);
+	probe_stream_up(s);
 }
 
 static void probe_tcp_retry(struct probe_state *s);
@@ -301,7 +420,18 @@ void probe_tcp_timeout(struct probe_state *s)
 {
 	struct evidence *ev = &s->job->ev;
 	unsigned ms = s->engine->opt.timeout_ms;
-	if (ev->connected && ev->sent_bytes > 0 && ev->received_after_send == 0)
+	if (s->proxy_dlg != NULL)
+		evidence_add(ev,
+			     "sent CONNECT %s port %u to the proxy, no answer "
+			     "within %u ms",
+			     s->job->host, s->job->port, ms);
+	else if (ev->proxy.used && !ev->connected)
+		evidence_add(ev,
+			     "no answer to TCP SYN from the proxy within "
+			     "%u ms",
+			     ms);
+	else if (ev->connected && ev->sent_bytes > 0 &&
+		 ev->received_after_send == 0)
 		evidence_add(ev,
 			     "sent %s (%zu bytes) at %.0f ms, nothing came "
 			     "back within %u ms; %zu bytes had arrived before",
@@ -349,6 +479,8 @@ static void probe_tcp_retry(struct probe_state *s)
 	s->first = xmalloc(sizeof *s->first);
 	*s->first = job->ev;
 	evidence_init(&job->ev, job->channel->transport, job->channel->check);
+	job->ev.proxy = s->first->proxy;
+	job->ev.proxy.step = EVIDENCE_PROXY_UNREACHED;
 	s->mss =
 	    job->addr.ss_family == AF_INET6 ? PROBE_MSS_IPV6 : PROBE_MSS_IPV4;
 	probe_tls_slot_release(s);
@@ -357,6 +489,8 @@ static void probe_tcp_retry(struct probe_state *s)
 	s->tls_handshaking = false;
 	free(s->dlg);
 	s->dlg = NULL;
+	free(s->early);
+	s->early = NULL;
 	uv_timer_stop(&s->timer);
 	uv_close(&s->sock.handle, probe_tcp_on_retry_closed);
 }

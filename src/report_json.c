@@ -85,6 +85,15 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 		json_object_set_new(o, "failures", json_integer(r->failures));
 		json_object_set_new(o, "last_ok", time_or_null(r->last_ok));
 	}
+	const struct evidence_proxy *px = &r->ev.proxy;
+	if (px->used)
+		json_object_set_new(
+		    o, "proxy",
+		    json_pack(
+			"{s:s, s:i, s:o, s:b, s:o}", "host", px->host, "port",
+			(int)px->port, "address", str_or_null(px->address),
+			"tunnel", px->step == EVIDENCE_PROXY_OPEN, "status",
+			px->status ? json_integer(px->status) : json_null()));
 	if (r->ev.tls_attempted)
 		json_object_set_new(o, "tls", tls_json(rs, r));
 	if (r->ev.starttls_checked)

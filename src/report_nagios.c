@@ -73,6 +73,11 @@ static void describe(FILE *out, const struct results *r, const struct result *x)
 	put_text(out, x->host ? x->host : "-");
 	fputc(' ', out);
 	put_text(out, x->address[0] ? x->address : "-");
+	if (x->ev.proxy.used) {
+		fputs(" via proxy ", out);
+		put_text(out, x->ev.proxy.host);
+		fprintf(out, ":%u", x->ev.proxy.port);
+	}
 	fprintf(out, ": %s/%s", verdict_word(x->verdict.verdict),
 		reason_word(x->verdict.reason));
 	int64_t days;

@@ -5,6 +5,7 @@
  * reason an info series. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "veriport/report.h"
@@ -46,6 +47,14 @@ static void series(FILE *out, const char *metric, const struct results *r,
 	label(out, "port", port, false);
 	label(out, "target", x->host, false);
 	label(out, "address", x->address, false);
+	/* Only on the results probed through a proxy, so the direct ones
+	 * keep their series. */
+	if (x->ev.proxy.used) {
+		char proxy[sizeof x->ev.proxy.host + 8];
+		snprintf(proxy, sizeof proxy, "%s:%u", x->ev.proxy.host,
+			 x->ev.proxy.port);
+		label(out, "proxy", proxy, false);
+	}
 	label(out, "optional", c->optional ? "true" : "false", extra == NULL);
 	if (extra != NULL)
 		label(out, extra, extra_value, true);

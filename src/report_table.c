@@ -98,6 +98,19 @@ void report_wrap(FILE *out, const char *text, int at, int indent, int width)
 	fputc('\n', out);
 }
 
+/* The ADDRESS column says which path was tested: through a proxy, its
+ * name and port (and the target's address when it was given as one). */
+enum { REPORT_ADDRESS_MAX = 46 + 12 + PLAN_HOST_MAX + 8 };
+
+static const char *address_of(const struct result *x, char *buf, size_t len)
+{
+	if (!x->ev.proxy.used)
+		return x->address[0] ? x->address : "-";
+	snprintf(buf, len, "%s%svia %s:%u", x->address,
+		 x->address[0] ? " " : "", x->ev.proxy.host, x->ev.proxy.port);
+	return buf;
+}
+
 static bool shown(const struct report_style *style, const struct result *x)
 {
 	enum verdict v = x->verdict.verdict;
@@ -198,7 +211,8 @@ void report_table(FILE *out, const struct results *r,
 				 : x->ev.listener_check
 				     ? (int)strlen("(this host)")
 				     : 1);
-		aw = max_int(aw, (int)strlen(x->address));
+		char addr[REPORT_ADDRESS_MAX];
+		aw = max_int(aw, (int)strlen(address_of(x, addr, sizeof addr)));
 		vw = max_int(vw, (int)strlen(verdict_word(x->verdict.verdict)));
 		rw = max_int(rw, (int)strlen(reason_word(x->verdict.reason)));
 	}
@@ -237,14 +251,15 @@ void report_table(FILE *out, const struct results *r,
 		const char *target = x->host                ? x->host
 				     : x->ev.listener_check ? "(this host)"
 							    : "-";
-		const char *address = x->address[0] ? x->address : "-";
+		char addr[REPORT_ADDRESS_MAX];
+		const char *address = address_of(x, addr, sizeof addr);
 		const char *on = style->colour ? colour_of(v) : "",
 			   *off = style->colour ? "\033[0m" : "";
 		if (narrow) {
 			fprintf(out, "%-*s  %s\n    %s%-*s%s  %-*s ", cw, c->id,
 				port, on, vw, verdict_word(v), off, rw,
 				reason_word(x->verdict.reason));
-			char rest[PLAN_HOST_MAX + 96];
+			char rest[PLAN_HOST_MAX + REPORT_ADDRESS_MAX + 40];
 			snprintf(rest, sizeof rest, "%-*s  %s %s", lw + 3,
 				 latency, target, address);
 			report_wrap(out, rest, 4 + vw + 2 + rw + 1, 8,

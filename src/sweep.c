@@ -227,6 +227,49 @@ static bool literal_of_other_family(const struct sweep *s, const char *host)
 		   1;
 }
 
+/* Plan item I goes through the proxy: a planned channel (not a canary)
+ * whose vendor row allows one, and a proxy is given. */
+static bool via_proxy(const struct sweep *s, size_t i)
+{
+	const struct plan_proxy *px = s->opt->proxy;
+	return px != NULL && px->host[0] != '\0' && i < s->nplanned &&
+	       s->work.items[i].channel->proxy;
+}
+
+/* The name a plan item's probes need resolved here: the proxy's, when
+ * the proxy resolves the target's. */
+static const char *lookup_name(const struct sweep *s, size_t i)
+{
+	return via_proxy(s, i) ? s->opt->proxy->host : s->work.items[i].host;
+}
+
+static bool is_address(const char *host)
+{
+	unsigned char addr[16];
+	return inet_pton(AF_INET, host, addr) == 1 ||
+	       inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/* The evidence of a probe through the proxy starts with the path. */
+static void proxy_evidence(const struct sweep *s, const struct plan_item *pi,
+			   struct evidence *ev, const char *proxy_address)
+{
+	const struct plan_proxy *px = s->opt->proxy;
+	ev->proxy.used = true;
+	snprintf(ev->proxy.host, sizeof ev->proxy.host, "%s", px->host);
+	ev->proxy.port = px->port;
+	snprintf(ev->proxy.address, sizeof ev->proxy.address, "%s",
+		 proxy_address);
+	if (is_address(pi->host))
+		evidence_add(ev, "via proxy %s:%u: CONNECT %s port %u",
+			     px->host, px->port, pi->host, pi->port);
+	else
+		evidence_add(ev,
+			     "via proxy %s:%u: CONNECT %s port %u, the name "
+			     "resolved by the proxy, not here",
+			     px->host, px->port, pi->host, pi->port);
+}
+
 static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 {
 	struct host_state *h = arg;
@@ -253,9 +296,11 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 	const struct plan *plan = s->plan;
 	for (size_t i = 0; i < plan->nitems; i++) {
 		const struct plan_item *pi = &plan->items[i];
-		if (pi->kind != PLAN_PROBE || strcmp(pi->host, h->name) != 0)
+		if (pi->kind != PLAN_PROBE ||
+		    strcmp(lookup_name(s, i), h->name) != 0)
 			continue;
 		struct item_state *is = &s->items[i];
+		bool proxied = via_proxy(s, i);
 		if (a->status == EVIDENCE_DNS_CANCELLED || s->over || s->cut) {
 			/* Cut short by the sweep, not answered by DNS. */
 			evidence_init(&is->ev, pi->channel->transport,
@@ -287,28 +332,43 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 		if (a->status != EVIDENCE_DNS_OK) {
 			evidence_init(&is->ev, pi->channel->transport,
 				      pi->channel->check);
+			if (proxied)
+				proxy_evidence(s, pi, &is->ev, "");
 			is->ev.dns = a->status;
 			evidence_add(&is->ev, "DNS %s: %s%s", h->name,
 				     a->detail[0] ? a->detail : "no answer",
 				     family_only(s->opt->probe.family));
 			continue;
 		}
-		is->jobs = xcalloc(a->naddrs, sizeof *is->jobs);
-		is->njobs = a->naddrs;
-		s->jobs_total += a->naddrs;
-		for (size_t j = 0; j < a->naddrs; j++) {
+		/* A client goes through one proxy, at its first address;
+		 * the target's addresses are the proxy's to choose. */
+		size_t n = proxied ? 1 : a->naddrs;
+		is->jobs = xcalloc(n, sizeof *is->jobs);
+		is->njobs = n;
+		s->jobs_total += n;
+		for (size_t j = 0; j < n; j++) {
 			struct probe_job *job = &is->jobs[j];
 			job->channel = pi->channel;
 			job->host = pi->host;
 			job->port = pi->port;
 			job->tls_ctx = trust_of(s, pi->channel);
 			job->addr = a->addrs[j];
-			probe_address_text(&job->addr, job->address,
-					   sizeof job->address, NULL);
+			char text[46];
+			probe_address_text(&job->addr, text, sizeof text, NULL);
+			/* Through the proxy, the target's address is the
+			 * proxy's business unless it was given as one. */
+			snprintf(job->address, sizeof job->address, "%s",
+				 !proxied               ? text
+				 : is_address(pi->host) ? pi->host
+							: "");
 			evidence_init(&job->ev, pi->channel->transport,
 				      pi->channel->check);
 			job->ev.responder = responder_at(s, pi);
-			if (strcmp(h->name, job->address) != 0)
+			if (proxied) {
+				job->proxy = s->opt->proxy;
+				proxy_evidence(s, pi, &job->ev, text);
+			}
+			if (strcmp(h->name, text) != 0)
 				evidence_add(&job->ev, "DNS %s: %s%s", h->name,
 					     answer,
 					     family_only(s->opt->probe.family));
@@ -331,12 +391,13 @@ static void sweep_start_lookups(struct sweep *s)
 		const struct plan_item *pi = &plan->items[i];
 		if (pi->kind != PLAN_PROBE)
 			continue;
+		const char *name = lookup_name(s, i);
 		bool seen = false;
 		for (size_t j = 0; j < s->nhosts && !seen; j++)
-			seen = strcmp(s->hosts[j].name, pi->host) == 0;
+			seen = strcmp(s->hosts[j].name, name) == 0;
 		if (!seen)
 			s->hosts[s->nhosts++] =
-			    (struct host_state){s, pi->host, false};
+			    (struct host_state){s, name, false};
 	}
 	s->pending_names = s->nhosts;
 	/* A literal address may answer inside resolve_host(); the count is

@@ -506,6 +506,70 @@ static bool responder(const struct evidence *ev,
 	return false;
 }
 
+/* Through a proxy (--proxy), the channel is only tested once the proxy
+ * opened the tunnel (RFC 9110 §9.3.6: any 2xx). Before that, what failed
+ * is the proxy or what it says of the target, never the target's own
+ * path: a silent proxy is not the target filtering. */
+static bool proxy(const struct evidence *ev, struct why *w,
+		  struct verdict_result *out)
+{
+	const struct evidence_proxy *p = &ev->proxy;
+	if (!p->used || p->step == EVIDENCE_PROXY_OPEN)
+		return false;
+	switch (p->step) {
+	case EVIDENCE_PROXY_DENIED:
+		/* RFC 9110 §15.6.3, §15.6.5: 502 and 504 are the proxy
+		 * failing to reach the next hop; 503 is what squid says
+		 * then, 500 tinyproxy's "Unable to connect". The other
+		 * refusals (403, 407, 405...) are the proxy's policy. */
+		if (p->status / 100 == 5) {
+			*out = because(
+			    w, VERDICT_UNREACHABLE, REASON_PROXY_CANNOT_REACH,
+			    VERDICT_BECAUSE_PROXY,
+			    "the proxy %s:%u answered %u: it could not reach "
+			    "the target; the path behind the proxy is what "
+			    "fails",
+			    p->host, p->port, p->status);
+			return true;
+		}
+		*out = because(w, VERDICT_REJECTED, REASON_PROXY_DENIED,
+			       VERDICT_BECAUSE_PROXY,
+			       "the proxy %s:%u refused the CONNECT (%u): the "
+			       "target was not tried",
+			       p->host, p->port, p->status);
+		return true;
+	case EVIDENCE_PROXY_SILENT:
+		if (!ev->timed_out)
+			break; /* the connection to the proxy failed */
+		*out = because(w, VERDICT_UNREACHABLE,
+			       REASON_PROXY_CANNOT_REACH, VERDICT_BECAUSE_PROXY,
+			       "the proxy %s:%u took the CONNECT and gave no "
+			       "answer in time: it did not reach the target",
+			       p->host, p->port);
+		return true;
+	case EVIDENCE_PROXY_UNREACHED:
+	case EVIDENCE_PROXY_BAD:
+	case EVIDENCE_PROXY_OPEN:
+		break;
+	}
+	*out = because(w, VERDICT_UNREACHABLE, REASON_PROXY_FAILED,
+		       VERDICT_BECAUSE_PROXY,
+		       p->step == EVIDENCE_PROXY_BAD
+			   ? "the proxy %s:%u did not answer the CONNECT in "
+			     "HTTP: the proxy failed, the target was not tried"
+		       : p->step == EVIDENCE_PROXY_SILENT
+			   ? "the connection to the proxy %s:%u failed before "
+			     "its answer: the proxy failed, the target was not "
+			     "tried"
+		       : ev->dns != EVIDENCE_DNS_OK
+			   ? "the proxy's name %s (port %u) did not resolve: "
+			     "the proxy failed, the target was not tried"
+			   : "the proxy %s:%u could not be reached: the proxy "
+			     "failed, the target was not tried",
+		       p->host, p->port);
+	return true;
+}
+
 struct verdict_result verdict_decide(const struct evidence *ev,
 				     const struct verdict_context *ctx,
 				     char *whybuf, size_t whylen)
@@ -523,6 +587,9 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 		       : ev->loopback_only
 			   ? verdict_of(VERDICT_REFUSED, REASON_LOOPBACK_ONLY)
 			   : verdict_of(VERDICT_REFUSED, REASON_NOT_LISTENING);
+	struct verdict_result via;
+	if (proxy(ev, &w, &via))
+		return via;
 	if (ev->dns != EVIDENCE_DNS_OK)
 		return dns(ev->dns);
 

@@ -172,6 +172,7 @@ static struct generation *generation_load(struct daemon *d, const char *path,
 	    .role_ca = g->role_ca,
 	    .nrole_ca = c->ntrust,
 	    .canary = c->canary,
+	    .proxy = c->proxy.host[0] ? &c->proxy : NULL,
 	    .interceptors = g->known,
 	    .deadline_ms = (unsigned)(c->deadline_s * 1000),
 	    .cert_warn_days = c->cert_warn_days,
@@ -191,11 +192,15 @@ static void daemon_on_change(void *arg, const struct result *x,
 	(void)arg;
 	enum verdict v = x->verdict.verdict;
 	const char *last = evidence_last(&x->ev);
+	char via[sizeof x->ev.proxy.host + 24] = "";
+	if (x->ev.proxy.used)
+		snprintf(via, sizeof via, " via proxy %s:%u", x->ev.proxy.host,
+			 x->ev.proxy.port);
 	log_line(verdict_failed(v) || v == VERDICT_INTERCEPTED ? LOG_WARNING
 							       : LOG_NOTICE,
-		 "%s %s/%u %s %s: %s%s%s/%s%s%s", x->channel->id,
+		 "%s %s/%u %s %s%s: %s%s%s/%s%s%s", x->channel->id,
 		 catalog_transport_name(x->channel->transport), x->port,
-		 x->host ? x->host : "-", x->address[0] ? x->address : "-",
+		 x->host ? x->host : "-", x->address[0] ? x->address : "-", via,
 		 o ? verdict_word(o->verdict.verdict) : "", o ? " -> " : "",
 		 verdict_word(v), reason_word(x->verdict.reason),
 		 last[0] ? ": " : "", last);
@@ -658,9 +663,18 @@ int main(int argc, char **argv)
 			generation_release(d.gen);
 			return 3;
 		}
-		printf("%s: ok (profile %s, role %s, %zu planned)\n",
+		size_t proxied = 0;
+		for (size_t i = 0; cfg->proxy.host[0] && i < d.gen->plan.nitems;
+		     i++)
+			proxied += d.gen->plan.items[i].kind == PLAN_PROBE &&
+				   d.gen->plan.items[i].channel->proxy;
+		char via[sizeof cfg->proxy.host + 48] = "";
+		if (cfg->proxy.host[0])
+			snprintf(via, sizeof via, ", %zu through proxy %s:%u",
+				 proxied, cfg->proxy.host, cfg->proxy.port);
+		printf("%s: ok (profile %s, role %s, %zu planned%s)\n",
 		       d.config_path, cfg->profile.value, cfg->role.value,
-		       d.gen->plan.nitems);
+		       d.gen->plan.nitems, via);
 		generation_release(d.gen);
 		return 0;
 	}

@@ -102,7 +102,8 @@ expect_words "$vp -" --help --version
 expect_has "$vp check -" --profile --role --map --only --optional --timeout \
 	--format --ca-file --canary --catalog-dir --verbose --interceptors -w -c
 expect_lacks "$vp check -" --bind --duration --socket --json
-expect_words "$vp check --pro" --profile
+expect_words "$vp check --pro" --profile --proxy
+expect_words "$vp check --prof" --profile
 expect_has "$vp status -" --socket --format
 expect_lacks "$vp status -" --profile --map
 expect_has "$vp respond -" --profile --role --bind --duration --only

@@ -64,6 +64,7 @@ struct conf {
 	unsigned cert_warn_days; /* see results.h */
 	char *ca_file;
 	char *canary;
+	struct plan_proxy proxy; /* host "" when none */
 	char *snmp_community;
 
 	/* [map] ROLE-OR-CHANNEL = HOST, HOST... */

@@ -40,6 +40,27 @@ enum evidence_control {
 	EVIDENCE_CONTROL_FAILED, /* no answer: the port is blocked, or down */
 };
 
+/* How far the HTTP CONNECT through a proxy got (--proxy). */
+enum evidence_proxy_step {
+	EVIDENCE_PROXY_UNREACHED, /* no TCP connection to the proxy */
+	EVIDENCE_PROXY_SILENT,    /* connected, CONNECT sent, no reply */
+	EVIDENCE_PROXY_BAD,       /* not an HTTP reply, too long, or closed */
+	EVIDENCE_PROXY_DENIED,    /* a reply that is not 2xx: see status */
+	EVIDENCE_PROXY_OPEN,      /* 2xx: the rest is the target's */
+};
+
+/* The proxy a channel was probed through: the path tested is this one,
+ * not the direct one. The name is what the CONNECT carried when the
+ * target was given as one (the proxy resolved it). */
+struct evidence_proxy {
+	bool used;
+	char host[254]; /* PLAN_HOST_MAX + 1 */
+	uint16_t port;
+	char address[46]; /* the proxy's address connected to */
+	enum evidence_proxy_step step;
+	unsigned status; /* the reply's status, when one came */
+};
+
 struct evidence {
 	enum catalog_transport transport;
 	enum catalog_check check;
@@ -103,6 +124,11 @@ struct evidence {
 	bool mss_retry_worked;
 
 	double latency_ms; /* connect (TCP) or reply (UDP) time; <0 unknown */
+
+	/* Set when the channel was probed through a proxy: connected, the
+	 * flow and the dialogue's facts above are then the tunnel's, from
+	 * the moment the proxy opened it. */
+	struct evidence_proxy proxy;
 
 	/* A responder (`veriport respond`) stands at the target: its token
 	 * came back in what the peer sent; what its control port said of our

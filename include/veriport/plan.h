@@ -78,6 +78,20 @@ int plan_parse_map(const char *arg, struct plan_map *out, char *err,
 		   size_t errlen);
 void plan_map_free(struct plan_map *m);
 
+/* An HTTP proxy (--proxy, veriport.conf "proxy"): the channels whose
+ * catalog row allows one are probed through it with HTTP CONNECT. */
+struct plan_proxy {
+	char host[PLAN_HOST_MAX + 1]; /* "" when there is none */
+	uint16_t port;
+};
+
+/* The one grammar of a proxy, for --proxy and veriport.conf alike:
+ * http://HOST:PORT or http://[IPv6]:PORT, an optional final '/', the
+ * host checked by plan_host_valid. No credentials, no other scheme.
+ * Returns 0, or -EINVAL with ERR saying what was expected. */
+int plan_parse_proxy(const char *url, struct plan_proxy *out, char *err,
+		     size_t errlen);
+
 /* Returns 0, or -EINVAL when the role, a map key or an --only channel is
  * not in the catalog (ERR says which, and what there is). */
 int plan_build(const struct catalog *cat, const struct plan_options *o,

@@ -18,6 +18,7 @@
 
 #include "veriport/catalog.h"
 #include "veriport/evidence.h"
+#include "veriport/plan.h"
 #include "veriport/tlsio.h"
 
 /* One probe, connect to last byte: a few seconds is longer than any
@@ -86,6 +87,10 @@ struct probe_job {
 	struct sockaddr_storage addr; /* the engine sets the port */
 	char address[46];             /* addr as text, for reports */
 	struct tlsio_ctx *tls_ctx;    /* this target's trust, or NULL */
+	/* A TCP channel probed through an HTTP proxy: ADDR is the proxy's
+	 * (the engine sets its port), HOST and PORT go into the CONNECT.
+	 * NULL: probed directly. */
+	const struct plan_proxy *proxy;
 	struct evidence ev;
 	struct probe_state *state; /* engine-private while running */
 	struct probe_job *next;    /* engine-private queue link */

@@ -43,6 +43,7 @@ enum verdict {
 	X(ICMP_HOST_PROHIBITED, "icmp-host-prohibited")                        \
 	X(ICMP_NET_PROHIBITED, "icmp-net-prohibited")                          \
 	X(ICMP_UNREACHABLE, "icmp-unreachable")                                \
+	X(PROXY_DENIED, "proxy-denied")                                        \
 	X(RESET_AFTER_DATA, "reset-after-data")                                \
 	X(TCP_RESET, "tcp-reset")                                              \
 	X(ICMP_PORT_UNREACHABLE, "icmp-port-unreachable")                      \
@@ -52,6 +53,8 @@ enum verdict {
 	X(NET_DOWN, "net-down")                                                \
 	X(HOST_DOWN, "host-down")                                              \
 	X(NO_ADDRESS_FAMILY, "no-address-family")                              \
+	X(PROXY_FAILED, "proxy-failed")                                        \
+	X(PROXY_CANNOT_REACH, "proxy-cannot-reach")                            \
 	X(UNTRUSTED_ISSUER, "untrusted-issuer")                                \
 	X(KNOWN_INTERCEPTOR, "known-interceptor")                              \
 	X(PIN_MISMATCH, "pin-mismatch")                                        \

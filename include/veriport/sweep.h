@@ -26,6 +26,10 @@ struct sweep_options {
 	const struct sweep_role_ca *role_ca;
 	size_t nrole_ca;
 	const char *canary; /* an address that hosts no service, or NULL */
+	/* --proxy: the channels whose catalog row allows an HTTP proxy go
+	 * through this one (its name resolved here, the target's by the
+	 * proxy); the others are probed directly. NULL: none. */
+	const struct plan_proxy *proxy;
 	const struct intercept_list *interceptors; /* may be NULL */
 	unsigned deadline_ms;    /* the whole sweep; 0: derived from the work */
 	unsigned cert_warn_days; /* see results.h */

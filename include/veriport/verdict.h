@@ -33,6 +33,7 @@
 	X(PROXY_ANSWER, "proxy-answer")                                        \
 	X(PROXY_HEADERS_HERE, "proxy-headers-here")                            \
 	X(RESPONDER, "responder")                                              \
+	X(PROXY, "proxy")                                                      \
 	X(UDP_SILENCE, "udp-silence")
 
 enum verdict_because {

@@ -92,7 +92,7 @@ START_TEST(conf_parses_every_key)
 		     "ca-file = /etc/veriport/ca.pem\n"
 		     "canary = 192.0.2.254\n"
 		     "snmp-community = s3cret-community\n"
-		     "\n"
+		     "proxy = http://[2001:db8::8]:3128/\n"
 		     "[map]\n"
 		     "internet = mx1.example.net, mx2.example.net,192.0.2.1\n"
 		     "smtp-out = 2001:db8::25\n"
@@ -123,6 +123,8 @@ START_TEST(conf_parses_every_key)
 	ck_assert_str_eq(c->ca_file, "/etc/veriport/ca.pem");
 	ck_assert_str_eq(c->canary, "192.0.2.254");
 	ck_assert_str_eq(c->snmp_community, "s3cret-community");
+	ck_assert_str_eq(c->proxy.host, "2001:db8::8");
+	ck_assert_uint_eq(c->proxy.port, 3128);
 
 	ck_assert_uint_eq(c->nmaps, 2);
 	ck_assert_str_eq(c->maps[0].key, "internet");
@@ -291,6 +293,20 @@ static const struct refusal {
      "expected an absolute path"},
     {"two canaries", BASE "canary = 192.0.2.1 192.0.2.2\n", 4,
      "expected one host name or address"},
+    {"proxy without a scheme", BASE "proxy = proxy.example:3128\n", 4,
+     "bad proxy 'proxy.example:3128': expected http://HOST:PORT"},
+    {"proxy over TLS", BASE "proxy = https://proxy.example:3128\n", 4,
+     "a TLS connection to the proxy is not supported"},
+    {"proxy without a port", BASE "proxy = http://proxy.example\n", 4,
+     "bad proxy 'http://proxy.example': expected http://HOST:PORT: the "
+     "port is required"},
+    {"proxy with credentials", BASE "proxy = http://u:pw@proxy.example:3128\n",
+     4, "credentials in the URL are not supported"},
+    {"proxy with a path", BASE "proxy = http://proxy.example:3128/x\n", 4,
+     "bad proxy"},
+    {"proxy v6 without brackets", BASE "proxy = http://2001:db8::8:3128\n", 4,
+     "bad proxy"},
+    {"proxy with a pipe", BASE "proxy = http://a|b:3128\n", 4, "bad proxy"},
     {"relative socket", BASE "[status]\nsocket = status.sock\n", 5,
      "expected an absolute path"},
     {"socket path too long", BASE "[status]\nsocket = " LONG_PATH "\n", 5,

@@ -195,6 +195,27 @@ START_TEST(canary_marks_its_port_only)
 }
 END_TEST
 
+/* The canary is probed directly: through --proxy, a channel's path is
+ * another one, and the canary says nothing of it. */
+START_TEST(canary_says_nothing_of_a_channel_through_a_proxy)
+{
+	add(0, "smtp", "mx.lan", "");
+	items[0].ev.dialogue = true;
+	items[0].ev.dlg_step = DLG_DONE;
+	items[0].ev.proxy.used = true;
+	items[0].ev.proxy.step = EVIDENCE_PROXY_OPEN;
+	res.nitems = 1;
+	struct result canary = {0};
+	canary.channel = catalog_channel_find(cat, "smtp");
+	canary.port = canary.channel->port;
+	evidence_init(&canary.ev, CATALOG_TCP, CATALOG_CHECK_SMTP_STARTTLS);
+	canary.ev.connected = true;
+	struct correlate_policy p = {.canaries = &canary, .ncanaries = 1};
+	correlate_decide(&res, &p);
+	expect(0, VERDICT_OK, REASON_ANSWERED);
+}
+END_TEST
+
 START_TEST(proxy_headers_count_only_against_a_clean_answer)
 {
 	struct result *r = add(0, "plain-web", "www.lan", "10.0.0.80");
@@ -307,6 +328,7 @@ int main(void)
 	tcase_add_test(tc, declared_trust_and_public_roles_decide_untrusted);
 	tcase_add_test(tc, starttls_missing_on_one_path_is_stripping);
 	tcase_add_test(tc, canary_marks_its_port_only);
+	tcase_add_test(tc, canary_says_nothing_of_a_channel_through_a_proxy);
 	tcase_add_test(tc, proxy_headers_count_only_against_a_clean_answer);
 	tcase_add_test(tc, known_interceptor_even_when_verified);
 	tcase_add_test(tc, remembered_change_on_a_private_server_names_the_pin);

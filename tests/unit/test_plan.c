@@ -243,6 +243,57 @@ START_TEST(plan_host_valid_takes_names_and_addresses_only)
 }
 END_TEST
 
+START_TEST(plan_parse_proxy_takes_http_urls_only)
+{
+	static const struct {
+		const char *url, *host;
+		unsigned port;
+	} good[] = {
+	    {"http://proxy.example.net:3128", "proxy.example.net", 3128},
+	    {"HTTP://proxy.example.net:8080/", "proxy.example.net", 8080},
+	    {"http://192.0.2.8:3128", "192.0.2.8", 3128},
+	    {"http://[2001:db8::8]:3128", "2001:db8::8", 3128},
+	};
+	static const char *const bad[] = {
+	    "proxy.example.net:3128",
+	    "https://proxy.example.net:3128",
+	    "socks5://proxy.example.net:1080",
+	    "http://",
+	    "http://proxy.example.net",
+	    "http://proxy.example.net:",
+	    "http://proxy.example.net:0",
+	    "http://proxy.example.net:65536",
+	    "http://proxy.example.net:3128/path",
+	    "http://user:pw@proxy.example.net:3128",
+	    "http://2001:db8::8:3128",
+	    "http://[2001:db8::8]",
+	    "http://[192.0.2.8]:3128",
+	    "http://a|b:3128",
+	    "http://-bad-.example:3128",
+	    "http://proxy example:3128",
+	};
+	char err[256];
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct plan_proxy px;
+		ck_assert_msg(
+		    plan_parse_proxy(good[i].url, &px, err, sizeof err) == 0,
+		    "%s: %s", good[i].url, err);
+		ck_assert_str_eq(px.host, good[i].host);
+		ck_assert_uint_eq(px.port, good[i].port);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct plan_proxy px;
+		err[0] = '\0';
+		ck_assert_msg(plan_parse_proxy(bad[i], &px, err, sizeof err) ==
+				  -EINVAL,
+			      "%s was taken", bad[i]);
+		ck_assert_msg(strstr(err, "http://HOST:PORT") != NULL,
+			      "%s: '%s'", bad[i], err);
+		ck_assert_str_eq(px.host, "");
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -256,6 +307,7 @@ int main(void)
 	tcase_add_test(tc, plan_refuses_unknown_names);
 	tcase_add_test(tc, plan_parse_map_refuses_malformed);
 	tcase_add_test(tc, plan_host_valid_takes_names_and_addresses_only);
+	tcase_add_test(tc, plan_parse_proxy_takes_http_urls_only);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

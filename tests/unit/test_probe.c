@@ -9,7 +9,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "veriport/listener.h"
@@ -233,6 +236,180 @@ START_TEST(listener_tells_reachable_from_loopback_only)
 }
 END_TEST
 
+/* Through --proxy: a fake proxy on loopback (a child process) answers
+ * each CONNECT by the target's port; rows without the proxy attribute
+ * are probed directly in the same sweep. The target's name does not
+ * resolve anywhere (.invalid): only the proxy sees it. */
+static const char proxy_text[] =
+    "profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+    "row via-ssh\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/22 ssh\n    proxy\n    purpose p\n"
+    "row via-denied\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/23 tcp\n    proxy\n    purpose p\n"
+    "row via-silent\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/24 tcp\n    proxy\n    purpose p\n"
+    "row via-502\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/25 tcp\n    proxy\n    purpose p\n"
+    "row direct-closed\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/1 tcp\n    purpose p\n";
+
+/* The fake proxy: one reply per CONNECT, by the target's port, the
+ * connections kept open until it is killed. The tunnel's reply and the
+ * target's first bytes come in one segment. */
+static void fake_proxy(int lfd)
+{
+	int conns[16];
+	size_t n = 0;
+	while (n < sizeof conns / sizeof conns[0]) {
+		int c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			_exit(1);
+		conns[n++] = c;
+		char req[512];
+		ssize_t got = 0, r;
+		while (got < (ssize_t)sizeof req - 1 &&
+		       (r = read(c, req + got, sizeof req - 1 - (size_t)got)) >
+			   0) {
+			got += r;
+			req[got] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		req[got > 0 ? got : 0] = '\0';
+		const char *reply =
+		    strncmp(req, "CONNECT target.invalid:", 23) != 0
+			? "HTTP/1.1 400 Not what the test sent\r\n\r\n"
+		    : strstr(req, ":22 HTTP/1.1\r\nHost: target.invalid:22\r\n")
+			? "HTTP/1.1 200 Connection established\r\n"
+			  "Proxy-Agent: fake\r\n\r\nSSH-2.0-test\r\n"
+		    : strstr(req, ":23 ") ? "HTTP/1.1 407 Proxy Authentication "
+					    "Required\r\n\r\n"
+		    : strstr(req, ":25 ") ? "HTTP/1.0 502 Bad Gateway\r\n\r\n"
+					  : NULL;
+		if (reply != NULL && write(c, reply, strlen(reply)) < 0)
+			_exit(1);
+	}
+	pause();
+	_exit(0);
+}
+
+START_TEST(probe_sweep_through_a_proxy)
+{
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(
+	    catalog_parse("demo", proxy_text, strlen(proxy_text), &cat, &cerr),
+	    0);
+	catalog_set_port(cat, "direct-closed", closed_port(SOCK_STREAM));
+	uint16_t proxy_port;
+	int lfd = bound_socket(SOCK_STREAM, &proxy_port);
+	ck_assert_int_eq(listen(lfd, 16), 0);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		fake_proxy(lfd);
+	close(lfd);
+
+	struct plan_map maps[2];
+	char err[256];
+	ck_assert_int_eq(
+	    plan_parse_map("there=target.invalid", &maps[0], err, sizeof err),
+	    0);
+	ck_assert_int_eq(plan_parse_map("direct-closed=127.0.0.1", &maps[1],
+					err, sizeof err),
+			 0);
+	struct plan_options po = {.role = "here", .maps = maps, .nmaps = 2};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct plan_proxy px = {.host = "127.0.0.1", .port = proxy_port};
+	struct sweep_options so = {
+	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 8},
+	    .proxy = &px,
+	};
+	struct results r;
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	/* SIGKILL: the child inherited Check's SIGTERM handler, which ends
+	 * the whole process group. */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+
+	/* One result per channel: the proxy at its one address. */
+	ck_assert_uint_eq(r.nitems, 5);
+	expect(&r, "via-ssh", VERDICT_OK, REASON_ANSWERED);
+	const struct result *ssh = find(&r, "via-ssh");
+	ck_assert_str_eq(ssh->ev.dlg.greeting, "SSH-2.0-test");
+	ck_assert(ssh->ev.proxy.used);
+	ck_assert_int_eq(ssh->ev.proxy.step, EVIDENCE_PROXY_OPEN);
+	ck_assert_uint_eq(ssh->ev.proxy.status, 200);
+	ck_assert_str_eq(ssh->ev.proxy.address, "127.0.0.1");
+	ck_assert_str_eq(ssh->address, "");
+	ck_assert_str_eq(ssh->host, "target.invalid");
+	ck_assert_ptr_nonnull(
+	    strstr(evidence_next(&ssh->ev, NULL),
+		   "CONNECT target.invalid port 22, the name resolved by the "
+		   "proxy, not here"));
+	expect(&r, "via-denied", VERDICT_REJECTED, REASON_PROXY_DENIED);
+	ck_assert_uint_eq(find(&r, "via-denied")->ev.proxy.status, 407);
+	expect(&r, "via-silent", VERDICT_UNREACHABLE,
+	       REASON_PROXY_CANNOT_REACH);
+	expect(&r, "via-502", VERDICT_UNREACHABLE, REASON_PROXY_CANNOT_REACH);
+	ck_assert_uint_eq(find(&r, "via-502")->ev.proxy.status, 502);
+	expect(&r, "direct-closed", VERDICT_REFUSED, REASON_TCP_RESET);
+	ck_assert(!find(&r, "direct-closed")->ev.proxy.used);
+	ck_assert_str_eq(find(&r, "direct-closed")->address, "127.0.0.1");
+	/* The silent proxy costs one probe timeout, from the probe's own
+	 * connect. */
+	ck_assert_msg(r.duration_ms < 1.8 * TIMEOUT_MS, "sweep took %.0f ms",
+		      r.duration_ms);
+
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&maps[0]);
+	plan_map_free(&maps[1]);
+	catalog_free(cat);
+}
+END_TEST
+
+/* The proxy down: every proxied channel is proxy-failed, never the
+ * target's refused. */
+START_TEST(probe_sweep_proxy_down_is_the_proxy_failing)
+{
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(
+	    catalog_parse("demo", proxy_text, strlen(proxy_text), &cat, &cerr),
+	    0);
+	catalog_set_port(cat, "direct-closed", closed_port(SOCK_STREAM));
+	struct plan_map map;
+	char err[256];
+	ck_assert_int_eq(
+	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct plan_proxy px = {.host = "127.0.0.1",
+				.port = closed_port(SOCK_STREAM)};
+	struct sweep_options so = {
+	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 8},
+	    .proxy = &px,
+	};
+	struct results r;
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	ck_assert_uint_eq(r.nitems, 5);
+	expect(&r, "via-ssh", VERDICT_UNREACHABLE, REASON_PROXY_FAILED);
+	/* a literal target keeps its address */
+	ck_assert_str_eq(find(&r, "via-ssh")->address, "127.0.0.1");
+	expect(&r, "via-denied", VERDICT_UNREACHABLE, REASON_PROXY_FAILED);
+	expect(&r, "direct-closed", VERDICT_REFUSED, REASON_TCP_RESET);
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&map);
+	catalog_free(cat);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("probe");
@@ -241,6 +418,8 @@ int main(void)
 	tcase_add_test(tc, probe_sweep_classifies_loopback_channels);
 	tcase_add_test(tc, listener_tells_reachable_from_loopback_only);
 	tcase_add_test(tc, probe_sweep_resolves_names_and_skips_unmapped);
+	tcase_add_test(tc, probe_sweep_through_a_proxy);
+	tcase_add_test(tc, probe_sweep_proxy_down_is_the_proxy_failing);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

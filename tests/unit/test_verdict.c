@@ -801,6 +801,126 @@ START_TEST(verdict_interception_row)
 }
 END_TEST
 
+/* Through a proxy (--proxy): the verdict says which path failed, and a
+ * proxy's failure is never the target's (no filtered, no refused, no
+ * intercepted for a proxy the user named). */
+static void proxy_unreached_refused(struct evidence *ev)
+{
+	ev->error = ECONNREFUSED;
+}
+static void proxy_unreached_silent(struct evidence *ev)
+{
+	ev->timed_out = true;
+}
+static void proxy_name_fails(struct evidence *ev)
+{
+	ev->dns = EVIDENCE_DNS_NXDOMAIN;
+}
+static void proxy_sent_connect(struct evidence *ev)
+{
+	/* the engine's flow counters hold the CONNECT until the tunnel
+	 * opens; connected stays false */
+	ev->sent_bytes = 60;
+	ev->timed_out = true;
+}
+static void proxy_reset_after_connect(struct evidence *ev)
+{
+	ev->sent_bytes = 60;
+	ev->reset = true;
+	ev->error = ECONNRESET;
+}
+static void nothing(struct evidence *ev)
+{
+	(void)ev;
+}
+static void deadline(struct evidence *ev)
+{
+	ev->skipped = true;
+	ev->skip_reason = REASON_DEADLINE;
+}
+
+static const struct proxy_row {
+	const char *name;
+	enum evidence_proxy_step step;
+	unsigned status;
+	void (*set)(struct evidence *ev);
+	enum verdict verdict;
+	enum reason reason;
+	enum verdict_because because;
+} proxy_rows[] = {
+#define P(step, status, set, v, r, b)                                          \
+	{                                                                      \
+#step " " #status " " #set, EVIDENCE_PROXY_##step, status,     \
+		    set, VERDICT_##v, REASON_##r, VERDICT_BECAUSE_##b          \
+	}
+    P(UNREACHED, 0, proxy_unreached_refused, UNREACHABLE, PROXY_FAILED, PROXY),
+    P(UNREACHED, 0, proxy_unreached_silent, UNREACHABLE, PROXY_FAILED, PROXY),
+    P(UNREACHED, 0, proxy_name_fails, UNREACHABLE, PROXY_FAILED, PROXY),
+    P(BAD, 0, proxy_reset_after_connect, UNREACHABLE, PROXY_FAILED, PROXY),
+    P(BAD, 0, nothing, UNREACHABLE, PROXY_FAILED, PROXY),
+    P(SILENT, 0, proxy_sent_connect, UNREACHABLE, PROXY_CANNOT_REACH, PROXY),
+    P(SILENT, 0, proxy_reset_after_connect, UNREACHABLE, PROXY_FAILED, PROXY),
+    P(DENIED, 403, nothing, REJECTED, PROXY_DENIED, PROXY),
+    P(DENIED, 407, nothing, REJECTED, PROXY_DENIED, PROXY),
+    P(DENIED, 405, nothing, REJECTED, PROXY_DENIED, PROXY),
+    P(DENIED, 302, nothing, REJECTED, PROXY_DENIED, PROXY),
+    P(DENIED, 500, nothing, UNREACHABLE, PROXY_CANNOT_REACH, PROXY),
+    P(DENIED, 502, nothing, UNREACHABLE, PROXY_CANNOT_REACH, PROXY),
+    P(DENIED, 503, nothing, UNREACHABLE, PROXY_CANNOT_REACH, PROXY),
+    P(DENIED, 504, nothing, UNREACHABLE, PROXY_CANNOT_REACH, PROXY),
+    /* The tunnel open: the channel's own verdict, as if direct. */
+    P(OPEN, 200, tls_ok, OK, HANDSHAKE_OK, EVIDENCE),
+    P(OPEN, 200, connected, OK, CONNECTED, EVIDENCE),
+    P(OPEN, 200, tls_handshake_fails, TLS_ERROR, HANDSHAKE_FAILED, EVIDENCE),
+    P(OPEN, 200, clienthello_reset, REJECTED, RESET_AFTER_DATA,
+      RESET_AFTER_DATA),
+    /* What the engine did not finish is skipped, proxy or not. */
+    P(SILENT, 0, deadline, SKIPPED, DEADLINE, EVIDENCE),
+#undef P
+};
+
+START_TEST(verdict_proxy_row)
+{
+	const struct proxy_row *r = &proxy_rows[_i];
+	struct evidence ev;
+	evidence_init(&ev, CATALOG_TCP, CATALOG_CHECK_HTTPS);
+	ev.proxy.used = true;
+	snprintf(ev.proxy.host, sizeof ev.proxy.host, "proxy.example.net");
+	ev.proxy.port = 3128;
+	ev.proxy.step = r->step;
+	ev.proxy.status = r->status;
+	r->set(&ev);
+	char why[256];
+	struct verdict_result got = verdict_decide(&ev, NULL, why, sizeof why);
+	ck_assert_msg(
+	    got.verdict == r->verdict && got.reason == r->reason &&
+		got.because == r->because,
+	    "%s: got %s/%s because %s, expected %s/%s because %s", r->name,
+	    verdict_word(got.verdict), reason_word(got.reason),
+	    verdict_because_word(got.because), verdict_word(r->verdict),
+	    reason_word(r->reason), verdict_because_word(r->because));
+	/* The sentence names the proxy, so no reader blames the target. */
+	if (r->because == VERDICT_BECAUSE_PROXY)
+		ck_assert_msg(strstr(why, "proxy.example.net") != NULL &&
+				  strstr(why, "proxy") != NULL,
+			      "%s: '%s'", r->name, why);
+	evidence_free(&ev);
+}
+END_TEST
+
+/* The same facts without a proxy are the target's own. */
+START_TEST(verdict_proxy_open_without_proxy_is_direct)
+{
+	struct evidence ev;
+	evidence_init(&ev, CATALOG_TCP, CATALOG_CHECK_TCP);
+	ev.error = ECONNREFUSED;
+	struct verdict_result got = verdict_decide(&ev, NULL, NULL, 0);
+	ck_assert_int_eq(got.verdict, VERDICT_REFUSED);
+	ck_assert_int_eq(got.reason, REASON_TCP_RESET);
+	evidence_free(&ev);
+}
+END_TEST
+
 START_TEST(verdict_words_are_the_contract)
 {
 	static const char *const words[] = {
@@ -841,6 +961,9 @@ int main(void)
 			    sizeof rows / sizeof rows[0]);
 	tcase_add_loop_test(tc, verdict_interception_row, 0,
 			    sizeof irows / sizeof irows[0]);
+	tcase_add_loop_test(tc, verdict_proxy_row, 0,
+			    sizeof proxy_rows / sizeof proxy_rows[0]);
+	tcase_add_test(tc, verdict_proxy_open_without_proxy_is_direct);
 	tcase_add_test(tc, verdict_words_are_the_contract);
 	tcase_add_test(tc, evidence_lines_are_bounded);
 	suite_add_tcase(s, tc);
