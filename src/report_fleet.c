@@ -155,6 +155,15 @@ static void row_of(struct row *w, const char *label, const json_t *x)
 	field(w->target, sizeof w->target, x, "address");
 	if (strcmp(w->target, "-") == 0)
 		field(w->target, sizeof w->target, x, "target");
+	/* Which path was tested: through a proxy, it says so. */
+	const json_t *proxy = json_object_get(x, "proxy");
+	if (json_is_object(proxy)) {
+		char host[FLEET_FIELD_MAX], pport[16];
+		field(host, sizeof host, proxy, "host");
+		field(pport, sizeof pport, proxy, "port");
+		text_appendf(w->target, sizeof w->target, " via %s:%s", host,
+			     pport);
+	}
 	field(w->verdict, sizeof w->verdict, x, "verdict");
 	field(w->reason, sizeof w->reason, x, "reason");
 }

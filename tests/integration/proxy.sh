@@ -179,6 +179,11 @@ s=json.load(open(sys.argv[1])); d=json.load(open(sys.argv[2]))
 jsonschema.validate(d, {"$ref": "#/$defs/check", "$defs": s["$defs"]})
 print("valid")' "$top_srcdir/docs/veriport.schema.json" "$VPT_TMP/via.json" 2>&1 | tail -1)" valid
 
+# A support engineer's fleet view of a saved document says it too.
+vpt_match "status --from: the path through the proxy" \
+	"$(COLUMNS=200 "$VERIPORT" status --from "$VPT_TMP/via.json" 2>&1)" \
+	"^via +activation +tcp/443 +web\\.prx\\.test via $RTR4_C:3128 +ok +handshake-ok$"
+
 # The other formats say which path was tested.
 sweep table --proxy "$PROXY" --format table --color=never --only activation --only lan-https
 vpt_match "table: the path through the proxy" "$(cat "$VPT_TMP/table.out")" \
