@@ -26,6 +26,10 @@
  * is skipped: the shortage is the process's, not the network's. */
 #define SHORTAGE_RETRY_MS 100
 #define SHORTAGE_RETRIES_MAX 50
+/* A poll that returns this much later than the loop asked for was not
+ * listening all along: the process was stopped (SIGSTOP, a suspended VM)
+ * or not scheduled. Scheduling on a loaded host is late by milliseconds. */
+#define LOOP_STALL_MS 100
 
 static void probe_start_next(struct probe_engine *e);
 
@@ -68,10 +72,40 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 /* A probe's timeout is about the network: time the loop spent busy (on
  * other probes' handshakes, or answering the status socket) is time the
  * network could not be heard, so only the loop's idle time counts — and
- * not the time the probe waited for a TLS slot. */
+ * not the time the probe waited for a TLS slot, nor a poll that overslept
+ * (probe_on_check). */
+uint64_t probe_listened_ns(const struct probe_engine *e)
+{
+	return uv_metrics_idle_time(e->loop) - e->stalled_ns;
+}
+
+/* Around each poll: how long the loop meant to sleep, and whether it
+ * slept far longer. Such a poll is not counted at all, since when the
+ * stall began within it is unknown; what arrived meanwhile is read before
+ * any probe's timer can end it (the timers fire before the next poll, see
+ * their clock not yet run out, and wait on). */
+static void probe_on_prepare(uv_prepare_t *h)
+{
+	struct probe_engine *e = h->data;
+	e->poll_timeout_ms = uv_backend_timeout(e->loop);
+	e->poll_began_ns = uv_hrtime();
+	e->poll_idle_ns = uv_metrics_idle_time(e->loop);
+}
+
+static void probe_on_check(uv_check_t *h)
+{
+	struct probe_engine *e = h->data;
+	if (e->poll_timeout_ms < 0)
+		return;
+	uint64_t slept_ms = (uv_hrtime() - e->poll_began_ns) / 1000000;
+	if (slept_ms > (uint64_t)e->poll_timeout_ms + LOOP_STALL_MS)
+		e->stalled_ns +=
+		    uv_metrics_idle_time(e->loop) - e->poll_idle_ns;
+}
+
 double probe_clock_ms(const struct probe_state *s)
 {
-	uint64_t idle = uv_metrics_idle_time(s->engine->loop);
+	uint64_t idle = probe_listened_ns(s->engine);
 	uint64_t paused = s->paused_ns;
 	if (s->tls_waiting)
 		paused += idle - s->pause_began_ns;
@@ -257,7 +291,7 @@ void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *))
 	}
 	s->tls_start = start;
 	s->tls_waiting = true;
-	s->pause_began_ns = uv_metrics_idle_time(e->loop);
+	s->pause_began_ns = probe_listened_ns(e);
 	uv_timer_stop(&s->timer);
 	if (e->tls_wait_tail != NULL)
 		e->tls_wait_tail->tls_next = s;
@@ -281,7 +315,7 @@ void probe_tls_slot_release(struct probe_state *s)
 		e->tls_wait_tail = NULL;
 	w->tls_next = NULL;
 	w->tls_waiting = false;
-	w->paused_ns += uv_metrics_idle_time(e->loop) - w->pause_began_ns;
+	w->paused_ns += probe_listened_ns(e) - w->pause_began_ns;
 	w->tls_slot = true;
 	e->tls_active++;
 	probe_timer_at(w, e->opt.timeout_ms);
@@ -590,7 +624,7 @@ static void probe_start(struct probe_engine *e, struct probe_job *job)
 	const struct catalog_channel *ch = job->channel;
 	set_port(&job->addr, job->port);
 	s->started_ns = uv_hrtime();
-	s->idle_at_start_ns = uv_metrics_idle_time(e->loop);
+	s->idle_at_start_ns = probe_listened_ns(e);
 	uv_timer_init(e->loop, &s->timer);
 	s->timer.data = s;
 	s->open_handles = 1;
@@ -640,6 +674,16 @@ struct probe_engine *probe_engine_new(uv_loop_t *loop,
 	uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
 	uv_timer_init(loop, &e->retry);
 	e->retry.data = e;
+	uv_prepare_init(loop, &e->stall_prepare);
+	e->stall_prepare.data = e;
+	uv_prepare_start(&e->stall_prepare, probe_on_prepare);
+	uv_unref((uv_handle_t *)&e->stall_prepare);
+	uv_check_init(loop, &e->stall_check);
+	e->stall_check.data = e;
+	uv_check_start(&e->stall_check, probe_on_check);
+	uv_unref((uv_handle_t *)&e->stall_check);
+	e->poll_timeout_ms = -1;
+	e->handles_open = 3;
 	/* EHLO names the client (RFC 5321 §4.1.1.1); without a name of our
 	 * own the dialogue says veriport.invalid. */
 	if (gethostname(e->helo, sizeof e->helo - 1) != 0 ||
@@ -687,6 +731,8 @@ void probe_cancel_all(struct probe_engine *e)
 static void probe_engine_on_closed(uv_handle_t *h)
 {
 	struct probe_engine *e = h->data;
+	if (--e->handles_open > 0)
+		return;
 	void (*closed)(void *) = e->closed;
 	void *arg = e->closed_arg;
 	free(e->active);
@@ -699,6 +745,8 @@ static void engine_close_now(struct probe_engine *e)
 {
 	uv_timer_stop(&e->retry);
 	uv_close((uv_handle_t *)&e->retry, probe_engine_on_closed);
+	uv_close((uv_handle_t *)&e->stall_prepare, probe_engine_on_closed);
+	uv_close((uv_handle_t *)&e->stall_check, probe_engine_on_closed);
 }
 
 void probe_engine_close(struct probe_engine *e, void (*closed)(void *arg),

@@ -33,8 +33,8 @@ struct probe_state {
 	bool finished;
 	size_t active_at; /* index in engine->active */
 
-	/* The probe's clock: the loop's idle time since it started, less
-	 * the time it waited for a TLS slot. */
+	/* The probe's clock: the engine's listening time since it started
+	 * (probe_listened_ns), less the time it waited for a TLS slot. */
 	uint64_t started_ns;
 	uint64_t idle_at_start_ns;
 	uint64_t paused_ns;
@@ -86,6 +86,14 @@ struct probe_engine {
 	uv_timer_t retry;
 	bool retry_armed;
 	unsigned shortages;
+	/* Polls that slept far past their timeout (a stopped process): their
+	 * idle time, which no probe's clock counts. */
+	uv_prepare_t stall_prepare;
+	uv_check_t stall_check;
+	int poll_timeout_ms;
+	uint64_t poll_began_ns, poll_idle_ns;
+	uint64_t stalled_ns;
+	unsigned handles_open; /* retry, stall_prepare, stall_check */
 	bool closing;
 	void (*closed)(void *arg);
 	void *closed_arg;
@@ -93,6 +101,9 @@ struct probe_engine {
 	uint8_t readbuf[PROBE_READ_MAX];
 };
 
+/* The loop's idle time less the polls that overslept: nanoseconds the
+ * engine could hear the network. */
+uint64_t probe_listened_ns(const struct probe_engine *e);
 /* The milliseconds of network wait the probe has had. */
 double probe_clock_ms(const struct probe_state *s);
 /* Wall-clock milliseconds since the probe started: the latency reported,

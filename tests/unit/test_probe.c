@@ -7,9 +7,11 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "veriport/listener.h"
@@ -193,6 +195,66 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 }
 END_TEST
 
+/* The process stopped (SIGSTOP) for three timeouts while a probe waits
+ * for a banner that arrives meanwhile: the stall is not the network's,
+ * so the probe reads the banner when the process runs again (issue 9:
+ * a stalled loop must never become no-greeting). */
+START_TEST(probe_stopped_process_is_not_a_network_verdict)
+{
+	static const char ssh[] =
+	    "profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+	    "row banner\n    vendor v\n    from here\n    to there\n"
+	    "    port tcp/1 ssh\n    purpose p\n";
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(catalog_parse("demo", ssh, strlen(ssh), &cat, &cerr),
+			 0);
+	uint16_t port;
+	int listener = bound_socket(SOCK_STREAM, &port);
+	ck_assert_int_eq(listen(listener, 1), 0);
+	catalog_set_port(cat, "banner", port);
+	pid_t self = getpid(), peer = fork();
+	ck_assert_int_ge(peer, 0);
+	if (peer == 0) {
+		/* The far end: once connected, stop the prober, greet,
+		 * and let it run again after three of its timeouts. */
+		int c = accept(listener, NULL, NULL);
+		kill(self, SIGSTOP);
+		usleep(100 * 1000);
+		static const char banner[] = "SSH-2.0-test\r\n";
+		ssize_t n = c >= 0 ? write(c, banner, sizeof banner - 1) : -1;
+		usleep(3 * TIMEOUT_MS * 1000);
+		kill(self, SIGCONT);
+		usleep(TIMEOUT_MS * 1000);
+		_exit(n > 0 ? 0 : 1);
+	}
+	struct plan_map map;
+	char err[256];
+	ck_assert_int_eq(
+	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct sweep_options so = {
+	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 1},
+	};
+	struct results r;
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	int status;
+	ck_assert_int_eq(waitpid(peer, &status, 0), peer);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	expect(&r, "banner", VERDICT_OK, REASON_ANSWERED);
+	ck_assert_msg(r.duration_ms >= 3 * TIMEOUT_MS, "sweep took %.0f ms",
+		      r.duration_ms);
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&map);
+	catalog_free(cat);
+	close(listener);
+}
+END_TEST
+
 /* A service bound to every address, to loopback only, or not at all:
  * what a remote source of the channel would find. */
 START_TEST(listener_tells_reachable_from_loopback_only)
@@ -241,6 +303,7 @@ int main(void)
 	tcase_add_test(tc, probe_sweep_classifies_loopback_channels);
 	tcase_add_test(tc, listener_tells_reachable_from_loopback_only);
 	tcase_add_test(tc, probe_sweep_resolves_names_and_skips_unmapped);
+	tcase_add_test(tc, probe_stopped_process_is_not_a_network_verdict);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
