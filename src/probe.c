@@ -26,9 +26,11 @@
  * is skipped: the shortage is the process's, not the network's. */
 #define SHORTAGE_RETRY_MS 100
 #define SHORTAGE_RETRIES_MAX 50
-/* A poll that returns this much later than the loop asked for was not
- * listening all along: the process was stopped (SIGSTOP, a suspended VM)
- * or not scheduled. Scheduling on a loaded host is late by milliseconds. */
+/* The engine's tick bounds every poll of the loop to LOOP_TICK_MS; a poll
+ * that returns LOOP_STALL_MS later than that was not listening all along:
+ * the process was stopped (SIGSTOP, a suspended VM) or not scheduled.
+ * Scheduling on a loaded host is late by milliseconds. */
+#define LOOP_TICK_MS 100
 #define LOOP_STALL_MS 100
 
 static void probe_start_next(struct probe_engine *e);
@@ -79,15 +81,19 @@ uint64_t probe_listened_ns(const struct probe_engine *e)
 	return uv_metrics_idle_time(e->loop) - e->stalled_ns;
 }
 
-/* Around each poll: how long the loop meant to sleep, and whether it
- * slept far longer. Such a poll is not counted at all, since when the
- * stall began within it is unknown; what arrived meanwhile is read before
- * any probe's timer can end it (the timers fire before the next poll, see
- * their clock not yet run out, and wait on). */
+/* Around each poll, which the tick keeps under LOOP_TICK_MS: one that
+ * slept far longer is not counted at all, since when the stall began
+ * within it is unknown; what arrived meanwhile is read before any probe's
+ * timer can end it (the timers fire before the next poll, see their clock
+ * not yet run out, and wait on). */
+static void probe_on_tick(uv_timer_t *t)
+{
+	(void)t;
+}
+
 static void probe_on_prepare(uv_prepare_t *h)
 {
 	struct probe_engine *e = h->data;
-	e->poll_timeout_ms = uv_backend_timeout(e->loop);
 	e->poll_began_ns = uv_hrtime();
 	e->poll_idle_ns = uv_metrics_idle_time(e->loop);
 }
@@ -95,10 +101,8 @@ static void probe_on_prepare(uv_prepare_t *h)
 static void probe_on_check(uv_check_t *h)
 {
 	struct probe_engine *e = h->data;
-	if (e->poll_timeout_ms < 0)
-		return;
 	uint64_t slept_ms = (uv_hrtime() - e->poll_began_ns) / 1000000;
-	if (slept_ms > (uint64_t)e->poll_timeout_ms + LOOP_STALL_MS)
+	if (slept_ms > LOOP_TICK_MS + LOOP_STALL_MS)
 		e->stalled_ns +=
 		    uv_metrics_idle_time(e->loop) - e->poll_idle_ns;
 }
@@ -682,8 +686,12 @@ struct probe_engine *probe_engine_new(uv_loop_t *loop,
 	e->stall_check.data = e;
 	uv_check_start(&e->stall_check, probe_on_check);
 	uv_unref((uv_handle_t *)&e->stall_check);
-	e->poll_timeout_ms = -1;
-	e->handles_open = 3;
+	uv_timer_init(loop, &e->stall_tick);
+	e->stall_tick.data = e;
+	uv_timer_start(&e->stall_tick, probe_on_tick, LOOP_TICK_MS,
+		       LOOP_TICK_MS);
+	uv_unref((uv_handle_t *)&e->stall_tick);
+	e->handles_open = 4;
 	/* EHLO names the client (RFC 5321 §4.1.1.1); without a name of our
 	 * own the dialogue says veriport.invalid. */
 	if (gethostname(e->helo, sizeof e->helo - 1) != 0 ||
@@ -747,6 +755,7 @@ static void engine_close_now(struct probe_engine *e)
 	uv_close((uv_handle_t *)&e->retry, probe_engine_on_closed);
 	uv_close((uv_handle_t *)&e->stall_prepare, probe_engine_on_closed);
 	uv_close((uv_handle_t *)&e->stall_check, probe_engine_on_closed);
+	uv_close((uv_handle_t *)&e->stall_tick, probe_engine_on_closed);
 }
 
 void probe_engine_close(struct probe_engine *e, void (*closed)(void *arg),

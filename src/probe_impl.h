@@ -86,14 +86,14 @@ struct probe_engine {
 	uv_timer_t retry;
 	bool retry_armed;
 	unsigned shortages;
-	/* Polls that slept far past their timeout (a stopped process): their
+	/* Polls that slept far past the tick (a stopped process): their
 	 * idle time, which no probe's clock counts. */
 	uv_prepare_t stall_prepare;
 	uv_check_t stall_check;
-	int poll_timeout_ms;
+	uv_timer_t stall_tick;
 	uint64_t poll_began_ns, poll_idle_ns;
 	uint64_t stalled_ns;
-	unsigned handles_open; /* retry, stall_prepare, stall_check */
+	unsigned handles_open; /* retry and the three stall_ handles */
 	bool closing;
 	void (*closed)(void *arg);
 	void *closed_arg;
