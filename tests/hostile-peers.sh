@@ -29,9 +29,9 @@ CATALOGS=$top_srcdir/tests/integration/catalogs
 # that stalls is tried once more with a small MSS (veriport(1), TLS).
 TIMEOUT=1
 WALL_MAX_MS=$((2 * TIMEOUT * 1000 + 2000))
-# Peak RSS bound of one check, KiB. Measured: about 10 MB for a plain
-# build and 30-40 MB under ASan+UBSan, whose shadow memory and quarantine
-# (not veriport's buffers) make the difference; a gigabyte line or a
+# Peak RSS bound of one check, KiB. Measured: 7-9 MiB for a plain build,
+# 36-54 MiB under ASan+UBSan, whose shadow memory and quarantine (not
+# veriport's buffers) make the difference; a gigabyte line or a
 # 999,999,999-byte literal held in memory would be far above either.
 if grep -qa __asan_init "$VERIPORT"; then
 	RSS_MAX_KB=$((96 * 1024))
