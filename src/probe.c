@@ -75,10 +75,20 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
  * other probes' handshakes, or answering the status socket) is time the
  * network could not be heard, so only the loop's idle time counts — and
  * not the time the probe waited for a TLS slot, nor a poll that overslept
- * (probe_on_check). */
+ * (probe_on_check). The engine keeps its own sum of the polls' idle time:
+ * libuv 1.44's uv_metrics_idle_time() is not monotonic around a poll that
+ * a stop signal interrupts (EINTR), so a reading is taken only as far as
+ * this poll's own wall time allows, and the sum moves only forwards. */
+static uint64_t since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 uint64_t probe_listened_ns(const struct probe_engine *e)
 {
-	return uv_metrics_idle_time(e->loop) - e->stalled_ns;
+	uint64_t idle = since(uv_metrics_idle_time(e->loop), e->idle_seen_ns);
+	uint64_t wall = since(uv_hrtime(), e->poll_began_ns);
+	return e->listened_ns + (idle < wall ? idle : wall);
 }
 
 /* Around each poll, which the tick keeps under LOOP_TICK_MS: one that
@@ -91,29 +101,33 @@ static void probe_on_tick(uv_timer_t *t)
 	(void)t;
 }
 
+static void poll_begins(struct probe_engine *e)
+{
+	e->poll_began_ns = uv_hrtime();
+	e->idle_seen_ns = uv_metrics_idle_time(e->loop);
+}
+
 static void probe_on_prepare(uv_prepare_t *h)
 {
-	struct probe_engine *e = h->data;
-	e->poll_began_ns = uv_hrtime();
-	e->poll_idle_ns = uv_metrics_idle_time(e->loop);
+	poll_begins(h->data);
 }
 
 static void probe_on_check(uv_check_t *h)
 {
 	struct probe_engine *e = h->data;
-	uint64_t slept_ms = (uv_hrtime() - e->poll_began_ns) / 1000000;
-	if (slept_ms > LOOP_TICK_MS + LOOP_STALL_MS)
-		e->stalled_ns +=
-		    uv_metrics_idle_time(e->loop) - e->poll_idle_ns;
+	uint64_t slept_ms = since(uv_hrtime(), e->poll_began_ns) / 1000000;
+	if (slept_ms <= LOOP_TICK_MS + LOOP_STALL_MS)
+		e->listened_ns = probe_listened_ns(e);
+	poll_begins(e);
 }
 
 double probe_clock_ms(const struct probe_state *s)
 {
-	uint64_t idle = probe_listened_ns(s->engine);
+	uint64_t now = probe_listened_ns(s->engine);
 	uint64_t paused = s->paused_ns;
 	if (s->tls_waiting)
-		paused += idle - s->pause_began_ns;
-	uint64_t waited = idle - s->idle_at_start_ns;
+		paused += since(now, s->pause_began_ns);
+	uint64_t waited = since(now, s->idle_at_start_ns);
 	return waited > paused ? (double)(waited - paused) / 1e6 : 0;
 }
 
@@ -319,7 +333,7 @@ void probe_tls_slot_release(struct probe_state *s)
 		e->tls_wait_tail = NULL;
 	w->tls_next = NULL;
 	w->tls_waiting = false;
-	w->paused_ns += probe_listened_ns(e) - w->pause_began_ns;
+	w->paused_ns += since(probe_listened_ns(e), w->pause_began_ns);
 	w->tls_slot = true;
 	e->tls_active++;
 	probe_timer_at(w, e->opt.timeout_ms);
@@ -691,6 +705,7 @@ struct probe_engine *probe_engine_new(uv_loop_t *loop,
 	uv_timer_start(&e->stall_tick, probe_on_tick, LOOP_TICK_MS,
 		       LOOP_TICK_MS);
 	uv_unref((uv_handle_t *)&e->stall_tick);
+	poll_begins(e);
 	e->handles_open = 4;
 	/* EHLO names the client (RFC 5321 §4.1.1.1); without a name of our
 	 * own the dialogue says veriport.invalid. */

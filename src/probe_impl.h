@@ -86,13 +86,13 @@ struct probe_engine {
 	uv_timer_t retry;
 	bool retry_armed;
 	unsigned shortages;
-	/* Polls that slept far past the tick (a stopped process): their
-	 * idle time, which no probe's clock counts. */
+	/* The idle time of the polls that did not sleep far past the tick
+	 * (a stopped process), and where the current poll began. */
 	uv_prepare_t stall_prepare;
 	uv_check_t stall_check;
 	uv_timer_t stall_tick;
-	uint64_t poll_began_ns, poll_idle_ns;
-	uint64_t stalled_ns;
+	uint64_t poll_began_ns, idle_seen_ns;
+	uint64_t listened_ns;
 	unsigned handles_open; /* retry and the three stall_ handles */
 	bool closing;
 	void (*closed)(void *arg);
@@ -101,8 +101,8 @@ struct probe_engine {
 	uint8_t readbuf[PROBE_READ_MAX];
 };
 
-/* The loop's idle time less the polls that overslept: nanoseconds the
- * engine could hear the network. */
+/* The loop's idle time since the engine began, less the polls that
+ * overslept: nanoseconds the engine could hear the network. Monotonic. */
 uint64_t probe_listened_ns(const struct probe_engine *e);
 /* The milliseconds of network wait the probe has had. */
 double probe_clock_ms(const struct probe_state *s);
