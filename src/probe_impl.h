@@ -102,7 +102,8 @@ struct probe_engine {
 };
 
 /* The loop's idle time since the engine began, less the polls that
- * overslept: nanoseconds the engine could hear the network. Monotonic. */
+ * overslept: nanoseconds the engine could hear the network (take the
+ * difference of two readings as at least 0). */
 uint64_t probe_listened_ns(const struct probe_engine *e);
 /* The milliseconds of network wait the probe has had. */
 double probe_clock_ms(const struct probe_state *s);
