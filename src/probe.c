@@ -26,6 +26,12 @@
  * is skipped: the shortage is the process's, not the network's. */
 #define SHORTAGE_RETRY_MS 100
 #define SHORTAGE_RETRIES_MAX 50
+/* The engine's tick bounds every poll of the loop to LOOP_TICK_MS; a poll
+ * that returns LOOP_STALL_MS later than that was not listening all along:
+ * the process was stopped (SIGSTOP, a suspended VM) or not scheduled.
+ * Scheduling on a loaded host is late by milliseconds. */
+#define LOOP_TICK_MS 100
+#define LOOP_STALL_MS 100
 
 static void probe_start_next(struct probe_engine *e);
 
@@ -68,14 +74,60 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 /* A probe's timeout is about the network: time the loop spent busy (on
  * other probes' handshakes, or answering the status socket) is time the
  * network could not be heard, so only the loop's idle time counts — and
- * not the time the probe waited for a TLS slot. */
+ * not the time the probe waited for a TLS slot, nor a poll that overslept
+ * (probe_on_check). The engine keeps its own sum of the polls' idle time:
+ * libuv 1.44's uv_metrics_idle_time() is not monotonic around a poll that
+ * a stop signal interrupts (EINTR), so a reading is taken only as far as
+ * this poll's own wall time allows, and the sum moves only forwards. */
+static uint64_t since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+uint64_t probe_listened_ns(const struct probe_engine *e)
+{
+	uint64_t idle = since(uv_metrics_idle_time(e->loop), e->idle_seen_ns);
+	uint64_t wall = since(uv_hrtime(), e->poll_began_ns);
+	return e->listened_ns + (idle < wall ? idle : wall);
+}
+
+/* Around each poll, which the tick keeps under LOOP_TICK_MS: one that
+ * slept far longer is not counted at all, since when the stall began
+ * within it is unknown; what arrived meanwhile is read before any probe's
+ * timer can end it (the timers fire before the next poll, see their clock
+ * not yet run out, and wait on). */
+static void probe_on_tick(uv_timer_t *t)
+{
+	(void)t;
+}
+
+static void poll_begins(struct probe_engine *e)
+{
+	e->poll_began_ns = uv_hrtime();
+	e->idle_seen_ns = uv_metrics_idle_time(e->loop);
+}
+
+static void probe_on_prepare(uv_prepare_t *h)
+{
+	poll_begins(h->data);
+}
+
+static void probe_on_check(uv_check_t *h)
+{
+	struct probe_engine *e = h->data;
+	uint64_t slept_ms = since(uv_hrtime(), e->poll_began_ns) / 1000000;
+	if (slept_ms <= LOOP_TICK_MS + LOOP_STALL_MS)
+		e->listened_ns = probe_listened_ns(e);
+	poll_begins(e);
+}
+
 double probe_clock_ms(const struct probe_state *s)
 {
-	uint64_t idle = uv_metrics_idle_time(s->engine->loop);
+	uint64_t now = probe_listened_ns(s->engine);
 	uint64_t paused = s->paused_ns;
 	if (s->tls_waiting)
-		paused += idle - s->pause_began_ns;
-	uint64_t waited = idle - s->idle_at_start_ns;
+		paused += since(now, s->pause_began_ns);
+	uint64_t waited = since(now, s->idle_at_start_ns);
 	return waited > paused ? (double)(waited - paused) / 1e6 : 0;
 }
 
@@ -259,7 +311,7 @@ void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *))
 	}
 	s->tls_start = start;
 	s->tls_waiting = true;
-	s->pause_began_ns = uv_metrics_idle_time(e->loop);
+	s->pause_began_ns = probe_listened_ns(e);
 	uv_timer_stop(&s->timer);
 	if (e->tls_wait_tail != NULL)
 		e->tls_wait_tail->tls_next = s;
@@ -283,7 +335,7 @@ void probe_tls_slot_release(struct probe_state *s)
 		e->tls_wait_tail = NULL;
 	w->tls_next = NULL;
 	w->tls_waiting = false;
-	w->paused_ns += uv_metrics_idle_time(e->loop) - w->pause_began_ns;
+	w->paused_ns += since(probe_listened_ns(e), w->pause_began_ns);
 	w->tls_slot = true;
 	e->tls_active++;
 	probe_timer_at(w, e->opt.timeout_ms);
@@ -592,7 +644,7 @@ static void probe_start(struct probe_engine *e, struct probe_job *job)
 	const struct catalog_channel *ch = job->channel;
 	set_port(&job->addr, job->proxy ? job->proxy->port : job->port);
 	s->started_ns = uv_hrtime();
-	s->idle_at_start_ns = uv_metrics_idle_time(e->loop);
+	s->idle_at_start_ns = probe_listened_ns(e);
 	uv_timer_init(e->loop, &s->timer);
 	s->timer.data = s;
 	s->open_handles = 1;
@@ -642,6 +694,21 @@ struct probe_engine *probe_engine_new(uv_loop_t *loop,
 	uv_loop_configure(loop, UV_METRICS_IDLE_TIME);
 	uv_timer_init(loop, &e->retry);
 	e->retry.data = e;
+	uv_prepare_init(loop, &e->stall_prepare);
+	e->stall_prepare.data = e;
+	uv_prepare_start(&e->stall_prepare, probe_on_prepare);
+	uv_unref((uv_handle_t *)&e->stall_prepare);
+	uv_check_init(loop, &e->stall_check);
+	e->stall_check.data = e;
+	uv_check_start(&e->stall_check, probe_on_check);
+	uv_unref((uv_handle_t *)&e->stall_check);
+	uv_timer_init(loop, &e->stall_tick);
+	e->stall_tick.data = e;
+	uv_timer_start(&e->stall_tick, probe_on_tick, LOOP_TICK_MS,
+		       LOOP_TICK_MS);
+	uv_unref((uv_handle_t *)&e->stall_tick);
+	poll_begins(e);
+	e->handles_open = 4;
 	/* EHLO names the client (RFC 5321 §4.1.1.1); without a name of our
 	 * own the dialogue says veriport.invalid. */
 	if (gethostname(e->helo, sizeof e->helo - 1) != 0 ||
@@ -689,6 +756,8 @@ void probe_cancel_all(struct probe_engine *e)
 static void probe_engine_on_closed(uv_handle_t *h)
 {
 	struct probe_engine *e = h->data;
+	if (--e->handles_open > 0)
+		return;
 	void (*closed)(void *) = e->closed;
 	void *arg = e->closed_arg;
 	free(e->active);
@@ -701,6 +770,9 @@ static void engine_close_now(struct probe_engine *e)
 {
 	uv_timer_stop(&e->retry);
 	uv_close((uv_handle_t *)&e->retry, probe_engine_on_closed);
+	uv_close((uv_handle_t *)&e->stall_prepare, probe_engine_on_closed);
+	uv_close((uv_handle_t *)&e->stall_check, probe_engine_on_closed);
+	uv_close((uv_handle_t *)&e->stall_tick, probe_engine_on_closed);
 }
 
 void probe_engine_close(struct probe_engine *e, void (*closed)(void *arg),

@@ -33,8 +33,8 @@ struct probe_state {
 	bool finished;
 	size_t active_at; /* index in engine->active */
 
-	/* The probe's clock: the loop's idle time since it started, less
-	 * the time it waited for a TLS slot. */
+	/* The probe's clock: the engine's listening time since it started
+	 * (probe_listened_ns), less the time it waited for a TLS slot. */
 	uint64_t started_ns;
 	uint64_t idle_at_start_ns;
 	uint64_t paused_ns;
@@ -93,6 +93,14 @@ struct probe_engine {
 	uv_timer_t retry;
 	bool retry_armed;
 	unsigned shortages;
+	/* The idle time of the polls that did not sleep far past the tick
+	 * (a stopped process), and where the current poll began. */
+	uv_prepare_t stall_prepare;
+	uv_check_t stall_check;
+	uv_timer_t stall_tick;
+	uint64_t poll_began_ns, idle_seen_ns;
+	uint64_t listened_ns;
+	unsigned handles_open; /* retry and the three stall_ handles */
 	bool closing;
 	void (*closed)(void *arg);
 	void *closed_arg;
@@ -100,6 +108,10 @@ struct probe_engine {
 	uint8_t readbuf[PROBE_READ_MAX];
 };
 
+/* The loop's idle time since the engine began, less the polls that
+ * overslept: nanoseconds the engine could hear the network (take the
+ * difference of two readings as at least 0). */
+uint64_t probe_listened_ns(const struct probe_engine *e);
 /* The milliseconds of network wait the probe has had. */
 double probe_clock_ms(const struct probe_state *s);
 /* Wall-clock milliseconds since the probe started: the latency reported,

@@ -461,7 +461,7 @@ static void probe_tcp_on_retry_closed(uv_handle_t *h)
 	if (s->finished)
 		return;
 	/* The retry gets a whole timeout of its own. */
-	s->idle_at_start_ns = uv_metrics_idle_time(s->engine->loop);
+	s->idle_at_start_ns = probe_listened_ns(s->engine);
 	s->paused_ns = 0;
 	s->started_ns = uv_hrtime();
 	int rc = probe_tcp_start(s);

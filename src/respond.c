@@ -357,10 +357,19 @@ int respond_run(const struct respond_options *o)
 		 o->cat->profile);
 	snprintf(rs.token.role, sizeof rs.token.role, "%s", o->role);
 	raise_fd_limit();
+	uv_loop_t loop;
+	int lrc = uv_loop_init(&loop);
+	if (lrc < 0) {
+		/* An epoll descriptor and an eventfd are the loop's: without
+		 * them (EMFILE under a tiny ulimit -n) nothing can run. */
+		fprintf(o->err, "veriport respond: no event loop: %s\n",
+			uv_strerror(lrc));
+		tlsio_ctx_free(rs.tls);
+		free(rs.ports);
+		return RESPOND_EXIT_ERROR;
+	}
 	rs.records = xcalloc(RESPOND_RECORDS_MAX, sizeof *rs.records);
 	rs.datagrams = xcalloc(RESPOND_DATAGRAMS_MAX, sizeof *rs.datagrams);
-	uv_loop_t loop;
-	uv_loop_init(&loop);
 	rs.loop = &loop;
 	rs.started_ms = uv_now(&loop);
 	const char *const *binds = o->nbinds ? o->binds : default_binds;

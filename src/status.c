@@ -406,6 +406,37 @@ static bool make_room(struct status_list *l, uint64_t now)
 	return false;
 }
 
+/* Places that clients from FROM hold. */
+static unsigned source_places(const struct status_list *l,
+			      const struct sockaddr_storage *from)
+{
+	unsigned n = 0;
+	for (const struct status_client *c = l->oldest; c != NULL; c = c->next)
+		if (c->counted && c->tcp && same_source(&c->peer, from))
+			n++;
+	return n;
+}
+
+/* The listener is full and nobody has been idle long enough to go: a
+ * newcomer from an address with few places takes one from an address
+ * holding STATUS_TCP_PER_SOURCE_MAX, its oldest client without a whole
+ * command. False when there is none. */
+static bool take_from_flood(struct status_list *l, struct status_client *nc)
+{
+	if (!nc->tcp ||
+	    source_places(l, &nc->peer) >= STATUS_TCP_PER_SOURCE_MAX)
+		return false;
+	for (struct status_client *c = l->oldest; c != NULL; c = c->next)
+		if (c->counted && !c->closing && c->mode != CLIENT_ANSWERING &&
+		    source_places(l, &c->peer) >= STATUS_TCP_PER_SOURCE_MAX) {
+			c->counted = false;
+			l->count--;
+			status_client_close(c);
+			return true;
+		}
+	return false;
+}
+
 /* No place can be made: the connection is told so in one line
  * (best effort: a new socket's buffer takes it) and closed at once, so a
  * client learns it should retry, and the backlog never stalls. */
@@ -444,7 +475,12 @@ static void server_on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	c->since_ms = uv_now(s->loop);
-	if (l->count >= l->max && !make_room(l, c->since_ms)) {
+	int len = sizeof c->peer;
+	if (c->tcp && uv_tcp_getpeername(
+			  &c->sock.tcp, (struct sockaddr *)&c->peer, &len) != 0)
+		c->peer.ss_family = AF_UNSPEC;
+	if (l->count >= l->max && !make_room(l, c->since_ms) &&
+	    !take_from_flood(l, c)) {
 		client_reject(c);
 		return;
 	}

@@ -47,6 +47,7 @@ struct status_client {
 	bool counted;      /* holds one of its listener's places */
 	uint64_t since_ms; /* accepted at, on the loop's clock */
 	bool tcp;
+	struct sockaddr_storage peer; /* TCP: the source address */
 	enum client_mode mode;
 	uv_write_t write_req;
 	uv_shutdown_t shutdown_req;

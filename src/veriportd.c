@@ -650,7 +650,16 @@ int main(int argc, char **argv)
 	 * EPIPE, not the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 	char err[512];
-	d.loop = uv_default_loop();
+	/* The loop takes descriptors (epoll, an eventfd): under a tiny
+	 * ulimit -n there is none, and the daemon says so. */
+	static uv_loop_t loop;
+	int lrc = uv_loop_init(&loop);
+	if (lrc < 0) {
+		fprintf(stderr, "veriportd: no event loop: %s\n",
+			uv_strerror(lrc));
+		return 3;
+	}
+	d.loop = &loop;
 	d.gen = generation_load(&d, d.config_path, err, sizeof err);
 	if (d.gen == NULL) {
 		fprintf(stderr, "veriportd: %s\n", err);

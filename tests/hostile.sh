@@ -4,7 +4,8 @@
 # loopback of a private namespace are probed with --parallel 500 under
 # ulimit -n 64: every probe waits for a descriptor and gets the verdict an
 # unconstrained sweep gets; none is unreachable or local-error. With too
-# few descriptors for an event loop, check says so (exit 3), no crash.
+# few descriptors for an event loop, check, respond and veriportd say so
+# (exit 3), no crash.
 . "$(dirname "$0")/integration/lib.sh"
 vpt_init hostile hostile
 VPT_NET4=10.221.0.0/16 VPT_NET6=fd7e:221::/32
@@ -57,5 +58,17 @@ sweep 8 "$VPT_TMP/none.json" || rc=$?
 vpt_cmp "ulimit -n 8: an exit status of veriport's own (no signal)" "$rc" -le 3
 vpt_eq "ulimit -n 8: no sanitizer report" \
 	"$(grep -c 'Sanitizer' "$VPT_TMP/none.json.err")" 0
+
+# respond and veriportd cannot make their loop either: they say so, exit 3.
+limited() { vpt_in "$NS" bash -c 'ulimit -n 8; exec "$@"' sh "$@" 2>&1 >/dev/null; }
+out=$(limited "$VERIPORT" respond --catalog-dir "$CAT" --profile hostile \
+	--role server --bind 127.0.0.1 --duration 1)
+vpt_eq "respond, ulimit -n 8: exit status" "$?" 3
+vpt_eq "respond, ulimit -n 8: what it says" "$out" \
+	"veriport respond: no event loop: too many open files"
+out=$(limited "${VERIPORTD:-$top_builddir/veriportd}" --foreground -c "$VPT_TMP/none.conf")
+vpt_eq "veriportd, ulimit -n 8: exit status" "$?" 3
+vpt_eq "veriportd, ulimit -n 8: what it says" "$out" \
+	"veriportd: no event loop: too many open files"
 
 vpt_finish

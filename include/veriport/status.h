@@ -30,6 +30,11 @@ struct report_daemon;
  * not sent a whole command yet is closed to make room. */
 #define STATUS_UNIX_CLIENTS_MAX 32
 #define STATUS_TCP_CLIENTS_MAX 64
+/* A TCP source address holding this many places is a flood: when the
+ * listener is full, a newcomer from any other address takes the place of
+ * the flood's oldest client without a whole command, however young, so
+ * one host churning connections cannot keep Prometheus or NRPE out. */
+#define STATUS_TCP_PER_SOURCE_MAX 16
 /* A client has this long to send its whole command (a slowloris gets no
  * more), and this long to read its answer. */
 #define STATUS_COMMAND_TIMEOUT_MS 2000

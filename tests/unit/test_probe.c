@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -193,6 +194,91 @@ START_TEST(probe_sweep_resolves_names_and_skips_unmapped)
 	plan_free(&plan);
 	plan_map_free(&map);
 	catalog_free(cat);
+}
+END_TEST
+
+static const char ssh_catalog[] =
+    "profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+    "row banner\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/1 ssh\n    purpose p\n";
+
+/* One sweep of ssh_catalog's banner channel to 127.0.0.1:PORT, expected
+ * to end in V/WHY; returns its duration. */
+static double sweep_banner(uint16_t port, enum verdict v, enum reason why)
+{
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(catalog_parse("demo", ssh_catalog, strlen(ssh_catalog),
+				       &cat, &cerr),
+			 0);
+	catalog_set_port(cat, "banner", port);
+	struct plan_map map;
+	char err[256];
+	ck_assert_int_eq(
+	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct sweep_options so = {
+	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 1},
+	};
+	struct results r;
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	expect(&r, "banner", v, why);
+	double ms = r.duration_ms;
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&map);
+	catalog_free(cat);
+	return ms;
+}
+
+/* A peer that accepts and never greets gets one timeout, not more: the
+ * engine's stall watch must not mistake its own waiting for a stall. */
+START_TEST(probe_silent_peer_gets_one_timeout)
+{
+	uint16_t port;
+	int listener = bound_socket(SOCK_STREAM, &port);
+	ck_assert_int_eq(listen(listener, 1), 0);
+	double ms =
+	    sweep_banner(port, VERDICT_PROTOCOL_ERROR, REASON_NO_GREETING);
+	ck_assert_msg(ms >= 0.9 * TIMEOUT_MS && ms < 1.5 * TIMEOUT_MS,
+		      "sweep took %.0f ms", ms);
+	close(listener);
+}
+END_TEST
+
+/* The process stopped (SIGSTOP) for three timeouts while a probe waits
+ * for a banner that arrives meanwhile: the stall is not the network's,
+ * so the probe reads the banner when the process runs again (issue 9:
+ * a stalled loop must never become no-greeting). */
+START_TEST(probe_stopped_process_is_not_a_network_verdict)
+{
+	uint16_t port;
+	int listener = bound_socket(SOCK_STREAM, &port);
+	ck_assert_int_eq(listen(listener, 1), 0);
+	pid_t self = getpid(), peer = fork();
+	ck_assert_int_ge(peer, 0);
+	if (peer == 0) {
+		/* The far end: once connected, stop the prober, greet,
+		 * and let it run again after three of its timeouts. */
+		int c = accept(listener, NULL, NULL);
+		kill(self, SIGSTOP);
+		usleep(100 * 1000);
+		static const char banner[] = "SSH-2.0-test\r\n";
+		ssize_t n = c >= 0 ? write(c, banner, sizeof banner - 1) : -1;
+		usleep(3 * TIMEOUT_MS * 1000);
+		kill(self, SIGCONT);
+		usleep(TIMEOUT_MS * 1000);
+		_exit(n > 0 ? 0 : 1);
+	}
+	double ms = sweep_banner(port, VERDICT_OK, REASON_ANSWERED);
+	int status;
+	ck_assert_int_eq(waitpid(peer, &status, 0), peer);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_msg(ms >= 3 * TIMEOUT_MS, "sweep took %.0f ms", ms);
+	close(listener);
 }
 END_TEST
 
@@ -420,6 +506,8 @@ int main(void)
 	tcase_add_test(tc, probe_sweep_resolves_names_and_skips_unmapped);
 	tcase_add_test(tc, probe_sweep_through_a_proxy);
 	tcase_add_test(tc, probe_sweep_proxy_down_is_the_proxy_failing);
+	tcase_add_test(tc, probe_silent_peer_gets_one_timeout);
+	tcase_add_test(tc, probe_stopped_process_is_not_a_network_verdict);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -494,12 +494,18 @@ static void tclient_unix(struct tclient *c, const char *send)
 	left++;
 }
 
-static void tclient_tcp(struct tclient *c, const char *send)
+static void tclient_tcp_from(struct tclient *c, const char *send,
+			     const char *from)
 {
 	struct sockaddr_in sin;
 	memset(c, 0, sizeof *c);
 	c->send = send;
 	uv_tcp_init(&loop, &c->sock.tcp);
+	if (from != NULL) {
+		uv_ip4_addr(from, 0, &sin);
+		ck_assert_int_eq(
+		    uv_tcp_bind(&c->sock.tcp, (struct sockaddr *)&sin, 0), 0);
+	}
 	c->sock.handle.data = c;
 	c->connect.data = c;
 	uv_ip4_addr("127.0.0.1", status_tcp_port(server), &sin);
@@ -508,6 +514,11 @@ static void tclient_tcp(struct tclient *c, const char *send)
 					tclient_on_connect),
 			 0);
 	left++;
+}
+
+static void tclient_tcp(struct tclient *c, const char *send)
+{
+	tclient_tcp_from(c, send, NULL);
 }
 
 static void run_until_closed(int want_left)
@@ -725,6 +736,40 @@ START_TEST(server_idle_tcp_clients_never_keep_the_unix_socket_out)
 	for (int i = 0; i < N; i++)
 		free(idle[i].got);
 	free(local.got);
+	stop();
+}
+END_TEST
+
+/* One address fills the TCP listener with clients too young to be
+ * evicted as idle: a client from another address still gets its answer
+ * (one of the flood's places is taken), and the flood's own newcomers are
+ * turned away. */
+START_TEST(server_tcp_flood_from_one_address_leaves_room_for_others)
+{
+	enum { N = STATUS_TCP_CLIENTS_MAX + 4 };
+	static struct tclient flood[N], other;
+	start("127.0.0.1:0");
+	for (int i = 0; i < N; i++) {
+		tclient_tcp(&flood[i], NULL);
+		while (!flood[i].connected && !flood[i].done)
+			uv_run(&loop, UV_RUN_ONCE);
+	}
+	uint64_t asked = now_ms();
+	tclient_tcp_from(&other, "status\n", "127.0.0.2");
+	while (!other.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	ck_assert_uint_lt(now_ms() - asked, STATUS_IDLE_EVICT_MS);
+	ck_got(&other, "status");
+	run_until_closed(0);
+	int turned_away = 0;
+	for (int i = 0; i < N; i++) {
+		if (flood[i].len > 0 &&
+		    strncmp(flood[i].got, "error: too many", 15) == 0)
+			turned_away++;
+		free(flood[i].got);
+	}
+	ck_assert_int_eq(turned_away, N - STATUS_TCP_CLIENTS_MAX);
+	free(other.got);
 	stop();
 }
 END_TEST
@@ -1211,6 +1256,8 @@ int main(void)
 	tcase_add_test(ts, server_stop_unlinks_the_socket);
 	tcase_add_test(ts, server_closes_idle_clients_and_serves_others);
 	tcase_add_test(ts, server_full_listener_drops_its_oldest_idle_client);
+	tcase_add_test(
+	    ts, server_tcp_flood_from_one_address_leaves_room_for_others);
 	tcase_add_test(ts,
 		       server_idle_tcp_clients_never_keep_the_unix_socket_out);
 	tcase_add_test(ts, server_rate_limits_a_tcp_source);
