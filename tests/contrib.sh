@@ -109,16 +109,26 @@ vpt_cmp "dashboard queries" "$(grep -c 'record:' "$VPT_TMP/dashboard.rules.yml")
 
 IC=$VPT_TMP/icinga2
 mkdir -p "$IC/var" || vpt_error "cannot create $IC"
+# A master and one agent (mx1, whose services run on it), as in a fleet.
 cat >"$IC/icinga2.conf" <<EOF
 include <itl>
+const NodeName = "icinga.example.net"
+const ZoneName = "master"
+object Endpoint NodeName {}
+object Zone ZoneName { endpoints = [ NodeName ] }
+object Endpoint "mx1.zurich.example.net" { host = "192.0.2.25" }
+object Zone "mx1.zurich.example.net" { endpoints = [ "mx1.zurich.example.net" ]; parent = ZoneName }
 object Host "mx1.zurich.example.net" {
 	check_command = "dummy"
 	address = "192.0.2.25"
+	zone = ZoneName
+	vars.agent_endpoint = name
 	vars.veriport = true
 	vars.veriport_warning = 0.5
 }
 object Host "gw.basel.example.net" {
 	check_command = "dummy"
+	zone = ZoneName
 	vars.veriport_checks["dmz"] = {
 		veriport_profile = "seppmail"
 		veriport_role = "appliance"
@@ -128,6 +138,7 @@ object Host "gw.basel.example.net" {
 }
 object Host "plain.example.net" {
 	check_command = "dummy"
+	zone = ZoneName
 }
 include "$CONTRIB/icinga2/veriport.conf"
 EOF
@@ -149,6 +160,9 @@ objects=$(icinga2_run object list --type Service 2>&1)
 vpt_eq "icinga2: the services, by host" \
 	"$(printf '%s\n' "$objects" | sed -n "s/^Object '\\(.*\\)' of type 'Service':$/\\1/p" | sort | tr '\n' ';')" \
 	"gw.basel.example.net!veriport dmz;mx1.zurich.example.net!veriport;"
+vpt_eq "icinga2: the service runs on the agent of a host with agent_endpoint, on the master else" \
+	"$(printf '%s\n' "$objects" | sed -n 's/^  \* command_endpoint = //p' | sort | tr '\n' ' ')" \
+	'"" "mx1.zurich.example.net" '
 vpt_match "icinga2: the dictionary's entries are the service's variables" "$objects" \
 	'veriport_map = \[ "mail-server=192.0.2.30", "smarthost=192.0.2.31" \]'
 command=$(icinga2_run object list --type CheckCommand --name veriport-check 2>&1)
