@@ -7,6 +7,9 @@
 #   - GET /metrics on its TCP listener through `promtool check metrics`;
 #     every metric that contrib/prometheus/veriport.rules.yml and
 #     contrib/grafana/veriport.json query is in that output;
+#   - a real Prometheus scraping it and evaluating the rules: the alerts
+#     the sweep calls for, and no other, are pending, their annotations
+#     rendered;
 #   - a real nrpe (private configuration, running as nagios) with the
 #     commands of contrib/nrpe/veriport.cfg, asked with check_nrpe: output
 #     and exit code; the socket's group decides whether nagios may read it;
@@ -23,7 +26,7 @@ VPT_NET4=10.222.0.0/16
 VPT_NET6=fd7e:222::/32
 vpt_need_root
 vpt_need_cmd ip:iproute2 ss:iproute2 nft:nftables jq:jq curl:curl \
-	nginx:nginx-light openssl:openssl promtool:prometheus \
+	nginx:nginx-light openssl:openssl promtool:prometheus prometheus:prometheus \
 	/usr/sbin/nrpe:nagios-nrpe-server \
 	/usr/lib/nagios/plugins/check_nrpe:nagios-nrpe-plugin \
 	zabbix_agentd:zabbix-agent
@@ -140,6 +143,44 @@ for f in prometheus/veriport.rules.yml grafana/veriport.json; do
 	vpt_eq "every metric contrib/$f queries is in the real /metrics" "$missing" ""
 	vpt_cmp "contrib/$f queries veriport metrics" "$(used "$CONTRIB/$f" | wc -l)" -ge 5
 done
+
+# A real Prometheus scrapes the daemon (job veriport, a site label) and a
+# second target where nothing listens, and evaluates the rules every
+# second: the refused channel's VeriportChannelDown and the dead target's
+# VeriportTargetDown are pending (their `for:` is minutes), with the
+# annotations naming verdict and reason; nothing else is.
+PROM=$VPT_TMP/prometheus
+mkdir -p "$PROM/data" || vpt_error "cannot create $PROM"
+cat >"$PROM/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $CONTRIB/prometheus/veriport.rules.yml
+scrape_configs:
+  - job_name: veriport
+    static_configs:
+      - targets: ['127.0.0.1:$PORT', '127.0.0.1:$((PORT + 1))']
+        labels: {site: zurich}
+EOF
+vpt_spawn PROMETHEUS "$CLI" "$VPT_TMP/prometheus.log" prometheus \
+	--config.file="$PROM/prometheus.yml" --storage.tsdb.path="$PROM/data" \
+	--web.listen-address=127.0.0.1:9090
+vpt_wait_listen "$CLI" "$PROMETHEUS" tcp 127.0.0.1 9090 || vpt_error "prometheus is not on 127.0.0.1:9090"
+prom_alerts() { vpt_in "$CLI" curl -sS -m 5 http://127.0.0.1:9090/api/v1/alerts; }
+# pending: the pending and firing alerts, one line each.
+pending() {
+	prom_alerts | jq -r '.data.alerts[] | "\(.state) \(.labels.alertname) \(.labels.instance) \(.labels.site) \(.labels.channel // "-") \(.labels.address // "-")"' |
+		sort
+}
+alerts_are() { [ "$(pending | wc -l)" -ge "$1" ]; }
+vpt_wait_until 20 alerts_are 3
+vpt_eq "prometheus: the rules on the real daemon's metrics: what is pending" \
+	"$(pending | tr '\n' ';')" \
+	"pending VeriportChannelDown 127.0.0.1:$PORT zurich closed $SRV4;pending VeriportChannelDown 127.0.0.1:$PORT zurich closed $SRV6;pending VeriportTargetDown 127.0.0.1:$((PORT + 1)) zurich - -;"
+vpt_eq "prometheus: VeriportChannelDown's description names verdict and reason" \
+	"$(prom_alerts | jq -r --arg a "$SRV6" '.data.alerts[] | select(.labels.alertname == "VeriportChannelDown" and .labels.address == $a) | .annotations.description')" \
+	"contribtest role client at site zurich: the required channel closed (client to server) is refused (tcp-reset). \`veriport status\` on the host shows the evidence."
 
 # The socket is the daemon's group's, as with the Debian package (group
 # veriport, mode 0660): here that group is nagios, whom nrpe runs as. The
