@@ -13,6 +13,9 @@
 #   - a real nrpe (private configuration, running as nagios) with the
 #     commands of contrib/nrpe/veriport.cfg, asked with check_nrpe: output
 #     and exit code; the socket's group decides whether nagios may read it;
+#   - a real icinga2 daemon (as nagios) running both services of
+#     contrib/icinga2/veriport.conf: veriport status on the socket, and
+#     veriport check against nginx;
 #   - zabbix_agentd -t with contrib/zabbix/userparameter_veriport.conf:
 #     the values of the keys the template uses.
 #
@@ -29,7 +32,7 @@ vpt_need_cmd ip:iproute2 ss:iproute2 nft:nftables jq:jq curl:curl \
 	nginx:nginx-light openssl:openssl promtool:prometheus prometheus:prometheus \
 	/usr/sbin/nrpe:nagios-nrpe-server \
 	/usr/lib/nagios/plugins/check_nrpe:nagios-nrpe-plugin \
-	zabbix_agentd:zabbix-agent
+	zabbix_agentd:zabbix-agent icinga2:icinga2-bin python3:python3-minimal
 VERIPORTD=${VERIPORTD:-$top_builddir/veriportd}
 [ -x "$VERIPORT" ] || vpt_error "no veriport binary at $VERIPORT (build first)"
 [ -x "$VERIPORTD" ] || vpt_error "no veriportd binary at $VERIPORTD (build first)"
@@ -241,6 +244,93 @@ vpt_match "check_nrpe check_veriport_latency: the thresholds are in the perfdata
 	"'time web-http $SRV4'=[0-9.]+s;0\\.500;2\\.000;0;"
 out=$(nrpe_ask no_such_command)
 vpt_eq "check_nrpe of a command contrib/nrpe/veriport.cfg does not define: unknown" "${out##*exit=}" 3
+# Icinga 2 ---------------------------------------------------------------------
+
+# A real icinga2 daemon, running as nagios with the objects of
+# contrib/icinga2/veriport.conf: the service "veriport" of a host with
+# vars.veriport reads the daemon's socket; the service "veriport dmz" of a
+# host with vars.veriport_checks runs veriport check against nginx. Both
+# are checked at once (an external command forces them), and their results
+# read from the state file icinga2 writes when it stops.
+# The check reads the catalog folder as an installed one: with its
+# interceptors list (without it, veriport says so on standard error, and
+# icinga2 puts standard error first in the output).
+IC=$VPT_TMP/icinga2
+mkdir -p "$IC/var" && chown nagios: "$IC/var" || vpt_error "cannot create $IC"
+cp "$top_srcdir/catalogs/interceptors.list" "$VPT_TMP/catalogs/" ||
+	vpt_error "cannot copy the interceptors list"
+sed -e "s|/usr/bin/veriport|$VPT_TMP/bin/veriport|g" "$CONTRIB/icinga2/veriport.conf" >"$IC/veriport.conf"
+cat >"$IC/icinga2.conf" <<EOF
+include <itl>
+object CheckerComponent "checker" {}
+object ExternalCommandListener "command" { command_path = "$IC/var/icinga2.cmd" }
+object FileLogger "notice" { path = "$IC/var/notice.log"; severity = "notice" }
+object Host "mx1.zurich.example.net" {
+	check_command = "dummy"
+	vars.veriport = true
+	vars.veriport_socket = "$SOCK"
+	vars.veriport_warning = 0.5
+}
+object Host "gw.basel.example.net" {
+	check_command = "dummy"
+	vars.veriport_checks["dmz"] = {
+		veriport_profile = "contribtest"
+		veriport_role = "client"
+		veriport_catalog_dir = "$VPT_TMP/catalogs"
+		veriport_map = [ "server=$SRV4" ]
+		veriport_only = [ "web-http", "web-https" ]
+		veriport_ca_file = [ "$VPT_TMP/ca/ca.pem" ]
+		veriport_timeout = 1
+	}
+}
+include "$IC/veriport.conf"
+EOF
+vpt_spawn ICINGA "$CLI" "$VPT_TMP/icinga2.log" icinga2 daemon -c "$IC/icinga2.conf" \
+	-DRunAsUser=nagios -DRunAsGroup=nagios -DCacheDir="$IC/var" -DDataDir="$IC/var" \
+	-DLogDir="$IC/var" -DInitRunDir="$IC/var" -DPidPath="$IC/var/icinga2.pid" \
+	-DSpoolDir="$IC/var" -DStatePath="$IC/var/icinga2.state" \
+	-DModAttrPath="$IC/var/modified-attributes.conf" -DVarsPath="$IC/var/icinga2.vars"
+vpt_wait_until 20 test -p "$IC/var/icinga2.cmd" ||
+	vpt_error "icinga2 did not start: $(tail -n 5 "$VPT_TMP/icinga2.log")"
+now=$(date +%s)
+printf '[%s] SCHEDULE_FORCED_SVC_CHECK;%s;%s;%s\n' \
+	"$now" mx1.zurich.example.net veriport "$now" \
+	"$now" gw.basel.example.net "veriport dmz" "$now" >"$IC/var/icinga2.cmd"
+checks_done() { [ "$(grep -c "/veriport' .*terminated with exit code" "$IC/var/notice.log")" -ge 2 ]; }
+vpt_wait_until 20 checks_done || vpt_fail "icinga2 did not run both veriport services"
+kill -TERM "$ICINGA"
+vpt_wait_exit "$ICINGA" 20
+vpt_eq "icinga2 stops cleanly" "$?" 0
+# The services' last results: NAME|EXIT|FIRST LINE|ARGUMENTS.
+results=$(python3 - "$IC/var/icinga2.state" <<'EOF'
+import json, sys
+data, i = open(sys.argv[1], "rb").read(), 0
+while i < len(data):
+    j = data.index(b":", i)
+    n = int(data[i:j])
+    o = json.loads(data[j + 1:j + 1 + n])
+    i = j + 2 + n
+    cr = o["update"].get("last_check_result") if o.get("type") == "Service" else None
+    if cr:
+        print("%s|%d|%s|%s" % (o["name"], cr["exit_status"], cr["output"].split("\n")[0], " ".join(cr["command"][1:])))
+EOF
+)
+printf '%s\n' "$results" | sed 's/^/# /'
+result_of() { printf '%s\n' "$results" | awk -F'|' -v n="$1" -v f="$2" '$1 == n { print $f }'; }
+vpt_eq "icinga2 service veriport: exit status (critical)" "$(result_of 'mx1.zurich.example.net!veriport' 2)" 2
+vpt_match "icinga2 service veriport: the output names the failed channel" \
+	"$(result_of 'mx1.zurich.example.net!veriport' 3)" \
+	"^VERIPORT CRITICAL - closed tcp/8081 $SRV4 $SRV4: refused/tcp-reset"
+vpt_match "icinga2 service veriport: the host's socket and threshold are on the command line" \
+	"$(result_of 'mx1.zurich.example.net!veriport' 4)" \
+	"^status --format nagios --socket $SOCK -w 0\\.5"
+vpt_eq "icinga2 service veriport dmz (veriport check): exit status (ok)" "$(result_of 'gw.basel.example.net!veriport dmz' 2)" 0
+vpt_match "icinga2 service veriport dmz: the output" "$(result_of 'gw.basel.example.net!veriport dmz' 3)" \
+	"^VERIPORT OK - contribtest as client: 2 probed, 2 ok"
+vpt_match "icinga2 service veriport dmz: every variable of the dictionary on the command line" \
+	"$(result_of 'gw.basel.example.net!veriport dmz' 4)" \
+	"--ca-file $VPT_TMP/ca/ca.pem --catalog-dir $VPT_TMP/catalogs .*--map server=$SRV4 --only web-http --only web-https --profile contribtest --role client --timeout 1"
+
 # nagios outside the socket's group: what the docs warn about.
 chgrp root "$SOCK" || vpt_error "chgrp root $SOCK"
 out=$(nrpe_ask check_veriport)
