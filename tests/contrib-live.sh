@@ -2,7 +2,7 @@
 # contrib/ against a real veriportd (issue 13, "Fleets"): the daemon runs in
 # a client namespace with a private catalog and configuration and sweeps a
 # server namespace (nginx on 80 and 443 with a certificate of a test CA;
-# tcp/8081 closed). Its actual output is then fed to what monitoring
+# tcp/8081 and 8082 closed). Its actual output is then fed to what monitoring
 # systems run:
 #   - GET /metrics on its TCP listener through `promtool check metrics`;
 #     every metric that contrib/prometheus/veriport.rules.yml and
@@ -22,6 +22,11 @@
 #   client  cv0 10.222.1.1 fd7e:222:1::1   veriportd, nrpe, check_nrpe
 #     |
 #   server  sv0 10.222.1.2 fd7e:222:1::2   nginx :80 :443; nothing on :8081
+#                                          or :8082
+#
+# Channels: web-http, web-https (ok) and web-alt (refused) form the catalog
+# group web, which web-http satisfies, so web-alt is not down anywhere;
+# closed (refused, in no group) is down everywhere.
 . "$(dirname "$0")/integration/lib.sh"
 
 vpt_init contrib-live ctb
@@ -82,13 +87,24 @@ source  tests/contrib-live.sh (no vendor table)
 role client  The namespace veriportd runs in
 role server  The namespace of nginx
 
+group web  Web: HTTP, HTTPS or the alternative port, whichever the site uses
+
 row web
     vendor   TCP/80 TCP/443 (HTTP, HTTPS) | client | server
     from     client
     to       server
     port     tcp/80 http web-http
     port     tcp/443 https web-https
+    group    web
     purpose  nginx.
+
+row web-alt
+    vendor   TCP/8082 | client | server
+    from     client
+    to       server
+    port     tcp/8082 tcp web-alt
+    group    web
+    purpose  Nothing listens: refused, but the group is satisfied (web).
 
 row closed
     vendor   TCP/8081 | client | server
@@ -137,6 +153,9 @@ not_after=$(date -u -d "$(openssl x509 -in "$VPT_TMP/ca/srv.pem" -noout -enddate
 vpt_eq "veriport_tls_not_after_seconds: the end of nginx's certificate, at both addresses" \
 	"$(sed -n 's/^veriport_tls_not_after_seconds{.*channel="web-https".*} //p' "$VPT_TMP/metrics.txt" | sort -u)" \
 	"$not_after"
+vpt_eq "the members of the catalog group carry its id, and the group is up" \
+	"$(grep -cE '^veriport_channel_up\{.*channel="web-(http|https|alt)".*,group="web"\} ' "$VPT_TMP/metrics.txt") $(sed -n 's/^veriport_group_up{.*group="web"} //p' "$VPT_TMP/metrics.txt")" \
+	"6 1"
 # The families the daemon serves (# TYPE lines).
 families=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$VPT_TMP/metrics.txt" | sort -u)
 # used FILE: the veriport metric names FILE queries.
@@ -233,7 +252,7 @@ out=$(nrpe_ask check_veriport)
 vpt_eq "check_nrpe check_veriport: exit status (critical: a required channel is refused)" \
 	"${out##*exit=}" 2
 vpt_match "check_nrpe check_veriport: the first line names the failed channel" "$(first_line "$out")" \
-	"^VERIPORT CRITICAL - closed tcp/8081 $SRV4 $SRV4: refused/tcp-reset; contribtest as client: 6 probed, 4 ok, 2 required failed"
+	"^VERIPORT CRITICAL - closed tcp/8081 $SRV4 $SRV4: refused/tcp-reset; contribtest as client: 8 probed, 4 ok, 2 required failed"
 vpt_match "check_nrpe check_veriport: perfdata with a time per channel and address" "$(first_line "$out")" \
 	"'time web-https $SRV6'=[0-9.]+s;;;0;"
 vpt_match "check_nrpe check_veriport: the long output lists the failures" "$out" \
@@ -368,13 +387,16 @@ vpt_eq "zabbix veriport.status, zabbix not in the socket's group: 3 (unknown)" \
 chgrp zabbix "$SOCK" "$VPT_TMP/run" || vpt_error "cannot hand the socket to the group zabbix"
 vpt_eq "zabbix veriport.status: the Nagios exit status" "$(zabbix_value veriport.status)" 2
 vpt_match "zabbix veriport.nagios: the plugin line without perfdata" "$(zabbix_value veriport.nagios)" \
-	"^VERIPORT CRITICAL - closed tcp/8081 $SRV4 $SRV4: refused/tcp-reset; contribtest as client: 6 probed, 4 ok, 2 required failed, 0 optional failed, 0 unverified\$"
+	"^VERIPORT CRITICAL - closed tcp/8081 $SRV4 $SRV4: refused/tcp-reset; contribtest as client: 8 probed, 4 ok, 2 required failed, 0 optional failed, 0 unverified\$"
 zabbix_value veriport.json >"$ZDIR/json"
 vpt_eq "zabbix veriport.json: status and results" \
-	"$(jq -r '"\(.status) \(.results | length)"' "$ZDIR/json" 2>&1)" "2 6"
+	"$(jq -r '"\(.status) \(.results | length)"' "$ZDIR/json" 2>&1)" "2 8"
 vpt_eq "zabbix veriport.json: verdicts by channel and address" \
 	"$(jq -r '[.results[] | "\(.channel) \(.address) \(.verdict)/\(.reason)"] | sort | join(", ")' "$ZDIR/json")" \
-	"closed $SRV4 refused/tcp-reset, closed $SRV6 refused/tcp-reset, web-http $SRV4 ok/answered, web-http $SRV6 ok/answered, web-https $SRV4 ok/handshake-ok, web-https $SRV6 ok/handshake-ok"
+	"closed $SRV4 refused/tcp-reset, closed $SRV6 refused/tcp-reset, web-alt $SRV4 refused/tcp-reset, web-alt $SRV6 refused/tcp-reset, web-http $SRV4 ok/answered, web-http $SRV6 ok/answered, web-https $SRV4 ok/handshake-ok, web-https $SRV6 ok/handshake-ok"
+vpt_eq "zabbix veriport.json: excused, the members of the satisfied group (not closed)" \
+	"$(jq -r '[.results[] | select(.excused == 1) | .channel] | unique | join(" ")' "$ZDIR/json")" \
+	"web-alt web-http web-https"
 vpt_eq "zabbix veriport.json: the certificate's days left (30-day certificate)" \
 	"$(jq -r '[.results[] | select(.channel == "web-https") | .days_left] | unique | join(" ")' "$ZDIR/json")" "30"
 zabbix_value veriport.metrics >"$ZDIR/metrics"
@@ -412,6 +434,6 @@ for i in t["items"]:
 print("; ".join(problems) or "clean", n)
 EOF
 )
-vpt_eq "zabbix template: every JSONPath field and Prometheus pattern is in the agent's values" "$out" "clean 15"
+vpt_eq "zabbix template: every JSONPath field and Prometheus pattern is in the agent's values" "$out" "clean 16"
 
 vpt_finish

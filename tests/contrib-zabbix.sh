@@ -134,7 +134,7 @@ rule=$(api discoveryrule.get "$(jq -n --arg t "$TID" '{templateids: [$t], output
 	selectLLDMacroPaths: ["lld_macro"]}')")
 vpt_eq "discovery: its item prototypes" \
 	"$(jq -r '[.result[0].items[].key_ | sub("\\[.*"; "")] | sort | join(" ")' <<<"$rule")" \
-	"veriport.channel.cert.days veriport.channel.latency veriport.channel.reason veriport.channel.verdict"
+	"veriport.channel.cert.days veriport.channel.excused veriport.channel.latency veriport.channel.reason veriport.channel.verdict"
 vpt_eq "discovery: its trigger prototypes (priority 4 high, 2 warning)" \
 	"$(jq -r '[.result[0].triggers[] | "\(.priority) \(.description | sub("^veriport: "; ""))"] | sort | join("; ")' <<<"$rule")" \
 	"2 the certificate of {#TARGET} ({#CHANNEL}) ends in less than {\$VERIPORT.CERT.WARN} days; 4 the certificate of {#TARGET} ({#CHANNEL}) ends in less than {\$VERIPORT.CERT.CRIT} days; 4 {#CHANNEL} to {#TARGET} {#ADDRESS} ({#TRANSPORT}/{#PORT}) is down; 4 {#CHANNEL} to {#TARGET} {#ADDRESS} ({#TRANSPORT}/{#PORT}) is intercepted"
