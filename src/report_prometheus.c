@@ -28,7 +28,10 @@ static void label(FILE *out, const char *name, const char *value, bool last)
 }
 
 /* The labels that name one result: stable for as long as the channel,
- * its target and address are. EXTRA, EXTRA_VALUE: one label more. */
+ * its target and address are. A member of a catalog group also carries
+ * the group's id, so an alert can leave out a failed member of a group
+ * that another member satisfies (veriport_group_up), as the Nagios status
+ * does. EXTRA, EXTRA_VALUE: one label more. */
 static void series(FILE *out, const char *metric, const struct results *r,
 		   const struct result *x, const char *extra,
 		   const char *extra_value)
@@ -55,7 +58,11 @@ static void series(FILE *out, const char *metric, const struct results *r,
 			 x->ev.proxy.port);
 		label(out, "proxy", proxy, false);
 	}
-	label(out, "optional", c->optional ? "true" : "false", extra == NULL);
+	bool grouped = c->group != CATALOG_NO_GROUP;
+	label(out, "optional", c->optional ? "true" : "false",
+	      extra == NULL && !grouped);
+	if (grouped)
+		label(out, "group", cat->groups[c->group].id, extra == NULL);
 	if (extra != NULL)
 		label(out, extra, extra_value, true);
 	fputc('}', out);

@@ -77,6 +77,11 @@ done
 UNIT=$dir_systemdunitdir/veriportd.service
 installed "the systemd unit" "$UNIT"
 installed "the example configuration" "$dir_examplesdir/veriport.conf.example"
+for f in README.md prometheus/veriport.rules.yml prometheus/veriport.rules.test.yml \
+	grafana/veriport.json icinga2/veriport.conf nrpe/veriport.cfg \
+	zabbix/userparameter_veriport.conf zabbix/veriport_template.yaml; do
+	installed "monitoring example contrib/$f" "$dir_examplesdir/$f"
+done
 installed "the bash completion" "$dir_bashcompdir/veriport"
 vpt_eq "the bash completion is under share/bash-completion/completions of the prefix" \
 	"$dir_bashcompdir" "$dir_prefix/share/bash-completion/completions"

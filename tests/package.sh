@@ -130,6 +130,11 @@ installed /usr/lib/sysusers.d/veriport.conf
 installed /usr/share/bash-completion/completions/veriport
 installed "$CONF"
 installed "$EXAMPLE"
+for f in README.md prometheus/veriport.rules.yml prometheus/veriport.rules.test.yml \
+	grafana/veriport.json icinga2/veriport.conf nrpe/veriport.cfg \
+	zabbix/userparameter_veriport.conf zabbix/veriport_template.yaml; do
+	installed "/usr/share/doc/veriport/examples/$f"
+done
 installed /usr/share/doc/veriport/copyright
 
 # The unit: enabled (the symlink deb-systemd-helper makes), not started

@@ -130,6 +130,67 @@ START_TEST(report_prometheus_exposition)
 }
 END_TEST
 
+/* A member of a catalog group carries the group's id on every series of
+ * its own; a channel in no group has no group label. */
+START_TEST(report_prometheus_group_label)
+{
+	static const char grouped[] =
+	    "profile g\ntitle G\nsource S\nrole a A\nrole b B\n"
+	    "group dns Name resolution\n"
+	    "row dns-internal\n    vendor v\n    from a\n    to b\n"
+	    "    port udp/53 dns\n    group dns\n    purpose p\n"
+	    "row dns-external\n    vendor v\n    from a\n    to b\n"
+	    "    port tcp/53 dns\n    group dns\n    purpose p\n"
+	    "row ntp\n    vendor v\n    from a\n    to b\n"
+	    "    port udp/123 ntp\n    purpose p\n";
+	struct catalog *g;
+	struct catalog_error err;
+	ck_assert_int_eq(catalog_parse("g", grouped, strlen(grouped), &g, &err),
+			 0);
+	struct result two[2] = {0};
+	const char *ids[2] = {"dns-internal", "ntp"};
+	for (size_t i = 0; i < 2; i++) {
+		two[i].channel = catalog_channel_find(g, ids[i]);
+		two[i].port = two[i].channel->port;
+		two[i].host = "192.0.2.53";
+		strcpy(two[i].address, "192.0.2.53");
+		evidence_init(&two[i].ev, two[i].channel->transport,
+			      two[i].channel->check);
+		two[i].ev.udp_sent = two[i].ev.timed_out = true;
+		two[i].ev.reply_expected = true;
+		two[i].verdict = verdict_decide(&two[i].ev, NULL, NULL, 0);
+	}
+	struct results r = {
+	    .catalog = g, .role = "a", .items = two, .nitems = 2};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	report_prometheus(out, &r, NULL);
+	fclose(out);
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "veriport_channel_up{profile=\"g\",role=\"a\","
+			"channel=\"dns-internal\",from=\"a\",to=\"b\","
+			"transport=\"udp\",port=\"53\",target=\"192.0.2.53\","
+			"address=\"192.0.2.53\",optional=\"false\","
+			"group=\"dns\"} 0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "channel=\"dns-internal\",from=\"a\",to=\"b\","
+			"transport=\"udp\",port=\"53\",target=\"192.0.2.53\","
+			"address=\"192.0.2.53\",optional=\"false\","
+			"group=\"dns\",reason=\"no-response\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "port=\"123\",target=\"192.0.2.53\","
+			"address=\"192.0.2.53\",optional=\"false\"} 0\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "veriport_group_up{profile=\"g\",role=\"a\","
+			"group=\"dns\"} 0\n"));
+	free(buf);
+	for (size_t i = 0; i < 2; i++)
+		evidence_free(&two[i].ev);
+	catalog_free(g);
+}
+END_TEST
+
 START_TEST(report_status_follows_required_channels)
 {
 	ck_assert_int_eq(results_status(&res), RESULTS_CRITICAL);
@@ -240,6 +301,7 @@ int main(void)
 	tcase_add_test(tc, report_json_contract);
 	tcase_add_test(tc, report_nagios_lines);
 	tcase_add_test(tc, report_prometheus_exposition);
+	tcase_add_test(tc, report_prometheus_group_label);
 	tcase_add_test(tc, report_status_follows_required_channels);
 	tcase_add_test(tc, report_table_says_one_result);
 	tcase_add_test(tc, report_table_fits_80_columns);
