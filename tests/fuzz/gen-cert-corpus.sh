@@ -59,9 +59,9 @@ done
 cert ctl "$(printf '/CN=evil\033[31mred\r\nx')" inter -addext "subjectAltName=DNS:a.example"
 der ctl >"$out/name-control-der"
 # dNSName "a\0b.example" and "\x1b[2J": IA5String bytes as given.
-cert nul "/CN=nul.example" inter -addext "subjectAltName=DER:3013870b6100622e6578616d706c6587041b5b324a"
+cert nul "/CN=nul.example" inter -addext "subjectAltName=DER:3013820b6100622e6578616d706c6582041b5b324a"
 der nul >"$out/san-dns-nul-der"
-cert bad "/CN=bad.example" inter -addext "subjectAltName=DER:3006870480fffe41"
+cert bad "/CN=bad.example" inter -addext "subjectAltName=DER:3006820480fffe41"
 der bad >"$out/san-dns-badutf8-der"
 
 # A chain of 9: more than TLSIO_CHAIN_MAX.
