@@ -8,14 +8,17 @@
 # the teardown stops every server by pid.
 
 # Port blocks (BENCH_MAXP ports each, from the first port of the block).
-BENCH_MAXP=200
+# Many ports and few addresses, so a certificate names every address in a
+# few IP SANs (21) as a real one would, not in hundreds.
+BENCH_MAXP=1000
 BENCH_TCP_PORT=10001   # nginx, plain
 BENCH_TLS_PORT=11001   # nginx, TLS: odd ports ECDSA P-256, even ports RSA 2048
-BENCH_SMTP_PORT=2501   # postfix, STARTTLS offered (BENCH_SMTP_MAXP ports)
-BENCH_SMTP_MAXP=50
+BENCH_SMTP_PORT=2501   # postfix or veriport respond, STARTTLS (BENCH_SMTP_MAXP ports)
+BENCH_SMTP_MAXP=500
 BENCH_CLOSED_PORT=12001 # nothing listens
 BENCH_DROP_PORT=13001  # nft drops every packet to them
-BENCH_MAXA=100         # target addresses 127.1.0.1 .. 127.1.0.100
+BENCH_MAXA=20          # target addresses 127.1.0.1 .. 127.1.0.20
+BENCH_POSTFIX_MAXP=10  # postfix's ports (the soak's), from BENCH_SMTP_PORT
 
 bench_log() { printf '%s bench: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -128,13 +131,15 @@ bench_world() {
 	vpt_netns NS ns 127.0.0.1
 	vpt_sysctl "$NS" net.core.somaxconn 65535
 	vpt_sysctl "$NS" net.ipv4.tcp_max_syn_backlog 65535
-	vpt_sysctl "$NS" net.ipv4.ip_local_port_range "1024 65000"
+	# Every port of a target is below 20000, so no probe's own port
+	# is ever one of theirs (or one the drop rule matches).
+	vpt_sysctl "$NS" net.ipv4.ip_local_port_range "20000 65000"
 	vpt_sysctl "$NS" net.ipv4.tcp_tw_reuse 1
 	vpt_in "$NS" nft -f - <<EOF || vpt_error "cannot load the drop rules"
 table inet bch_drop {
 	chain input {
 		type filter hook input priority 0; policy accept;
-		tcp dport $BENCH_DROP_PORT-$((BENCH_DROP_PORT + BENCH_MAXP - 1)) drop
+		ip daddr 127.1.0.0/16 tcp dport $BENCH_DROP_PORT-$((BENCH_DROP_PORT + BENCH_MAXP - 1)) drop
 	}
 }
 EOF
@@ -238,7 +243,7 @@ max_use = 1000000
 max_idle = 3600s
 EOF
 	{
-		for ((p = BENCH_SMTP_PORT; p < BENCH_SMTP_PORT + BENCH_SMTP_MAXP; p++)); do
+		for ((p = BENCH_SMTP_PORT; p < BENCH_SMTP_PORT + BENCH_POSTFIX_MAXP; p++)); do
 			echo "$p inet n - n - 6 smtpd"
 		done
 		cat <<EOF
@@ -263,6 +268,6 @@ postlog    unix-dgram n - n - 1 postlogd
 EOF
 	} >"$dir/etc/master.cf"
 	vpt_spawn POSTFIX "$NS" "$dir.log" postfix -c "$dir/etc" start-fg
-	vpt_wait_listen "$NS" "$POSTFIX" tcp 0.0.0.0 $((BENCH_SMTP_PORT + BENCH_SMTP_MAXP - 1)) ||
+	vpt_wait_listen "$NS" "$POSTFIX" tcp 0.0.0.0 $((BENCH_SMTP_PORT + BENCH_POSTFIX_MAXP - 1)) ||
 		vpt_error "postfix did not start: $(tail -n 5 "$VPT_TMP/postfix.log")"
 }

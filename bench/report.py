@@ -98,11 +98,27 @@ def main():
     w("")
     w("Targets in one network namespace on 127.0.0.0/8: channels are "
       "A addresses (127.1.0.1 ...) times P ports (N=50: 5x10, 500: 10x50, "
-      "5,000: 50x100, 20,000: 100x200); nginx (2 workers) on the plain "
-      "ports 10001+ and TLS ports 11001+ (odd ports ECDSA P-256, even RSA "
-      "2048, no session resumption), postfix on 2501+ (STARTTLS, ECDSA), "
-      "nothing on 12001+ (closed), nft drop on 13001+. Timeout %gs "
-      "everywhere, descriptor limit %s." % (timeout, meta.get("nofile")))
+      "5,000: 10x500, 20,000: 20x1000), each channel its own endpoint; "
+      "nginx (2 workers) on the plain ports 10001+ and TLS ports 11001+ "
+      "(odd ports ECDSA P-256, even RSA 2048, no session resumption; the "
+      "certificates name the 21 addresses in IP SANs), SMTP STARTTLS on "
+      "2501+, nothing on 12001+ (closed), nft drop on 13001+ (the probes' "
+      "own ports are 20000-65000). Timeout %gs everywhere, descriptor "
+      "limit %s. blackbox_exporter, monitoring-plugins and nmap's ssl-cert "
+      "run up to N=%s, nmap -sT up to N=%s: at 20,000 concurrent /probe "
+      "requests the exporter and its client need more than the descriptor "
+      "limit, and 20,000 plugin processes take minutes a run."
+      % (timeout, meta.get("nofile"), meta.get("peer_max"), meta.get("nmap_max")))
+    w("")
+    w("The SMTP STARTTLS far end is `veriport respond` (one libuv process), "
+      "not postfix. Postfix (a process per session, 50 ports x 6 smtpd) cannot "
+      "greet 5,000 sessions opened at once within a 3 s timeout on these 2 "
+      "cores: the yardstick got 3,685-4,419 of 5,000 `no-greeting` in 3 "
+      "tries, so every tool would have measured postfix's capacity; at "
+      "hundreds of sessions a second its master and tlsmgr also wedged once "
+      "(every smtpd waiting for a seed in tls_server_init) until smtpd "
+      "processes were kept alive (max_use). Postfix stays the SMTP server of "
+      "the soak (bench/soak.sh), at 20 sessions every 10 s.")
     w("")
     w("```")
     w("veriport check --catalog-dir C --profile bench-KIND-N --role client \\")
@@ -195,7 +211,8 @@ def main():
             if v and y:
                 pv, py = Cell.med(v.cpu) / n * 1e3, Cell.med(y.cpu) / n * 1e3
                 target("%s N=%d: client CPU per handshake <= 1.25x the yardstick" % (k, n), pv <= 1.25 * py,
-                       "%.3f ms vs %.3f ms: %.2fx" % (pv, py, ratio(pv, py)))
+                       "%.3f ms vs %.3f ms: %.2fx (user+sys of the whole run over N, "
+                       "veriport's start and JSON report included)" % (pv, py, ratio(pv, py)))
     inflight = {}
     for r in rows:
         if r[0] == "inflight":
@@ -204,9 +221,12 @@ def main():
         ps = sorted(inflight)
         lo, hi = ps[0], ps[-1]
         slope = (Cell.med(inflight[hi]) - Cell.med(inflight[lo])) * 1024 / (hi - lo)
-        target("<= 64 KiB RSS per in-flight TLS probe", slope <= 64,
-               "%.1f KiB (peak RSS at TLS N=5,000: %s)" % (slope, ", ".join(
-                   "--parallel %d %.1f MB" % (p, Cell.med(inflight[p])) for p in ps)))
+        v5 = cell("veriport", "tls", 5000)
+        whole = Cell.med(v5.rss) * 1024 / 5000 if v5 else float("nan")
+        target("<= 64 KiB RSS per in-flight TLS probe", slope <= 64 and whole <= 64,
+               "%.1f KiB: the slope of peak RSS over --parallel at TLS N=5,000 (%s); "
+               "even the whole peak over N, results included, is %.1f KiB"
+               % (slope, ", ".join("--parallel %d %.1f MB" % (p, Cell.med(inflight[p])) for p in ps), whole))
     for n in (500, 5000):
         v = cell("veriport", "drop", n)
         if v:

@@ -17,7 +17,8 @@
 #
 # Environment: BENCH_SIZES (50 500 5000 20000), BENCH_RUNS (3), BENCH_KINDS
 # (tcp tls smtp drop), BENCH_TOOLS (veriport nmap blackbox plugins
-# yardstick), BENCH_PEER_MAX (largest N the other tools run at; 20000),
+# yardstick), BENCH_PEER_MAX (largest N blackbox_exporter, monitoring-plugins
+# and nmap's ssl-cert run at; 20000), BENCH_NMAP_MAX (nmap -sT alone; 20000),
 # BENCH_SMTP_MAX (largest SMTP N; 5000), BENCH_TIMEOUT (3 s),
 # BENCH_XARGS_P (plugins run at once; 128), BENCH_REF_SAMPLE (endpoints
 # probed one by one per kind; 1000), BENCH_REF_DROPS (dropped ones; 6),
@@ -39,6 +40,7 @@ RUNS=${BENCH_RUNS:-3}
 KINDS=${BENCH_KINDS:-tcp tls smtp drop}
 TOOLS=${BENCH_TOOLS:-veriport nmap blackbox plugins yardstick}
 PEER_MAX=${BENCH_PEER_MAX:-20000}
+NMAP_MAX=${BENCH_NMAP_MAX:-20000}
 SMTP_MAX=${BENCH_SMTP_MAX:-5000}
 TIMEOUT=${BENCH_TIMEOUT:-3}
 XARGS_P=${BENCH_XARGS_P:-128}
@@ -70,24 +72,17 @@ mkdir -p "$CAT" "$OUT"
 
 # geometry KIND N: "A P", A target addresses times P ports = N channels.
 geometry() {
-	if [ "$1" = smtp ]; then
-		case $2 in
-		50) echo "5 10" ;;
-		500) echo "10 50" ;;
-		*) echo "$((($2 + BENCH_SMTP_MAXP - 1) / BENCH_SMTP_MAXP)) $BENCH_SMTP_MAXP" ;;
-		esac
-		return
-	fi
-	shift
-	case $1 in
+	local max=$BENCH_MAXP
+	[ "$1" = smtp ] && max=$BENCH_SMTP_MAXP
+	case $2 in
 	50) echo "5 10" ;;
 	500) echo "10 50" ;;
-	5000) echo "50 100" ;;
-	20000) echo "100 200" ;;
+	5000) echo "10 500" ;;
+	20000) echo "20 1000" ;;
 	*)
-		local p=$((($1 + 99) / 100))
-		[ "$p" -le "$BENCH_MAXP" ] || p=$BENCH_MAXP
-		echo "$((($1 + p - 1) / p)) $p"
+		local a=$((($2 + max - 1) / max))
+		[ "$a" -ge 1 ] || a=1
+		echo "$a $((($2 + a - 1) / a))"
 		;;
 	esac
 }
@@ -341,8 +336,11 @@ for kind in $KINDS; do
 		size_ok "$kind" "$n" || continue
 		for ((r = 1; r <= RUNS; r++)); do
 			for tool in $TOOLS; do
+				max=$PEER_MAX
+				[ "$tool" = nmap ] && { [ "$kind" = tcp ] || [ "$kind" = drop ]; } &&
+					max=$NMAP_MAX
 				[ "$tool" = veriport ] || [ "$tool" = yardstick ] ||
-					[ "$n" -le "$PEER_MAX" ] || continue
+					[ "$n" -le "$max" ] || continue
 				"run_$tool" "$kind" "$n" "$r"
 				score "$tool" "$kind" "$n" "$r"
 			done
@@ -404,6 +402,8 @@ mv "$RAW.new" "$RAW"
 	echo "nofile=$NOFILE"
 	echo "ref_sample=$REF_SAMPLE"
 	echo "ref_drops=$REF_DROPS"
+	echo "peer_max=$PEER_MAX"
+	echo "nmap_max=$NMAP_MAX"
 	echo "loadavg=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "note=${BENCH_NOTE:-}"
 } >"${RAW%.tsv}.meta"

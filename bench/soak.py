@@ -41,7 +41,7 @@ def proc_figures():
 
 
 t0 = time.monotonic()
-latencies, failures = [], 0
+latencies, failures, early, errors = [], 0, 0, {}
 last_started, sweeps = None, 0
 verdicts, flaps, flap_examples = {}, 0, []
 first_seen = {}
@@ -62,8 +62,13 @@ while True:
         body = ask("status")
         latencies.append((time.monotonic() - a) * 1000)
         doc = json.loads(body)
-    except (OSError, ValueError):
-        failures += 1
+    except (OSError, ValueError) as e:
+        # Before the first sweep has ended the answer is not JSON yet.
+        if sweeps == 0:
+            early += 1
+        else:
+            failures += 1
+            errors[e.__class__.__name__] = errors.get(e.__class__.__name__, 0) + 1
         doc = None
     if doc is not None and doc.get("started") and doc.get("started") != last_started:
         last_started = doc["started"]
@@ -96,6 +101,8 @@ json.dump({
     "seconds": seconds,
     "polls": len(latencies),
     "poll_failures": failures,
+    "poll_errors": errors,
+    "polls_before_first_sweep": early,
     "latency_ms": {"p50": pct(50), "p99": pct(99), "max": latencies[-1] if latencies else None},
     "sweeps": sweeps,
     "results": len(verdicts),

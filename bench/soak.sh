@@ -35,9 +35,15 @@ bench_build "$top_srcdir" "$top_builddir"
 bench_log "starting the targets"
 bench_world
 # Rejected ports; the interceptor.
-vpt_in "$NS" nft add rule inet bch_drop input tcp dport 15001-15010 \
+vpt_in "$NS" nft add rule inet bch_drop input ip daddr 127.1.0.0/16 tcp dport 15001-15010 \
 	reject with icmpx type admin-prohibited || vpt_error "cannot add the reject rule"
-vpt_tls_ca "$VPT_TMP/corp" "Example Corp TLS Inspection CA"
+# sslsplit resolves its addresses with AI_ADDRCONFIG, which finds no IPv4
+# in a namespace that only has loopback: a veth pair inside the namespace,
+# one end with an address of this helper's range, gives it one.
+vpt_link "$NS" bch0 "$NS" bch1
+vpt_addr "$NS" bch0 10.226.0.1/32
+# A CA named like SSLsplit's (catalogs/interceptors.list knows it).
+vpt_tls_ca "$VPT_TMP/corp" "SSLsplit Root CA"
 vpt_spawn SSLSPLIT "$NS" "$VPT_TMP/sslsplit.log" sslsplit -D \
 	-k "$VPT_TMP/corp/ca.key" -c "$VPT_TMP/corp/ca.pem" \
 	ssl "$MITM" 14001 127.1.0.1 "$BENCH_TLS_PORT" \
@@ -47,7 +53,7 @@ vpt_wait_listen "$NS" "$SSLSPLIT" tcp "$MITM" 14002 ||
 
 CAT=$VPT_TMP/catalogs
 mkdir -p "$CAT" "$VPT_TMP/run" "$VPT_TMP/state"
-: >"$CAT/interceptors.list"
+cp "$top_srcdir/catalogs/interceptors.list" "$CAT/interceptors.list"
 row() { # ID PORT CHECK TO
 	printf 'row %s\n    vendor soak\n    from client\n    to %s\n    port tcp/%s %s\n' "$1" "$4" "$2" "$3"
 	[ "$3" = smtp-starttls ] && printf '    starttls required\n'
@@ -139,7 +145,8 @@ w("| verdicts per sweep | %s |" % ", ".join("%s %d" % kv for kv in sorted(s["ver
 w("| verdict flaps (a result changing between sweeps) | %d%s |" % (s["flaps"], (": " + "; ".join(s["flap_examples"])) if s["flaps"] else ""))
 w("| RSS after warm-up (2 min on): first / last / min / max | %d / %d / %d / %d KB |" % (rss[0], rss[-1], min(rss), max(rss)))
 w("| open descriptors after warm-up: first / last / min / max | %d / %d / %d / %d |" % (fds[0], fds[-1], min(fds), max(fds)))
-w("| status polls / failures | %d / %d |" % (s["polls"], s["poll_failures"]))
+w("| status polls answered / failed after the first sweep (before it: not yet JSON) | %d / %d %s (%d) |" % (
+    s["polls"], s["poll_failures"], s["poll_errors"] or "", s["polls_before_first_sweep"]))
 w("| status latency p50 / p99 / max (connect, `status`, read to EOF) | %.2f / %.2f / %.2f ms |" % (
     s["latency_ms"]["p50"], s["latency_ms"]["p99"], s["latency_ms"]["max"]))
 w("")

@@ -35,7 +35,6 @@ struct probe {
 	BIO *rbio, *wbio;
 	char line[1024];
 	size_t linelen;
-	char buf[16384];
 	int handles;
 	const char *verdict;
 };
@@ -162,11 +161,13 @@ static void smtp_line(struct probe *p)
 	}
 }
 
+/* One read buffer for every probe: a read is consumed before the next. */
 static void alloc_cb(uv_handle_t *h, size_t want, uv_buf_t *b)
 {
-	struct probe *p = h->data;
+	static char buf[65536];
+	(void)h;
 	(void)want;
-	*b = uv_buf_init(p->buf, sizeof p->buf);
+	*b = uv_buf_init(buf, sizeof buf);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
