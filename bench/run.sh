@@ -162,6 +162,22 @@ timed() {
 	vpt_in "$NS" /usr/bin/time -f '%e %U %S %M' -o "$t" "$@"
 }
 
+# settle: wait (at most 30 s) until the namespace holds no TCP connection
+# but listeners and TIME-WAIT, so a tool never meets the servers still busy
+# with the previous tool's abandoned connections (after a 20,000-handshake
+# flood nginx ran out of worker_connections and closed the next tool's
+# idle connections: "19000 worker_connections are not enough, reusing
+# connections").
+settle() {
+	local i n
+	for ((i = 0; i < 300; i++)); do
+		n=$(vpt_in "$NS" ss -Htan | grep -cvE '^(LISTEN|TIME-WAIT)')
+		[ "$n" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	bench_log "settle: $n connections still open after 30 s"
+}
+
 # Each tool: run KIND N RUN, leave "ADDRESS PORT VERDICT" lines (ok,
 # refused, filtered, fail: a failure the tool does not tell apart, error)
 # in $OUT/TOOL-KIND-N-RUN.v and its figures in .t.
@@ -341,6 +357,7 @@ for kind in $KINDS; do
 					max=$NMAP_MAX
 				[ "$tool" = veriport ] || [ "$tool" = yardstick ] ||
 					[ "$n" -le "$max" ] || continue
+				settle
 				"run_$tool" "$kind" "$n" "$r"
 				score "$tool" "$kind" "$n" "$r"
 			done
