@@ -36,9 +36,7 @@ VPT_NET4=10.226.250.0/24 VPT_NET6=fd7e:226:250::/48
 
 if [ -z "${BUILD:-}" ]; then
 	BUILD=$VPT_TMP/build
-	mkdir -p "$BUILD"
-	(cd "$here" && git ls-files -co --exclude-standard -z |
-		xargs -0 tar -cf - --no-recursion) | tar -C "$BUILD" -xf -
+	"$here/tests/tree-copy.sh" "$BUILD"
 	(cd "$BUILD" && ./bootstrap && ./configure CFLAGS=-O2 &&
 		make -j"$(nproc)" veriport veriportd) >"$VPT_TMP/build.log" 2>&1 ||
 		vpt_error "the build failed: $(tail -n 20 "$VPT_TMP/build.log")"

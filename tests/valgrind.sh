@@ -24,9 +24,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/src"
-(cd "$src" && git ls-files -co --exclude-standard -z |
-	xargs -0 tar -cf - --no-recursion) | tar -C "$tmp/src" -xf -
+"$src/tests/tree-copy.sh" "$tmp/src"
 cd "$tmp/src"
 {
 	./bootstrap
