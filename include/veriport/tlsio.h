@@ -62,7 +62,8 @@ struct tlsio_ctx;
 struct tlsio;
 
 /* Trust: CA_FILE when given (the user's declared trust), and the system
- * store when SYSTEM is set or there is no CA_FILE. Returns 0 or a negative
+ * store when SYSTEM is set or there is no CA_FILE (read at the first
+ * session, so a sweep without TLS never parses it). Returns 0 or a negative
  * errno with ERR naming the file and why ("No such file or directory"). */
 int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, bool system,
 		  char *err, size_t errlen);
