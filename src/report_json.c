@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "veriport/report.h"
+#include "veriport/xalloc.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -124,24 +125,51 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(6))
 
+/* Room for one result's text, reused from result to result. */
+struct dump_buf {
+	char *dump, *out;
+	size_t dump_cap, out_cap;
+};
+
+static void grow(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return;
+	while (*cap < need)
+		*cap = *cap ? 2 * *cap : 4096;
+	*buf = xreallocarray(*buf, *cap, 1);
+}
+
 /* One result as it sits in the results array: dumped alone, every line
  * after the first indented by the array's depth (4 spaces), so the bytes
  * are those of the whole document dumped at once. */
 static int put_result(FILE *out, const struct results *rs,
-		      const struct result *r)
+		      const struct result *r, struct dump_buf *b)
 {
 	json_t *o = result_json(rs, r);
-	char *text = json_dumps(o, JSON_FLAGS);
-	json_decref(o);
-	if (text == NULL)
-		return -EIO;
-	for (const char *c = text; *c != '\0'; c++) {
-		fputc(*c, out);
-		if (*c == '\n')
-			fputs("    ", out);
+	size_t n = json_dumpb(o, b->dump, b->dump_cap, JSON_FLAGS);
+	if (n > b->dump_cap) {
+		grow(&b->dump, &b->dump_cap, n);
+		n = json_dumpb(o, b->dump, b->dump_cap, JSON_FLAGS);
 	}
-	free(text);
-	return 0;
+	json_decref(o);
+	if (n == 0)
+		return -EIO;
+	size_t lines = 0;
+	for (const char *c = b->dump;
+	     (c = memchr(c, '\n', (size_t)(b->dump + n - c))) != NULL; c++)
+		lines++;
+	grow(&b->out, &b->out_cap, n + 4 * lines);
+	char *w = b->out;
+	for (size_t i = 0; i < n; i++) {
+		*w++ = b->dump[i];
+		if (b->dump[i] == '\n') {
+			memcpy(w, "    ", 4);
+			w += 4;
+		}
+	}
+	size_t len = (size_t)(w - b->out);
+	return fwrite(b->out, 1, len, out) == len ? 0 : -EIO;
 }
 
 /* The document is dumped with an empty results array; the results are
@@ -229,13 +257,16 @@ int report_json(FILE *out, const struct results *r)
 	if (r->nitems == 0) {
 		fputs("[]", out);
 	} else {
+		struct dump_buf b = {0};
 		fputs("[\n    ", out);
 		for (size_t i = 0; i < r->nitems && rc == 0; i++) {
 			if (i > 0)
 				fputs(",\n    ", out);
-			rc = put_result(out, r, &r->items[i]);
+			rc = put_result(out, r, &r->items[i], &b);
 		}
 		fputs("\n  ]", out);
+		free(b.dump);
+		free(b.out);
 	}
 	fputs(at + 2, out);
 	free(text);
