@@ -22,14 +22,17 @@ struct item_state {
 	struct probe_job *jobs;
 	size_t njobs;
 	struct evidence ev; /* used when njobs == 0 */
-	char dns_detail[160];
+	size_t next;        /* the next item of the same name, or NO_ITEM */
 };
+
+#define NO_ITEM ((size_t)-1)
 
 /* One distinct name of the plan. */
 struct host_state {
 	struct sweep *sweep;
 	const char *name;
-	bool other_family; /* a literal address -4/-6 leaves out */
+	bool other_family;  /* a literal address -4/-6 leaves out */
+	size_t first, last; /* its plan items, chained by item_state.next */
 };
 
 struct sweep {
@@ -294,11 +297,8 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 			 sizeof answer - strlen(answer),
 			 " ... (%zu addresses in all)", a->naddrs);
 	const struct plan *plan = s->plan;
-	for (size_t i = 0; i < plan->nitems; i++) {
+	for (size_t i = h->first; i != NO_ITEM; i = s->items[i].next) {
 		const struct plan_item *pi = &plan->items[i];
-		if (pi->kind != PLAN_PROBE ||
-		    strcmp(lookup_name(s, i), h->name) != 0)
-			continue;
 		struct item_state *is = &s->items[i];
 		bool proxied = via_proxy(s, i);
 		if (a->status == EVIDENCE_DNS_CANCELLED || s->over || s->cut) {
@@ -383,22 +383,45 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 	sweep_maybe_end(s);
 }
 
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	return h;
+}
+
+/* Each distinct name once, with its items chained in plan order: a
+ * hash of the names keeps 20,000 items on 20,000 hosts linear. */
 static void sweep_start_lookups(struct sweep *s)
 {
 	const struct plan *plan = s->plan;
 	s->hosts = xcalloc(plan->nitems ? plan->nitems : 1, sizeof *s->hosts);
+	size_t slots = 16;
+	while (slots < 2 * plan->nitems)
+		slots *= 2;
+	size_t *table = xcalloc(slots, sizeof *table); /* host index + 1 */
 	for (size_t i = 0; i < plan->nitems; i++) {
 		const struct plan_item *pi = &plan->items[i];
+		s->items[i].next = NO_ITEM;
 		if (pi->kind != PLAN_PROBE)
 			continue;
 		const char *name = lookup_name(s, i);
-		bool seen = false;
-		for (size_t j = 0; j < s->nhosts && !seen; j++)
-			seen = strcmp(s->hosts[j].name, name) == 0;
-		if (!seen)
-			s->hosts[s->nhosts++] =
-			    (struct host_state){s, name, false};
+		size_t at = (size_t)name_hash(name) & (slots - 1);
+		while (table[at] != 0 &&
+		       strcmp(s->hosts[table[at] - 1].name, name) != 0)
+			at = (at + 1) & (slots - 1);
+		if (table[at] == 0) {
+			s->hosts[s->nhosts] =
+			    (struct host_state){s, name, false, i, i};
+			table[at] = ++s->nhosts;
+			continue;
+		}
+		struct host_state *h = &s->hosts[table[at] - 1];
+		s->items[h->last].next = i;
+		h->last = i;
 	}
+	free(table);
 	s->pending_names = s->nhosts;
 	/* A literal address may answer inside resolve_host(); the count is
 	 * set first so that cannot end the sweep early. */
