@@ -100,7 +100,11 @@ struct probe_engine {
 	uv_timer_t stall_tick;
 	uint64_t poll_began_ns, idle_seen_ns;
 	uint64_t listened_ns;
-	unsigned handles_open; /* retry and the three stall_ handles */
+	/* Probes started in this turn of the loop; at START_PER_TURN the
+	 * rest wait for the next turn, which BATCH keeps from sleeping. */
+	unsigned turn_starts;
+	uv_idle_t batch;
+	unsigned handles_open; /* retry, batch and the three stall_ handles */
 	bool closing;
 	void (*closed)(void *arg);
 	void *closed_arg;
