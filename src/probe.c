@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,23 @@ void probe_timer_at(struct probe_state *s, double at_ms)
 	    left > CLOCK_SLACK_MS ? (uint64_t)(left + 0.5) : CLOCK_SLACK_MS, 0);
 }
 
+/* A TCP connect is the kernel's to answer, busy loop or not: once the
+ * wall clock has had the timeout and the socket is still connecting, no
+ * SYN-ACK, reset or ICMP error came (one that did is waiting to be read:
+ * the socket polls writable or in error, and the loop reads it next). So
+ * a connect needs no share of the loop's idle time, and a sweep whose
+ * loop is busy starting 5,000 others ends at the timeout, not after. */
+static bool connect_timed_out(struct probe_state *s)
+{
+	uv_os_fd_t fd;
+	if (s->job->ev.connected || s->proxy_dlg != NULL || !s->sock_open ||
+	    probe_latency_ms(s) + CLOCK_SLACK_MS < s->engine->opt.timeout_ms ||
+	    uv_fileno(&s->sock.handle, &fd) != 0)
+		return false;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	return poll(&p, 1, 0) == 0;
+}
+
 static void probe_on_timer(uv_timer_t *t)
 {
 	struct probe_state *s = t->data;
@@ -174,7 +192,8 @@ static void probe_on_timer(uv_timer_t *t)
 	}
 	/* The loop was busy part of the time: the network has had less
 	 * than the timeout so far. */
-	if (probe_clock_ms(s) + CLOCK_SLACK_MS < s->engine->opt.timeout_ms) {
+	if (!connect_timed_out(s) &&
+	    probe_clock_ms(s) + CLOCK_SLACK_MS < s->engine->opt.timeout_ms) {
 		probe_timer_at(s, s->engine->opt.timeout_ms);
 		return;
 	}

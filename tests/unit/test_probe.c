@@ -202,14 +202,20 @@ static const char ssh_catalog[] =
     "row banner\n    vendor v\n    from here\n    to there\n"
     "    port tcp/1 ssh\n    purpose p\n";
 
-/* One sweep of ssh_catalog's banner channel to 127.0.0.1:PORT, expected
- * to end in V/WHY; returns its duration. */
-static double sweep_banner(uint16_t port, enum verdict v, enum reason why)
+static const char tcp_catalog[] =
+    "profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+    "row banner\n    vendor v\n    from here\n    to there\n"
+    "    port tcp/1 tcp\n    purpose p\n";
+
+/* One sweep of CATALOG_TEXT's channel "banner" to 127.0.0.1:PORT,
+ * expected to end in V/WHY; returns its duration. */
+static double sweep_one(const char *catalog_text, uint16_t port, enum verdict v,
+			enum reason why)
 {
 	struct catalog *cat;
 	struct catalog_error cerr;
-	ck_assert_int_eq(catalog_parse("demo", ssh_catalog, strlen(ssh_catalog),
-				       &cat, &cerr),
+	ck_assert_int_eq(catalog_parse("demo", catalog_text,
+				       strlen(catalog_text), &cat, &cerr),
 			 0);
 	catalog_set_port(cat, "banner", port);
 	struct plan_map map;
@@ -233,6 +239,73 @@ static double sweep_banner(uint16_t port, enum verdict v, enum reason why)
 	catalog_free(cat);
 	return ms;
 }
+
+static double sweep_banner(uint16_t port, enum verdict v, enum reason why)
+{
+	return sweep_one(ssh_catalog, port, v, why);
+}
+
+/* A listener whose accept queue (backlog 0) holds a connection never
+ * accepted: the kernel drops every further SYN, as a firewall would.
+ * Returns the listener; *FILLER is the queued connection. */
+static int full_listener(uint16_t *port, int *filler)
+{
+	int listener = bound_socket(SOCK_STREAM, port);
+	ck_assert_int_eq(listen(listener, 0), 0);
+	*filler = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(*port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(connect(*filler, (struct sockaddr *)&a, sizeof a), 0);
+	return listener;
+}
+
+/* The prober stopped for three timeouts, 100 ms into a connect that the
+ * far end (ACCEPT: frees its queue while the prober is stopped, so the
+ * kernel's SYN retransmission at 1 s is answered) answers or not. */
+static double sweep_connect_across_stop(bool accept_meanwhile, enum verdict v,
+					enum reason why)
+{
+	uint16_t port;
+	int filler;
+	int listener = full_listener(&port, &filler);
+	pid_t self = getpid(), peer = fork();
+	ck_assert_int_ge(peer, 0);
+	if (peer == 0) {
+		usleep(100 * 1000);
+		kill(self, SIGSTOP);
+		int c = accept_meanwhile ? accept(listener, NULL, NULL) : 0;
+		usleep(3 * TIMEOUT_MS * 1000);
+		kill(self, SIGCONT);
+		_exit(c >= 0 ? 0 : 1);
+	}
+	double ms = sweep_one(tcp_catalog, port, v, why);
+	int status;
+	ck_assert_int_eq(waitpid(peer, &status, 0), peer);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(filler);
+	close(listener);
+	return ms;
+}
+
+/* A connect is the kernel's to answer, stopped prober or not: one still
+ * unanswered when the prober runs again has had its timeout (and more)
+ * and ends then, not a timeout later; one the kernel completed meanwhile
+ * is read, never called filtered. */
+START_TEST(probe_connect_times_out_on_the_clock)
+{
+	double ms = sweep_connect_across_stop(false, VERDICT_FILTERED,
+					      REASON_NO_RESPONSE);
+	ck_assert_msg(ms >= 3 * TIMEOUT_MS && ms < 3.6 * TIMEOUT_MS,
+		      "sweep took %.0f ms", ms);
+}
+END_TEST
+
+START_TEST(probe_connect_answered_while_stopped_is_read)
+{
+	sweep_connect_across_stop(true, VERDICT_OK, REASON_CONNECTED);
+}
+END_TEST
 
 /* A peer that accepts and never greets gets one timeout, not more: the
  * engine's stall watch must not mistake its own waiting for a stall. */
@@ -508,6 +581,8 @@ int main(void)
 	tcase_add_test(tc, probe_sweep_proxy_down_is_the_proxy_failing);
 	tcase_add_test(tc, probe_silent_peer_gets_one_timeout);
 	tcase_add_test(tc, probe_stopped_process_is_not_a_network_verdict);
+	tcase_add_test(tc, probe_connect_times_out_on_the_clock);
+	tcase_add_test(tc, probe_connect_answered_while_stopped_is_read);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
