@@ -17,13 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "veriport/conf.h"
 #include "veriport/intercept.h"
+#include "veriport/notify.h"
 #include "veriport/pins.h"
 #include "veriport/report.h"
 #include "veriport/status.h"
@@ -62,8 +62,8 @@ struct daemon {
 	uv_timer_t watchdog;
 	uv_signal_t sighup, sigterm, sigint;
 	bool stopping;
-	bool ready_sent;
 	uint64_t watchdog_usec;
+	int notify_err; /* of the last notify_send, logged when it changes */
 	/* For the metrics and for answers before the first sweep. */
 	unsigned long sweeps, sweep_errors;
 	bool last_sweep_ok, reload_ok;
@@ -87,6 +87,17 @@ __attribute__((format(printf, 2, 3))) static void log_line(int priority,
 		fputc('\n', stderr);
 	}
 	va_end(ap);
+}
+
+/* A state the service manager did not get is logged once, not at every
+ * keep-alive. */
+static void daemon_notify(struct daemon *d, const char *state)
+{
+	int rc = notify_send(state);
+	if (rc < 0 && rc != d->notify_err)
+		log_line(LOG_WARNING, "NOTIFY_SOCKET: %s not sent: %s", state,
+			 strerror(-rc));
+	d->notify_err = rc;
 }
 
 /* Answers cached from the old results go; none once SIGTERM has stopped
@@ -444,7 +455,7 @@ static void daemon_on_sigterm(uv_signal_t *h, int signum)
 	struct daemon *d = h->data;
 	log_line(LOG_NOTICE, "signal %d: stopping", signum);
 	d->stopping = true;
-	sd_notify(0, "STOPPING=1");
+	daemon_notify(d, "STOPPING=1");
 	if (d->running != NULL)
 		sweep_cancel(d->running);
 	uv_timer_stop(&d->interval);
@@ -460,8 +471,7 @@ static void daemon_on_sigterm(uv_signal_t *h, int signum)
 
 static void daemon_on_watchdog(uv_timer_t *t)
 {
-	(void)t;
-	sd_notify(0, "WATCHDOG=1");
+	daemon_notify(t->data, "WATCHDOG=1");
 }
 
 static const char usage[] = "usage: veriportd [-c FILE] [--foreground]\n"
@@ -750,7 +760,8 @@ int main(int argc, char **argv)
 	uv_signal_start(&d.sigint, daemon_on_sigterm, SIGINT);
 	/* Keep-alives from the loop itself, twice per watchdog period: a
 	 * stuck loop stops them and systemd restarts us. */
-	if (sd_watchdog_enabled(0, &d.watchdog_usec) > 0)
+	d.watchdog_usec = notify_watchdog_usec();
+	if (d.watchdog_usec > 0)
 		uv_timer_start(&d.watchdog, daemon_on_watchdog,
 			       d.watchdog_usec / 2000, d.watchdog_usec / 2000);
 	log_line(LOG_NOTICE,
@@ -759,7 +770,7 @@ int main(int argc, char **argv)
 		 d.config_path, cfg->profile.value, cfg->role.value,
 		 d.gen->plan.nitems, cfg->interval_s);
 	daemon_sweep(&d, NULL);
-	sd_notify(0, "READY=1");
+	daemon_notify(&d, "READY=1");
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	current_free(&d);
 	generation_release(d.gen);

@@ -10,7 +10,7 @@ cd "$top" || exit 99
 
 # FLOOR MODULE...: from the ground up.
 floors=(
-	"1 xalloc textfile text"
+	"1 xalloc textfile text notify"
 	"2 reason catalog_check"
 	"3 catalog catalog_dir plan respond_file"
 	"4 dlg ber tlsio rsp"
