@@ -48,6 +48,14 @@
  * a turn). While probes wait to start the loop does not sleep, so
  * dropped ports still all start within a fraction of a second. */
 #define START_PER_TURN 64
+/* TLS probes connected but not yet in a handshake, per handshake slot, at
+ * most: beyond that no TLS job starts (the others do). Started all at
+ * once, 20,000 TLS probes sat connected and idle for up to 20 s waiting
+ * for one of 32 slots, and a server that reaps idle connections under
+ * pressure closed some of them (nginx: "worker_connections are not
+ * enough, reusing connections"), which read as tls-error. Probes still
+ * connecting are not counted, so dropped TLS ports do not hold the rest. */
+#define TLS_CONNECTED_PER_SLOT 8
 
 static void probe_start_next(struct probe_engine *e);
 
@@ -262,20 +270,40 @@ void probe_handle_closed(uv_handle_t *h)
 
 static void tls_wait_remove(struct probe_engine *e, struct probe_state *s)
 {
-	struct probe_state **pp = &e->tls_wait_head;
-	while (*pp != NULL && *pp != s)
-		pp = &(*pp)->tls_next;
-	if (*pp == NULL)
-		return;
-	*pp = s->tls_next;
-	if (e->tls_wait_tail == s) {
-		struct probe_state *t = e->tls_wait_head;
-		while (t != NULL && t->tls_next != NULL)
-			t = t->tls_next;
-		e->tls_wait_tail = t;
-	}
-	s->tls_next = NULL;
+	if (s->tls_prev != NULL)
+		s->tls_prev->tls_next = s->tls_next;
+	else
+		e->tls_wait_head = s->tls_next;
+	if (s->tls_next != NULL)
+		s->tls_next->tls_prev = s->tls_prev;
+	else
+		e->tls_wait_tail = s->tls_prev;
+	s->tls_next = s->tls_prev = NULL;
 	s->tls_waiting = false;
+}
+
+static void probe_on_batch(uv_idle_t *h);
+
+/* S no longer waits connected for a slot: it has one, or it is over. */
+static void tls_uncount(struct probe_state *s)
+{
+	struct probe_engine *e = s->engine;
+	if (!s->tls_connected)
+		return;
+	s->tls_connected = false;
+	e->tls_connected--;
+	if (e->tls_queue.head != NULL && !e->closing)
+		uv_idle_start(&e->batch, probe_on_batch);
+}
+
+void probe_tls_connected(struct probe_state *s)
+{
+	const struct catalog_channel *ch = s->job->channel;
+	if (s->tls_connected || !(catalog_check_is_starttls(ch->check) ||
+				  catalog_check_is_implicit_tls(ch->check)))
+		return;
+	s->tls_connected = true;
+	s->engine->tls_connected++;
 }
 
 /* The job is over: stop its I/O and close its handles; DONE runs when
@@ -292,6 +320,7 @@ void probe_finish(struct probe_state *s)
 	probe_control_summary(s);
 	if (s->tls_waiting)
 		tls_wait_remove(e, s);
+	tls_uncount(s);
 	probe_tls_slot_release(s);
 	active_remove(e, s);
 	uv_timer_stop(&s->timer);
@@ -343,6 +372,7 @@ void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *))
 	if (e->tls_active < e->opt.tls_parallel) {
 		e->tls_active++;
 		s->tls_slot = true;
+		tls_uncount(s);
 		start(s);
 		return;
 	}
@@ -350,6 +380,7 @@ void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *))
 	s->tls_waiting = true;
 	s->pause_began_ns = probe_listened_ns(e);
 	uv_timer_stop(&s->timer);
+	s->tls_prev = e->tls_wait_tail;
 	if (e->tls_wait_tail != NULL)
 		e->tls_wait_tail->tls_next = s;
 	else
@@ -367,11 +398,8 @@ void probe_tls_slot_release(struct probe_state *s)
 	struct probe_state *w = e->tls_wait_head;
 	if (w == NULL)
 		return;
-	e->tls_wait_head = w->tls_next;
-	if (e->tls_wait_head == NULL)
-		e->tls_wait_tail = NULL;
-	w->tls_next = NULL;
-	w->tls_waiting = false;
+	tls_wait_remove(e, w);
+	tls_uncount(w);
 	w->paused_ns += since(probe_listened_ns(e), w->pause_began_ns);
 	w->tls_slot = true;
 	e->tls_active++;
@@ -615,12 +643,44 @@ void probe_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 /* Starting probes ---------------------------------------------------------- */
 
-static void queue_push_front(struct probe_engine *e, struct probe_job *job)
+static bool job_is_tls(const struct probe_job *job)
 {
-	job->next = e->queue_head;
-	e->queue_head = job;
-	if (e->queue_tail == NULL)
-		e->queue_tail = job;
+	return catalog_check_is_starttls(job->channel->check) ||
+	       catalog_check_is_implicit_tls(job->channel->check);
+}
+
+static struct probe_queue *queue_of(struct probe_engine *e,
+				    const struct probe_job *job)
+{
+	return job_is_tls(job) ? &e->tls_queue : &e->queue;
+}
+
+static void queue_push_front(struct probe_queue *q, struct probe_job *job)
+{
+	job->next = q->head;
+	q->head = job;
+	if (q->tail == NULL)
+		q->tail = job;
+}
+
+static void queue_push_back(struct probe_queue *q, struct probe_job *job)
+{
+	job->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = job;
+	else
+		q->head = job;
+	q->tail = job;
+}
+
+static struct probe_job *queue_pop(struct probe_queue *q)
+{
+	struct probe_job *job = q->head;
+	q->head = job->next;
+	if (q->head == NULL)
+		q->tail = NULL;
+	job->next = NULL;
+	return job;
 }
 
 /* Descriptors, local ports and socket buffers are the process's and the
@@ -653,7 +713,7 @@ bool probe_shortage(struct probe_state *s, int uverr)
 	e->limit = e->inflight > 1 ? e->inflight - 1 : 1;
 	e->shortages++;
 	job->state = NULL;
-	queue_push_front(e, job);
+	queue_push_front(queue_of(e, job), job);
 	s->job = NULL; /* its close ends the state without a DONE */
 	s->finished = true;
 	active_remove(e, s);
@@ -704,20 +764,31 @@ static void probe_on_batch(uv_idle_t *h)
 	probe_start_next(e);
 }
 
+/* The next job to start, in the order submitted, TLS ones only while
+ * few TLS probes wait connected for a slot. */
+static struct probe_job *next_job(struct probe_engine *e)
+{
+	struct probe_job *other = e->queue.head, *tls = e->tls_queue.head;
+	if (tls != NULL &&
+	    e->tls_connected >= TLS_CONNECTED_PER_SLOT * e->opt.tls_parallel)
+		tls = NULL;
+	if (tls != NULL && (other == NULL || tls->seq < other->seq))
+		return queue_pop(&e->tls_queue);
+	return other != NULL ? queue_pop(&e->queue) : NULL;
+}
+
 static void probe_start_next(struct probe_engine *e)
 {
-	while (e->queue_head != NULL && e->inflight < e->limit &&
-	       !e->retry_armed) {
+	while ((e->queue.head != NULL || e->tls_queue.head != NULL) &&
+	       e->inflight < e->limit && !e->retry_armed) {
 		if (e->turn_starts >= START_PER_TURN) {
 			uv_idle_start(&e->batch, probe_on_batch);
 			return;
 		}
+		struct probe_job *job = next_job(e);
+		if (job == NULL)
+			return;
 		e->turn_starts++;
-		struct probe_job *job = e->queue_head;
-		e->queue_head = job->next;
-		if (e->queue_head == NULL)
-			e->queue_tail = NULL;
-		job->next = NULL;
 		probe_start(e, job);
 	}
 }
@@ -771,12 +842,8 @@ struct probe_engine *probe_engine_new(uv_loop_t *loop,
 
 void probe_submit(struct probe_engine *e, struct probe_job *job)
 {
-	job->next = NULL;
-	if (e->queue_tail != NULL)
-		e->queue_tail->next = job;
-	else
-		e->queue_head = job;
-	e->queue_tail = job;
+	job->seq = e->seq++;
+	queue_push_back(queue_of(e, job), job);
 	probe_start_next(e);
 }
 
@@ -787,16 +854,19 @@ static void deadline_skip(struct evidence *ev, const char *what)
 	evidence_add(ev, "%s: the sweep deadline passed", what);
 }
 
-void probe_cancel_all(struct probe_engine *e)
+static void cancel_queued(struct probe_engine *e, struct probe_queue *q)
 {
-	while (e->queue_head != NULL) {
-		struct probe_job *job = e->queue_head;
-		e->queue_head = job->next;
-		job->next = NULL;
+	while (q->head != NULL) {
+		struct probe_job *job = queue_pop(q);
 		deadline_skip(&job->ev, "not started");
 		e->done(job, e->arg);
 	}
-	e->queue_tail = NULL;
+}
+
+void probe_cancel_all(struct probe_engine *e)
+{
+	cancel_queued(e, &e->queue);
+	cancel_queued(e, &e->tls_queue);
 	while (e->nactive > 0) {
 		struct probe_state *s = e->active[e->nactive - 1];
 		struct probe_job *job = s->job;
@@ -831,7 +901,8 @@ static void engine_close_now(struct probe_engine *e)
 void probe_engine_close(struct probe_engine *e, void (*closed)(void *arg),
 			void *arg)
 {
-	if (e->queue_head != NULL || e->nactive != 0)
+	if (e->queue.head != NULL || e->tls_queue.head != NULL ||
+	    e->nactive != 0)
 		fatalx("engine closed with %u probes running", e->inflight);
 	e->closed = closed;
 	e->closed_arg = arg;

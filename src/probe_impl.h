@@ -44,7 +44,10 @@ struct probe_state {
 	 * queue for one. */
 	bool tls_slot;
 	bool tls_waiting;
-	struct probe_state *tls_next;
+	struct probe_state *tls_next, *tls_prev;
+	/* Connected, and not yet holding a TLS slot: counted in the
+	 * engine's tls_connected. */
+	bool tls_connected;
 	void (*tls_start)(struct probe_state *s);
 	struct tlsio *tls;      /* once TLS started on the stream */
 	size_t sent_before_tls; /* the flow's bytes when TLS began */
@@ -74,12 +77,19 @@ struct probe_state {
 	struct dlg_udp *udp_dlg; /* datagram checks */
 };
 
+struct probe_queue {
+	struct probe_job *head, *tail;
+};
+
 struct probe_engine {
 	uv_loop_t *loop;
 	struct probe_options opt;
 	probe_done_cb done;
 	void *arg;
-	struct probe_job *queue_head, *queue_tail;
+	/* Jobs not started: TLS ones (implicit or STARTTLS) apart, so they
+	 * can wait while the others start; SEQ numbers them all. */
+	struct probe_queue queue, tls_queue;
+	uint64_t seq;
 	unsigned inflight;
 	/* The in-flight limit now: opt.parallel, lowered to what the process
 	 * could open when it ran out of descriptors. */
@@ -87,6 +97,10 @@ struct probe_engine {
 	struct probe_state **active;
 	size_t nactive, active_cap;
 	unsigned tls_active;
+	/* TLS probes connected and waiting for (or about to ask for) a
+	 * slot: no TLS job starts while they are TLS_CONNECTED_PER_SLOT
+	 * times the slots. */
+	unsigned tls_connected;
 	struct probe_state *tls_wait_head, *tls_wait_tail;
 	/* A job that found no descriptor while nothing else ran waits for
 	 * this timer; SHORTAGES counts such waits in a row. */
@@ -123,6 +137,9 @@ double probe_clock_ms(const struct probe_state *s);
 double probe_latency_ms(const struct probe_state *s);
 /* (Re)arm the probe's timer for when its clock reaches AT_MS. */
 void probe_timer_at(struct probe_state *s, double at_ms);
+/* The stream to the target is up: a TLS probe now waits connected for
+ * its handshake, and counts against the TLS jobs that may start. */
+void probe_tls_connected(struct probe_state *s);
 /* The job is over: stop its I/O and close its handles. */
 void probe_finish(struct probe_state *s);
 /* A socket handle exists: it is closed with the probe, and ICMP errors

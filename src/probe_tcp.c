@@ -305,6 +305,7 @@ static void probe_proxy_step(struct probe_state *s, enum dlg_proxy_step step,
 	/* From here the flow is the target's: the proxy's exchange is not
 	 * what a drop after connect or a reset after data is about. */
 	ev->connected = true;
+	probe_tls_connected(s);
 	ev->latency_ms = probe_latency_ms(s);
 	ev->sent_bytes = ev->received_bytes = ev->received_after_send = 0;
 	ev->last_sent[0] = '\0';
@@ -399,6 +400,7 @@ static void probe_on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	ev->connected = true;
+	probe_tls_connected(s);
 	ev->latency_ms = probe_latency_ms(s);
 	evidence_add(ev, "TCP connected in %.1f ms", ev->latency_ms);
 	bool implicit_tls =

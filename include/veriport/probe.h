@@ -94,6 +94,7 @@ struct probe_job {
 	struct evidence ev;
 	struct probe_state *state; /* engine-private while running */
 	struct probe_job *next;    /* engine-private queue link */
+	uint64_t seq;              /* engine-private: submission order */
 };
 
 typedef void (*probe_done_cb)(struct probe_job *job, void *arg);

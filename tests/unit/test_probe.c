@@ -375,6 +375,110 @@ START_TEST(probe_stopped_process_is_not_a_network_verdict)
 }
 END_TEST
 
+#define MANY_TLS 300
+
+/* The far end of many TLS probes: it accepts everything, and closes a
+ * connection when the client sends (its ClientHello) or closes. Writes the
+ * most connections it held open at once to OUT once MANY_TLS have come
+ * and gone. */
+_Noreturn static void count_open(int listener, int out)
+{
+	struct pollfd p[MANY_TLS + 1] = {{.fd = listener, .events = POLLIN}};
+	int open = 0, most = 0, seen = 0;
+	while (seen < MANY_TLS || open > 0) {
+		if (poll(p, (nfds_t)open + 1, 10000) <= 0)
+			break;
+		for (int i = open; i >= 1; i--) {
+			if (p[i].revents == 0)
+				continue;
+			/* Read first: closing over unread bytes would send
+			 * a reset. */
+			char buf[4096];
+			while (recv(p[i].fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+				;
+			close(p[i].fd);
+			p[i] = p[open--];
+		}
+		if ((p[0].revents & POLLIN) && open < MANY_TLS) {
+			int c = accept(listener, NULL, NULL);
+			if (c >= 0) {
+				p[++open] =
+				    (struct pollfd){.fd = c, .events = POLLIN};
+				seen++;
+				most = open > most ? open : most;
+			}
+		}
+	}
+	ssize_t n = write(out, &most, sizeof most);
+	_exit(n == sizeof most && seen == MANY_TLS ? 0 : 1);
+}
+
+/* 300 TLS channels and one handshake slot: the probes waiting connected
+ * for it stay at most what two turns of the loop start (64 each, before
+ * their connects are seen) and 8 per slot, not all 300 at once (all 300
+ * without the bound), so a server that reaps idle connections has few of
+ * ours to reap; every probe still ends in what the server did. */
+START_TEST(probe_tls_waits_unconnected_for_a_slot)
+{
+	char *many = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&many, &len);
+	fputs("profile demo\ntitle T\nsource S\nrole here H\nrole there T\n",
+	      f);
+	for (int i = 0; i < MANY_TLS; i++)
+		fprintf(f,
+			"row t%d\n    vendor v\n    from here\n    to there\n"
+			"    port tcp/1 tls\n    purpose p\n",
+			i);
+	fclose(f);
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(catalog_parse("demo", many, len, &cat, &cerr), 0);
+	free(many);
+	uint16_t port;
+	int listener = bound_socket(SOCK_STREAM, &port);
+	ck_assert_int_eq(listen(listener, MANY_TLS), 0);
+	for (size_t i = 0; i < cat->nchannels; i++)
+		catalog_set_port(cat, cat->channels[i].id, port);
+	int pipefd[2];
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid_t peer = fork();
+	ck_assert_int_ge(peer, 0);
+	if (peer == 0)
+		count_open(listener, pipefd[1]);
+	struct plan_map map;
+	char err[256];
+	ck_assert_int_eq(
+	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
+	struct plan plan;
+	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
+	struct sweep_options so = {
+	    .probe = {.timeout_ms = TIMEOUT_MS, .tls_parallel = 1},
+	};
+	struct results r;
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
+	ck_assert_uint_eq(r.nitems, MANY_TLS);
+	for (size_t i = 0; i < r.nitems; i++)
+		expect(&r, r.items[i].channel->id, VERDICT_TLS_ERROR,
+		       REASON_HANDSHAKE_FAILED);
+	int status, most = -1;
+	ck_assert_int_eq(waitpid(peer, &status, 0), peer);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(read(pipefd[0], &most, sizeof most), sizeof most);
+	ck_assert_msg(most > 0 && most <= 2 * 64 + 2 * 8,
+		      "%d connections open at once", most);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(listener);
+	results_free(&r);
+	plan_free(&plan);
+	plan_map_free(&map);
+	catalog_free(cat);
+}
+END_TEST
+
 /* A service bound to every address, to loopback only, or not at all:
  * what a remote source of the channel would find. */
 START_TEST(listener_tells_reachable_from_loopback_only)
@@ -603,6 +707,7 @@ int main(void)
 	tcase_add_test(tc, probe_stopped_process_is_not_a_network_verdict);
 	tcase_add_test(tc, probe_connect_times_out_on_the_clock);
 	tcase_add_test(tc, probe_connect_answered_while_stopped_is_read);
+	tcase_add_test(tc, probe_tls_waits_unconnected_for_a_slot);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
