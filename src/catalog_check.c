@@ -40,6 +40,11 @@ bool catalog_check_is_implicit_tls(enum catalog_check check)
 	return checks[check].tls == 2;
 }
 
+bool catalog_check_has_tls(enum catalog_check check)
+{
+	return checks[check].tls != 0;
+}
+
 bool catalog_check_allows(enum catalog_check check,
 			  enum catalog_transport transport)
 {

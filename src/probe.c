@@ -298,9 +298,7 @@ static void tls_uncount(struct probe_state *s)
 
 void probe_tls_connected(struct probe_state *s)
 {
-	const struct catalog_channel *ch = s->job->channel;
-	if (s->tls_connected || !(catalog_check_is_starttls(ch->check) ||
-				  catalog_check_is_implicit_tls(ch->check)))
+	if (s->tls_connected || !catalog_check_has_tls(s->job->channel->check))
 		return;
 	s->tls_connected = true;
 	s->engine->tls_connected++;
@@ -643,16 +641,11 @@ void probe_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 /* Starting probes ---------------------------------------------------------- */
 
-static bool job_is_tls(const struct probe_job *job)
-{
-	return catalog_check_is_starttls(job->channel->check) ||
-	       catalog_check_is_implicit_tls(job->channel->check);
-}
-
 static struct probe_queue *queue_of(struct probe_engine *e,
 				    const struct probe_job *job)
 {
-	return job_is_tls(job) ? &e->tls_queue : &e->queue;
+	return catalog_check_has_tls(job->channel->check) ? &e->tls_queue
+							  : &e->queue;
 }
 
 static void queue_push_front(struct probe_queue *q, struct probe_job *job)

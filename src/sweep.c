@@ -373,8 +373,7 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 					     answer,
 					     family_only(s->opt->probe.family));
 			s->tls_jobs +=
-			    catalog_check_is_starttls(pi->channel->check) ||
-			    catalog_check_is_implicit_tls(pi->channel->check);
+			    catalog_check_has_tls(pi->channel->check);
 			probe_submit(s->engine, job);
 		}
 	}

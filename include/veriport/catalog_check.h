@@ -58,6 +58,8 @@ int catalog_check_from_name(const char *name);
 bool catalog_check_is_starttls(enum catalog_check check);
 /* TLS from the first byte (smtps, imaps, https, tls, ...). */
 bool catalog_check_is_implicit_tls(enum catalog_check check);
+/* Either of the two: the probe needs a TLS handshake. */
+bool catalog_check_has_tls(enum catalog_check check);
 bool catalog_check_allows(enum catalog_check check,
 			  enum catalog_transport transport);
 const char *catalog_transport_name(enum catalog_transport transport);
