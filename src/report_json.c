@@ -125,51 +125,33 @@ static json_t *result_json(const struct results *rs, const struct result *r)
 
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(6))
 
-/* Room for one result's text, reused from result to result. */
-struct dump_buf {
-	char *dump, *out;
-	size_t dump_cap, out_cap;
-};
-
-static void grow(char **buf, size_t *cap, size_t need)
-{
-	if (need <= *cap)
-		return;
-	while (*cap < need)
-		*cap = *cap ? 2 * *cap : 4096;
-	*buf = xreallocarray(*buf, *cap, 1);
-}
-
-/* One result as it sits in the results array: dumped alone, every line
- * after the first indented by the array's depth (4 spaces), so the bytes
- * are those of the whole document dumped at once. */
+/* One result as it sits in the results array: dumped alone into BUF
+ * (grown as needed, reused from result to result), every line after the
+ * first indented by the array's depth (4 spaces), so the bytes are those
+ * of the whole document dumped at once. */
 static int put_result(FILE *out, const struct results *rs,
-		      const struct result *r, struct dump_buf *b)
+		      const struct result *r, char **buf, size_t *cap)
 {
 	json_t *o = result_json(rs, r);
-	size_t n = json_dumpb(o, b->dump, b->dump_cap, JSON_FLAGS);
-	if (n > b->dump_cap) {
-		grow(&b->dump, &b->dump_cap, n);
-		n = json_dumpb(o, b->dump, b->dump_cap, JSON_FLAGS);
+	size_t n = json_dumpb(o, *buf, *cap, JSON_FLAGS);
+	if (n > *cap) {
+		*cap = 2 * n;
+		*buf = xreallocarray(*buf, *cap, 1);
+		n = json_dumpb(o, *buf, *cap, JSON_FLAGS);
 	}
 	json_decref(o);
 	if (n == 0)
 		return -EIO;
-	size_t lines = 0;
-	for (const char *c = b->dump;
-	     (c = memchr(c, '\n', (size_t)(b->dump + n - c))) != NULL; c++)
-		lines++;
-	grow(&b->out, &b->out_cap, n + 4 * lines);
-	char *w = b->out;
-	for (size_t i = 0; i < n; i++) {
-		*w++ = b->dump[i];
-		if (b->dump[i] == '\n') {
-			memcpy(w, "    ", 4);
-			w += 4;
-		}
+	for (const char *line = *buf, *end = *buf + n; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t len =
+		    nl != NULL ? (size_t)(nl - line) + 1 : (size_t)(end - line);
+		if (fwrite(line, 1, len, out) != len ||
+		    (nl != NULL && fputs("    ", out) == EOF))
+			return -EIO;
+		line += len;
 	}
-	size_t len = (size_t)(w - b->out);
-	return fwrite(b->out, 1, len, out) == len ? 0 : -EIO;
+	return 0;
 }
 
 /* The document is dumped with an empty results array; the results are
@@ -257,16 +239,16 @@ int report_json(FILE *out, const struct results *r)
 	if (r->nitems == 0) {
 		fputs("[]", out);
 	} else {
-		struct dump_buf b = {0};
+		char *buf = NULL;
+		size_t cap = 0;
 		fputs("[\n    ", out);
 		for (size_t i = 0; i < r->nitems && rc == 0; i++) {
 			if (i > 0)
 				fputs(",\n    ", out);
-			rc = put_result(out, r, &r->items[i], &b);
+			rc = put_result(out, r, &r->items[i], &buf, &cap);
 		}
 		fputs("\n  ]", out);
-		free(b.dump);
-		free(b.out);
+		free(buf);
 	}
 	fputs(at + 2, out);
 	free(text);
