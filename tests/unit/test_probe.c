@@ -207,6 +207,33 @@ static const char tcp_catalog[] =
     "row banner\n    vendor v\n    from here\n    to there\n"
     "    port tcp/1 tcp\n    purpose p\n";
 
+/* A sweep of CAT from role "here", its role "there" mapped to
+ * 127.0.0.1; the plan lives as long as the results that point into it. */
+struct there_sweep {
+	struct plan_map map;
+	struct plan plan;
+	struct results r;
+};
+
+static void sweep_there(const struct catalog *cat,
+			const struct sweep_options *so, struct there_sweep *sw)
+{
+	char err[256];
+	ck_assert_int_eq(
+	    plan_parse_map("there=127.0.0.1", &sw->map, err, sizeof err), 0);
+	struct plan_options po = {.role = "here", .maps = &sw->map, .nmaps = 1};
+	ck_assert_int_eq(plan_build(cat, &po, &sw->plan, err, sizeof err), 0);
+	ck_assert_int_eq(
+	    sweep_run(cat, "here", &sw->plan, so, &sw->r, err, sizeof err), 0);
+}
+
+static void there_sweep_free(struct there_sweep *sw)
+{
+	results_free(&sw->r);
+	plan_free(&sw->plan);
+	plan_map_free(&sw->map);
+}
+
 /* One sweep of CATALOG_TEXT's channel "banner" to 127.0.0.1:PORT,
  * expected to end in V/WHY; returns its duration. */
 static double sweep_one(const char *catalog_text, uint16_t port, enum verdict v,
@@ -218,24 +245,14 @@ static double sweep_one(const char *catalog_text, uint16_t port, enum verdict v,
 				       strlen(catalog_text), &cat, &cerr),
 			 0);
 	catalog_set_port(cat, "banner", port);
-	struct plan_map map;
-	char err[256];
-	ck_assert_int_eq(
-	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
-	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
-	struct plan plan;
-	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
 	struct sweep_options so = {
 	    .probe = {.timeout_ms = TIMEOUT_MS, .parallel = 1},
 	};
-	struct results r;
-	ck_assert_int_eq(
-	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
-	expect(&r, "banner", v, why);
-	double ms = r.duration_ms;
-	results_free(&r);
-	plan_free(&plan);
-	plan_map_free(&map);
+	struct there_sweep sw;
+	sweep_there(cat, &so, &sw);
+	expect(&sw.r, "banner", v, why);
+	double ms = sw.r.duration_ms;
+	there_sweep_free(&sw);
 	catalog_free(cat);
 	return ms;
 }
@@ -446,22 +463,14 @@ START_TEST(probe_tls_waits_unconnected_for_a_slot)
 	ck_assert_int_ge(peer, 0);
 	if (peer == 0)
 		count_open(listener, pipefd[1]);
-	struct plan_map map;
-	char err[256];
-	ck_assert_int_eq(
-	    plan_parse_map("there=127.0.0.1", &map, err, sizeof err), 0);
-	struct plan_options po = {.role = "here", .maps = &map, .nmaps = 1};
-	struct plan plan;
-	ck_assert_int_eq(plan_build(cat, &po, &plan, err, sizeof err), 0);
 	struct sweep_options so = {
 	    .probe = {.timeout_ms = TIMEOUT_MS, .tls_parallel = 1},
 	};
-	struct results r;
-	ck_assert_int_eq(
-	    sweep_run(cat, "here", &plan, &so, &r, err, sizeof err), 0);
-	ck_assert_uint_eq(r.nitems, MANY_TLS);
-	for (size_t i = 0; i < r.nitems; i++)
-		expect(&r, r.items[i].channel->id, VERDICT_TLS_ERROR,
+	struct there_sweep sw;
+	sweep_there(cat, &so, &sw);
+	ck_assert_uint_eq(sw.r.nitems, MANY_TLS);
+	for (size_t i = 0; i < sw.r.nitems; i++)
+		expect(&sw.r, sw.r.items[i].channel->id, VERDICT_TLS_ERROR,
 		       REASON_HANDSHAKE_FAILED);
 	int status, most = -1;
 	ck_assert_int_eq(waitpid(peer, &status, 0), peer);
@@ -472,9 +481,7 @@ START_TEST(probe_tls_waits_unconnected_for_a_slot)
 	close(pipefd[0]);
 	close(pipefd[1]);
 	close(listener);
-	results_free(&r);
-	plan_free(&plan);
-	plan_map_free(&map);
+	there_sweep_free(&sw);
 	catalog_free(cat);
 }
 END_TEST
