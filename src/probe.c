@@ -377,6 +377,7 @@ void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *))
 	s->tls_start = start;
 	s->tls_waiting = true;
 	s->pause_began_ns = probe_listened_ns(e);
+	s->held_began_ns = uv_hrtime();
 	uv_timer_stop(&s->timer);
 	s->tls_prev = e->tls_wait_tail;
 	if (e->tls_wait_tail != NULL)
@@ -399,6 +400,13 @@ void probe_tls_slot_release(struct probe_state *s)
 	tls_wait_remove(e, w);
 	tls_uncount(w);
 	w->paused_ns += since(probe_listened_ns(e), w->pause_began_ns);
+	struct evidence *ev = &w->job->ev;
+	ev->held_ms += (double)since(uv_hrtime(), w->held_began_ns) / 1e6;
+	if (ev->held_ms >= EVIDENCE_HELD_MS)
+		evidence_add(ev,
+			     "waited %.0f ms connected for a TLS slot: this "
+			     "host's CPU was busy with other handshakes",
+			     ev->held_ms);
 	w->tls_slot = true;
 	e->tls_active++;
 	probe_timer_at(w, e->opt.timeout_ms);

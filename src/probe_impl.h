@@ -44,6 +44,7 @@ struct probe_state {
 	 * queue for one. */
 	bool tls_slot;
 	bool tls_waiting;
+	uint64_t held_began_ns; /* uv_hrtime() when the wait began */
 	struct probe_state *tls_next, *tls_prev;
 	/* Connected, and not yet holding a TLS slot: counted in the
 	 * engine's tls_connected. */

@@ -150,6 +150,7 @@ static void probe_tls_read(struct probe_state *s)
 		if (n == 0)
 			return;
 		if (n < 0) {
+			s->job->ev.closed = true;
 			probe_dialogue_step(s, dlg_eof(s->dlg));
 			return;
 		}
@@ -329,6 +330,8 @@ static void probe_on_read(uv_stream_t *stream, ssize_t nread,
 	if (nread < 0) {
 		if (nread == UV_ECONNRESET)
 			s->job->ev.reset = true;
+		if (nread == UV_EOF && s->proxy_dlg == NULL)
+			s->job->ev.closed = true;
 		if (nread != UV_EOF)
 			evidence_add(&s->job->ev, "receive%s: %s",
 				     s->proxy_dlg ? " from the proxy" : "",

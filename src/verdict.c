@@ -385,6 +385,21 @@ static bool flow_cut(const struct evidence *ev, struct why *w,
 	return false;
 }
 
+/* This host kept a connection silent for a long time (its CPU busy with
+ * other handshakes), and then the target ended it before the check was
+ * through: a server ends idle sessions (veriport respond after 10 s), so
+ * the end is not the path's doing, nor is it the server's failure. A
+ * check that finished keeps its verdict, and so does one that timed out
+ * (the timeout never counts the hold). */
+static bool held_then_ended(const struct evidence *ev)
+{
+	bool through =
+	    ev->tls_done && (!ev->dialogue || ev->dlg_step == DLG_DONE);
+	return ev->transport == CATALOG_TCP && ev->connected &&
+	       ev->held_ms >= EVIDENCE_HELD_MS && (ev->reset || ev->closed) &&
+	       !through;
+}
+
 /* A responder stands at the target (`veriport respond`): it puts its
  * token in every answer it can and presents its own certificate, so an
  * answer without them came from something else in the path, and its
@@ -601,6 +616,15 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 			       "%s: something in the path answers for every "
 			       "host",
 			       ctx->canary);
+	if (held_then_ended(ev))
+		return because(
+		    &w, VERDICT_SKIPPED, REASON_LOCAL_ERROR,
+		    VERDICT_BECAUSE_HELD,
+		    "the target %s the connection after this host held it "
+		    "silent for %.0f ms, waiting for a TLS slot with its "
+		    "CPU busy: the target's own patience may have run out, "
+		    "so this says nothing about the network",
+		    ev->reset ? "reset" : "closed", ev->held_ms);
 	if (ev->transport == CATALOG_TCP && ev->connected) {
 		struct verdict_result flow;
 		if (flow_cut(ev, &w, &flow))

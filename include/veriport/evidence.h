@@ -32,6 +32,12 @@ enum evidence_dns {
 #define EVIDENCE_LINES_MAX 24
 #define EVIDENCE_LINE_LEN 256
 
+/* A connection this host held idle this long (waiting for a TLS slot,
+ * its CPU busy with other handshakes) may have been ended by the peer's
+ * own patience: after such a hold, the flow's end is no fact about the
+ * network (verdict.c), and the evidence says how long it waited. */
+#define EVIDENCE_HELD_MS 1000
+
 /* The responder's control port, asked whether our datagram arrived. */
 enum evidence_control {
 	EVIDENCE_CONTROL_NOT_ASKED,
@@ -110,6 +116,9 @@ struct evidence {
 	bool tls_done; /* the handshake completed: tls is set */
 	enum tlsio_failure tls_failure;
 	struct tlsio_facts *tls;
+	/* Wall milliseconds the connection waited, connected and silent,
+	 * for a TLS slot: time the peer heard nothing from us. */
+	double held_ms;
 
 	/* The flow after the TCP handshake: what we sent last, and what
 	 * came back after it. */
@@ -118,6 +127,7 @@ struct evidence {
 	char last_sent[48];         /* "TLS ClientHello", "STARTTLS", ... */
 	double last_sent_ms;        /* when, since the probe started */
 	bool reset;                 /* the flow ended with a TCP reset */
+	bool closed;                /* the target ended its side (FIN) */
 	/* A TLS handshake stalled and was tried again with this MSS (0:
 	 * not retried); it completed then. */
 	unsigned mss_retry;

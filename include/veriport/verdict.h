@@ -34,6 +34,7 @@
 	X(PROXY_HEADERS_HERE, "proxy-headers-here")                            \
 	X(RESPONDER, "responder")                                              \
 	X(PROXY, "proxy")                                                      \
+	X(HELD, "held")                                                        \
 	X(UDP_SILENCE, "udp-silence")
 
 enum verdict_because {

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "veriport/listener.h"
@@ -486,6 +487,115 @@ START_TEST(probe_tls_waits_unconnected_for_a_slot)
 }
 END_TEST
 
+/* Longer than a first TLS session takes to read the system trust store
+ * (a sanitizer build on a busy machine), shorter than the hold. */
+#define REAP_MS 1000
+
+/* The far end of probe_held_then_ended_is_not_a_network_verdict: a
+ * server that ends every connection silent for REAP_MS (an idle timeout,
+ * as every mail server has) and never answers one that spoke; killed by
+ * the test. */
+_Noreturn static void reaper(int listener)
+{
+	struct pollfd p[8] = {{.fd = listener, .events = POLLIN}};
+	struct timespec at[8];
+	bool spoke[8] = {false};
+	nfds_t n = 1;
+	for (;;) {
+		poll(p, n, 20);
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (nfds_t i = n - 1; i >= 1; i--) {
+			char buf[4096];
+			if (p[i].revents & POLLIN)
+				spoke[i] = recv(p[i].fd, buf, sizeof buf,
+						MSG_DONTWAIT) > 0;
+			long ms = (now.tv_sec - at[i].tv_sec) * 1000 +
+				  (now.tv_nsec - at[i].tv_nsec) / 1000000;
+			if ((p[i].revents & POLLIN && !spoke[i]) ||
+			    (!spoke[i] && ms >= REAP_MS)) {
+				close(p[i].fd);
+				n--;
+				p[i] = p[n];
+				at[i] = at[n];
+				spoke[i] = spoke[n];
+			}
+		}
+		if ((p[0].revents & POLLIN) && n < 8) {
+			int c = accept(listener, NULL, NULL);
+			if (c >= 0) {
+				p[n] =
+				    (struct pollfd){.fd = c, .events = POLLIN};
+				at[n] = now;
+				spoke[n++] = false;
+			}
+		}
+	}
+}
+
+/* Two TLS channels to the reaper and one handshake slot: the first
+ * probe's ClientHello gets silence, so it keeps the slot for a timeout,
+ * while the second waits connected and silent, and is reaped. Probed
+ * alone it would have been answered like the first: the reaping is
+ * this host's doing, so it is skipped (local-error), never tls-error or
+ * rejected, and the evidence says how long it waited. */
+START_TEST(probe_held_then_ended_is_not_a_network_verdict)
+{
+	static const char two[] =
+	    "profile demo\ntitle T\nsource S\nrole here H\nrole there T\n"
+	    "row first\n    vendor v\n    from here\n    to there\n"
+	    "    port tcp/1 tls\n    purpose p\n"
+	    "row second\n    vendor v\n    from here\n    to there\n"
+	    "    port tcp/1 tls\n    purpose p\n";
+	struct catalog *cat;
+	struct catalog_error cerr;
+	ck_assert_int_eq(catalog_parse("demo", two, strlen(two), &cat, &cerr),
+			 0);
+	uint16_t port;
+	int listener = bound_socket(SOCK_STREAM, &port);
+	ck_assert_int_eq(listen(listener, 8), 0);
+	catalog_set_port(cat, "first", port);
+	catalog_set_port(cat, "second", port);
+	pid_t peer = fork();
+	ck_assert_int_ge(peer, 0);
+	if (peer == 0)
+		reaper(listener);
+	struct sweep_options so = {
+	    .probe = {.timeout_ms = 2000, .tls_parallel = 1},
+	};
+	struct there_sweep sw;
+	sweep_there(cat, &so, &sw);
+	kill(peer, SIGKILL);
+	ck_assert_int_eq(waitpid(peer, NULL, 0), peer);
+	int held = 0;
+	for (size_t i = 0; i < sw.r.nitems; i++) {
+		const struct result *x = &sw.r.items[i];
+		if (x->verdict.verdict != VERDICT_SKIPPED)
+			continue;
+		held++;
+		expect(&sw.r, x->channel->id, VERDICT_SKIPPED,
+		       REASON_LOCAL_ERROR);
+		ck_assert_str_eq(verdict_because_word(x->verdict.because),
+				 "held");
+		ck_assert_msg(x->ev.held_ms >= EVIDENCE_HELD_MS, "held %.0f ms",
+			      x->ev.held_ms);
+		bool said = false;
+		for (const char *l = evidence_next(&x->ev, NULL); l != NULL;
+		     l = evidence_next(&x->ev, l))
+			said |= strstr(l, "connected for a TLS slot") != NULL;
+		ck_assert_msg(said, "no evidence line on the wait");
+	}
+	ck_assert_msg(held == 1, "%d skipped: first %s/%s, second %s/%s", held,
+		      verdict_word(find(&sw.r, "first")->verdict.verdict),
+		      reason_word(find(&sw.r, "first")->verdict.reason),
+		      verdict_word(find(&sw.r, "second")->verdict.verdict),
+		      reason_word(find(&sw.r, "second")->verdict.reason));
+	close(listener);
+	there_sweep_free(&sw);
+	catalog_free(cat);
+}
+END_TEST
+
 /* A service bound to every address, to loopback only, or not at all:
  * what a remote source of the channel would find. */
 START_TEST(listener_tells_reachable_from_loopback_only)
@@ -715,6 +825,7 @@ int main(void)
 	tcase_add_test(tc, probe_connect_times_out_on_the_clock);
 	tcase_add_test(tc, probe_connect_answered_while_stopped_is_read);
 	tcase_add_test(tc, probe_tls_waits_unconnected_for_a_slot);
+	tcase_add_test(tc, probe_held_then_ended_is_not_a_network_verdict);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -176,6 +176,46 @@ static void mss_retry_stalled(struct evidence *ev)
 	clienthello_dropped(ev);
 	ev->mss_retry = 536;
 }
+/* This host held the connection silent for a TLS slot (its CPU busy),
+ * and then the flow ended: the target's idle timeout may be why. */
+static void held(struct evidence *ev)
+{
+	ev->held_ms = EVIDENCE_HELD_MS;
+}
+static void held_clienthello_reset(struct evidence *ev)
+{
+	clienthello_reset(ev);
+	held(ev);
+}
+static void held_handshake_fin(struct evidence *ev)
+{
+	tls_handshake_fails(ev);
+	sent(ev, "TLS ClientHello", 0);
+	ev->closed = true;
+	held(ev);
+}
+static void held_then_dialogue_fin(struct evidence *ev)
+{
+	tls_then_dialogue_fails(ev);
+	ev->closed = true;
+	held(ev);
+}
+static void briefly_held_clienthello_reset(struct evidence *ev)
+{
+	clienthello_reset(ev);
+	ev->held_ms = EVIDENCE_HELD_MS - 1;
+}
+static void held_starttls_ok_then_fin(struct evidence *ev)
+{
+	starttls_ok(ev);
+	ev->closed = true;
+	held(ev);
+}
+static void held_clienthello_dropped(struct evidence *ev)
+{
+	clienthello_dropped(ev);
+	held(ev);
+}
 static void reset(struct evidence *ev)
 {
 	ev->error = ECONNREFUSED;
@@ -366,6 +406,12 @@ static const struct row {
     R(TCP_PLAIN, clienthello_dropped, FILTERED, DROPPED_AFTER_CONNECT),
     R(TCP_PLAIN, alert_then_reset, TLS_ERROR, HANDSHAKE_FAILED),
     R(TCP_BANNER, error_line_then_fin, PROTOCOL_ERROR, CLOSED_EARLY),
+    R(TCP_PLAIN, held_clienthello_reset, SKIPPED, LOCAL_ERROR),
+    R(TCP_PLAIN, held_handshake_fin, SKIPPED, LOCAL_ERROR),
+    R(TCP_BANNER, held_then_dialogue_fin, SKIPPED, LOCAL_ERROR),
+    R(TCP_PLAIN, briefly_held_clienthello_reset, REJECTED, RESET_AFTER_DATA),
+    R(TCP_BANNER, held_starttls_ok_then_fin, OK, HANDSHAKE_OK),
+    R(TCP_PLAIN, held_clienthello_dropped, FILTERED, DROPPED_AFTER_CONNECT),
     R(TCP_PLAIN, mss_retry_worked, FILTERED, PMTU_BLACKHOLE),
     R(TCP_PLAIN, mss_retry_stalled, FILTERED, DROPPED_AFTER_CONNECT),
     R(TCP_BANNER, banner_unexpected, PROTOCOL_ERROR, UNEXPECTED_GREETING),
