@@ -56,6 +56,15 @@
  * enough, reusing connections"), which read as tls-error. Probes still
  * connecting are not counted, so dropped TLS ports do not hold the rest. */
 #define TLS_CONNECTED_PER_SLOT 8
+/* ... and no more than the slots work off in this time, at what a
+ * handshake costs this host (as many as the slots until one completed),
+ * but never fewer than the slots: a host too slow for the budget still
+ * keeps every slot busy. On a machine ten
+ * times slower (valgrind, 36 ms a handshake) 256 connected probes waited
+ * up to 9 s, and `veriport respond`, which ends a session after 10 s,
+ * reset 79 of 500 SMTP probes: rejected and tls-error on a healthy far
+ * end. At 0.7 ms a handshake the bound stays 8 per slot. */
+#define TLS_HOLD_BUDGET_MS 250
 
 static void probe_start_next(struct probe_engine *e);
 
@@ -413,6 +422,12 @@ void probe_tls_slot_release(struct probe_state *s)
 	w->tls_start(w);
 }
 
+void probe_tls_cost(struct probe_engine *e, uint64_t cpu_ns)
+{
+	e->tls_cost_ns =
+	    e->tls_cost_ns == 0 ? cpu_ns : (7 * e->tls_cost_ns + cpu_ns) / 8;
+}
+
 /* The ICMP error queue ---------------------------------------------------- */
 
 static bool same_address(const struct sockaddr *a, const struct sockaddr *b)
@@ -767,11 +782,20 @@ static void probe_on_batch(uv_idle_t *h)
 
 /* The next job to start, in the order submitted, TLS ones only while
  * few TLS probes wait connected for a slot. */
+static unsigned tls_connected_max(const struct probe_engine *e)
+{
+	uint64_t slots = e->opt.tls_parallel;
+	uint64_t most = TLS_CONNECTED_PER_SLOT * slots;
+	if (e->tls_cost_ns == 0) /* until one completes, the cost is unknown */
+		return (unsigned)slots;
+	uint64_t n = TLS_HOLD_BUDGET_MS * 1000000ull / e->tls_cost_ns;
+	return (unsigned)(n < slots ? slots : n > most ? most : n);
+}
+
 static struct probe_job *next_job(struct probe_engine *e)
 {
 	struct probe_job *other = e->queue.head, *tls = e->tls_queue.head;
-	if (tls != NULL &&
-	    e->tls_connected >= TLS_CONNECTED_PER_SLOT * e->opt.tls_parallel)
+	if (tls != NULL && e->tls_connected >= tls_connected_max(e))
 		tls = NULL;
 	if (tls != NULL && (other == NULL || tls->seq < other->seq))
 		return queue_pop(&e->tls_queue);
