@@ -45,14 +45,22 @@ bench_packages() {
 }
 
 # bench_build SRC BUILD: veriport and veriportd, -O2, no sanitizers, in a
-# VPATH build folder of their own (the worktree's sanitizer build is left
-# alone). Sets VERIPORT and VERIPORTD.
+# build folder of their own (the worktree's sanitizer build is left
+# alone): a VPATH build of SRC, or, when SRC is configured in place (which
+# a VPATH build cannot share), a copy of SRC's files refreshed in BUILD on
+# every run and configured there. Sets VERIPORT and VERIPORTD.
 bench_build() {
 	local src=$1 build=$2
 	if ! dpkg -s libuv1-dev libc-ares-dev libssl-dev check >/dev/null 2>&1; then
 		bench_log "build dependencies missing: running .ci/install-deps"
 		sh "$src/.ci/install-deps" >"$VPT_TMP/install-deps.log" 2>&1 ||
 			vpt_error ".ci/install-deps: $(tail -n 5 "$VPT_TMP/install-deps.log")"
+	fi
+	if [ -f "$src/config.status" ]; then
+		[ ! -f "$build/Makefile" ] || [ -f "$build/configure.ac" ] ||
+			vpt_error "$build is a VPATH build; give BENCH_BUILD another folder"
+		"$src/tests/tree-copy.sh" "$build" || vpt_error "cannot copy $src into $build"
+		src=$build
 	fi
 	[ -x "$src/configure" ] || (cd "$src" && ./bootstrap) >"$VPT_TMP/bootstrap.log" 2>&1 ||
 		vpt_error "bootstrap: $(tail -n 5 "$VPT_TMP/bootstrap.log")"
