@@ -6,7 +6,7 @@
 #	BENCH_SIZES="50 500" BENCH_RUNS=1 bench/run.sh   # a quick look
 #
 # It installs its own extra packages, builds veriport without sanitizers
-# (-O2, BENCH_BUILD, a VPATH folder of its own), starts its targets in a
+# (-O2, BENCH_BUILD, a folder of its own: see bench_build), starts its targets in a
 # private network namespace on 127.0.0.0/8 (bench/lib.sh: nginx with ECDSA
 # and RSA certificates, postfix with STARTTLS, closed and nft-dropped
 # ports), and for every sweep kind (tcp, tls, smtp, drop) and size N runs
