@@ -183,6 +183,27 @@ static void summary(FILE *out, const struct results *r, bool no_target,
 			"canary %s: answered on %zu of %zu port%s probed\n",
 			r->canaries[0].host, canary_answers, r->ncanaries,
 			r->ncanaries == 1 ? "" : "s");
+	/* What this run could not finish: how many, and why. */
+	size_t deadline = 0, local = 0;
+	for (size_t i = 0; i < r->nitems; i++) {
+		const struct verdict_result *x = &r->items[i].verdict;
+		deadline += x->verdict == VERDICT_SKIPPED &&
+			    x->reason == REASON_DEADLINE;
+		local += x->verdict == VERDICT_SKIPPED &&
+			 x->reason == REASON_LOCAL_ERROR;
+	}
+	if (deadline > 0)
+		fprintf(out,
+			"deadline: %zu not finished when the sweep's deadline "
+			"passed (--deadline); not a network verdict\n",
+			deadline);
+	if (local > 0)
+		fprintf(out,
+			"local-error: %zu not probed to the end for want of "
+			"something on this host (descriptors, ports, CPU time, "
+			"an address family: --verbose says which); not a "
+			"network verdict\n",
+			local);
 	if (no_target)
 		fprintf(out, "no-target: name the hosts of those roles with "
 			     "--map ROLE=HOST to probe them\n");

@@ -245,6 +245,28 @@ START_TEST(report_table_failed_only_says_what_it_left_out)
 }
 END_TEST
 
+/* Probes this run could not finish are counted under the table, with
+ * why, apart from what the network did. */
+START_TEST(report_table_says_why_this_host_skipped)
+{
+	items[2].ev.skipped = items[3].ev.skipped = true;
+	items[2].ev.skip_reason = REASON_DEADLINE;
+	items[3].ev.skip_reason = REASON_LOCAL_ERROR;
+	for (size_t i = 2; i < 4; i++)
+		items[i].verdict = verdict_decide(&items[i].ev, NULL, NULL, 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct report_style style = {.width = 100};
+	report_table(out, &res, &style);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(buf, "\ndeadline: 1 not finished when "));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "\nlocal-error: 1 not probed to the end for want "));
+	free(buf);
+}
+END_TEST
+
 START_TEST(report_table_says_one_result)
 {
 	res.nitems = 1;
@@ -304,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, report_prometheus_group_label);
 	tcase_add_test(tc, report_status_follows_required_channels);
 	tcase_add_test(tc, report_table_says_one_result);
+	tcase_add_test(tc, report_table_says_why_this_host_skipped);
 	tcase_add_test(tc, report_table_fits_80_columns);
 	tcase_add_test(tc, report_table_failed_only_says_what_it_left_out);
 	tcase_add_test(tc, report_nagios_nothing_probed_is_unknown);
