@@ -59,11 +59,11 @@
 /* ... and no more than the slots work off in this time, at what a
  * handshake costs this host (as many as the slots until one completed),
  * but never fewer than the slots: a host too slow for the budget still
- * keeps every slot busy. On a machine ten
- * times slower (valgrind, 36 ms a handshake) 256 connected probes waited
- * up to 9 s, and `veriport respond`, which ends a session after 10 s,
- * reset 79 of 500 SMTP probes: rejected and tls-error on a healthy far
- * end. At 0.7 ms a handshake the bound stays 8 per slot. */
+ * keeps every slot busy. Under callgrind (some 40 ms a handshake) 256
+ * connected probes waited up to 9 s, and `veriport respond`, which ends
+ * a session after 10 s, ended 84 of 500 SMTP probes: rejected and
+ * tls-error on a healthy far end. At 0.7 ms a handshake the bound stays
+ * 8 per slot. */
 #define TLS_HOLD_BUDGET_MS 250
 
 static void probe_start_next(struct probe_engine *e);
@@ -780,8 +780,7 @@ static void probe_on_batch(uv_idle_t *h)
 	probe_start_next(e);
 }
 
-/* The next job to start, in the order submitted, TLS ones only while
- * few TLS probes wait connected for a slot. */
+/* How many TLS probes may wait connected for a slot now. */
 static unsigned tls_connected_max(const struct probe_engine *e)
 {
 	uint64_t slots = e->opt.tls_parallel;
@@ -792,6 +791,8 @@ static unsigned tls_connected_max(const struct probe_engine *e)
 	return (unsigned)(n < slots ? slots : n > most ? most : n);
 }
 
+/* The next job to start, in the order submitted, TLS ones only while
+ * few TLS probes wait connected for a slot. */
 static struct probe_job *next_job(struct probe_engine *e)
 {
 	struct probe_job *other = e->queue.head, *tls = e->tls_queue.head;
