@@ -56,13 +56,14 @@
  * enough, reusing connections"), which read as tls-error. Probes still
  * connecting are not counted, so dropped TLS ports do not hold the rest. */
 #define TLS_CONNECTED_PER_SLOT 8
-/* ... and no more than the slots work off in this time, at what a
- * handshake costs this host (as many as the slots until one completed),
- * but never fewer than the slots: a host too slow for the budget still
- * keeps every slot busy. Under callgrind (some 40 ms a handshake) 256
+/* ... and no more than the slots work off in this time, at the pace they
+ * have been given back (as many as the slots until one was), but never
+ * fewer than the slots, so a host too slow for the budget still keeps
+ * every slot busy. Under callgrind (some 40 ms of CPU a handshake) 256
  * connected probes waited up to 9 s, and `veriport respond`, which ends
  * a session after 10 s, ended 84 of 500 SMTP probes: rejected and
- * tls-error on a healthy far end. At 0.7 ms a handshake the bound stays
+ * tls-error on a healthy far end. On loopback at full speed a slot turns
+ * over in some 20 ms (32 handshakes share the CPU), and the bound stays
  * 8 per slot. */
 #define TLS_HOLD_BUDGET_MS 250
 
@@ -379,6 +380,7 @@ void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *))
 	if (e->tls_active < e->opt.tls_parallel) {
 		e->tls_active++;
 		s->tls_slot = true;
+		s->slot_began_ns = uv_hrtime();
 		tls_uncount(s);
 		start(s);
 		return;
@@ -403,6 +405,9 @@ void probe_tls_slot_release(struct probe_state *s)
 		return;
 	s->tls_slot = false;
 	e->tls_active--;
+	uint64_t now = uv_hrtime(), turn = since(now, s->slot_began_ns);
+	e->tls_turn_ns =
+	    e->tls_turn_ns == 0 ? turn : (7 * e->tls_turn_ns + turn) / 8;
 	struct probe_state *w = e->tls_wait_head;
 	if (w == NULL)
 		return;
@@ -410,22 +415,17 @@ void probe_tls_slot_release(struct probe_state *s)
 	tls_uncount(w);
 	w->paused_ns += since(probe_listened_ns(e), w->pause_began_ns);
 	struct evidence *ev = &w->job->ev;
-	ev->held_ms += (double)since(uv_hrtime(), w->held_began_ns) / 1e6;
+	ev->held_ms += (double)since(now, w->held_began_ns) / 1e6;
 	if (ev->held_ms >= EVIDENCE_HELD_MS)
 		evidence_add(ev,
 			     "waited %.0f ms connected for a TLS slot: this "
-			     "host's CPU was busy with other handshakes",
+			     "host's slots were all busy with other handshakes",
 			     ev->held_ms);
 	w->tls_slot = true;
+	w->slot_began_ns = now;
 	e->tls_active++;
 	probe_timer_at(w, e->opt.timeout_ms);
 	w->tls_start(w);
-}
-
-void probe_tls_cost(struct probe_engine *e, uint64_t cpu_ns)
-{
-	e->tls_cost_ns =
-	    e->tls_cost_ns == 0 ? cpu_ns : (7 * e->tls_cost_ns + cpu_ns) / 8;
 }
 
 /* The ICMP error queue ---------------------------------------------------- */
@@ -785,9 +785,9 @@ static unsigned tls_connected_max(const struct probe_engine *e)
 {
 	uint64_t slots = e->opt.tls_parallel;
 	uint64_t most = TLS_CONNECTED_PER_SLOT * slots;
-	if (e->tls_cost_ns == 0) /* until one completes, the cost is unknown */
+	if (e->tls_turn_ns == 0) /* the pace is unknown until one turned */
 		return (unsigned)slots;
-	uint64_t n = TLS_HOLD_BUDGET_MS * 1000000ull / e->tls_cost_ns;
+	uint64_t n = TLS_HOLD_BUDGET_MS * 1000000ull * slots / e->tls_turn_ns;
 	return (unsigned)(n < slots ? slots : n > most ? most : n);
 }
 

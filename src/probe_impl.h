@@ -45,13 +45,13 @@ struct probe_state {
 	bool tls_slot;
 	bool tls_waiting;
 	uint64_t held_began_ns; /* uv_hrtime() when the wait began */
+	uint64_t slot_began_ns; /* and when the slot came */
 	struct probe_state *tls_next, *tls_prev;
 	/* Connected, and not yet holding a TLS slot: counted in the
 	 * engine's tls_connected. */
 	bool tls_connected;
 	void (*tls_start)(struct probe_state *s);
 	struct tlsio *tls;      /* once TLS started on the stream */
-	uint64_t tls_cpu_ns;    /* spent computing its handshake */
 	size_t sent_before_tls; /* the flow's bytes when TLS began */
 	bool tls_handshaking;
 
@@ -103,9 +103,10 @@ struct probe_engine {
 	 * slot: no TLS job starts while they are what the slots work off
 	 * in TLS_HOLD_BUDGET_MS (tls_connected_max). */
 	unsigned tls_connected;
-	/* What one handshake costs this host (CPU nanoseconds, a moving
-	 * average of the completed ones); 0 before the first. */
-	uint64_t tls_cost_ns;
+	/* How long a probe keeps a TLS slot (wall nanoseconds, a moving
+	 * average of the slots given back): the CPU the handshakes take
+	 * and the round trips they wait for. 0 before the first. */
+	uint64_t tls_turn_ns;
 	struct probe_state *tls_wait_head, *tls_wait_tail;
 	/* A job that found no descriptor while nothing else ran waits for
 	 * this timer; SHORTAGES counts such waits in a row. */
@@ -184,9 +185,6 @@ void probe_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
  * stopped meanwhile; released when the handshake ends. */
 void probe_tls_slot(struct probe_state *s, void (*start)(struct probe_state *));
 void probe_tls_slot_release(struct probe_state *s);
-/* A handshake completed, having cost CPU_NS: what the engine expects
- * the next ones to cost. */
-void probe_tls_cost(struct probe_engine *e, uint64_t cpu_ns);
 
 /* Streams (probe_tcp.c) and datagrams (probe_udp.c). */
 int probe_tcp_start(struct probe_state *s);

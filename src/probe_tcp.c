@@ -165,9 +165,7 @@ static void probe_tls_handshake(struct probe_state *s)
 {
 	struct probe_job *job = s->job;
 	struct evidence *ev = &job->ev;
-	uint64_t began = uv_hrtime();
 	enum tlsio_step step = tlsio_handshake(s->tls);
-	s->tls_cpu_ns += uv_hrtime() - began;
 	probe_flush_tls(s, job->ev.sent_bytes == s->sent_before_tls
 			       ? "TLS ClientHello"
 			       : "TLS handshake");
@@ -182,7 +180,6 @@ static void probe_tls_handshake(struct probe_state *s)
 		probe_finish(s);
 		return;
 	}
-	probe_tls_cost(s->engine, s->tls_cpu_ns);
 	struct tlsio_facts facts;
 	tlsio_facts(s->tls, &facts);
 	evidence_tls(ev, &facts);
@@ -494,7 +491,6 @@ static void probe_tcp_retry(struct probe_state *s)
 	probe_tls_slot_release(s);
 	tlsio_free(s->tls);
 	s->tls = NULL;
-	s->tls_cpu_ns = 0;
 	s->tls_handshaking = false;
 	free(s->dlg);
 	s->dlg = NULL;

@@ -385,8 +385,8 @@ static bool flow_cut(const struct evidence *ev, struct why *w,
 	return false;
 }
 
-/* This host kept a connection silent for a long time (its CPU busy with
- * other handshakes), and then the target ended it before the check was
+/* This host kept a connection silent for a long time (its TLS slots busy
+ * with other handshakes), and then the target ended it before the check was
  * through: a server ends idle sessions (veriport respond after 10 s), so
  * the end is not the path's doing, nor is it the server's failure. A
  * check that finished keeps its verdict, and so does one that timed out
@@ -621,9 +621,10 @@ struct verdict_result verdict_decide(const struct evidence *ev,
 		    &w, VERDICT_SKIPPED, REASON_LOCAL_ERROR,
 		    VERDICT_BECAUSE_HELD,
 		    "the target %s the connection after this host held it "
-		    "silent for %.0f ms, waiting for a TLS slot with its "
-		    "CPU busy: the target's own patience may have run out, "
-		    "so this says nothing about the network",
+		    "silent for %.0f ms, waiting for one of its TLS slots "
+		    "(all busy with other handshakes): the target's own "
+		    "patience may have run out, so this says nothing about "
+		    "the network",
 		    ev->reset ? "reset" : "closed", ev->held_ms);
 	if (ev->transport == CATALOG_TCP && ev->connected) {
 		struct verdict_result flow;

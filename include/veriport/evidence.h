@@ -33,7 +33,7 @@ enum evidence_dns {
 #define EVIDENCE_LINE_LEN 256
 
 /* A connection this host held idle this long (waiting for a TLS slot,
- * its CPU busy with other handshakes) may have been ended by the peer's
+ * all of them busy with other handshakes) may have been ended by the peer's
  * own patience: after such a hold, the flow's end is no fact about the
  * network (verdict.c), and the evidence says how long it waited. */
 #define EVIDENCE_HELD_MS 1000

@@ -176,7 +176,7 @@ static void mss_retry_stalled(struct evidence *ev)
 	clienthello_dropped(ev);
 	ev->mss_retry = 536;
 }
-/* This host held the connection silent for a TLS slot (its CPU busy),
+/* This host held the connection silent for a TLS slot (all busy),
  * and then the flow ended: the target's idle timeout may be why. */
 static void held(struct evidence *ev)
 {
