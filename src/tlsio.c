@@ -171,6 +171,20 @@ static X509 *self_signed(EVP_PKEY *key, const char *cn)
 	return cert;
 }
 
+/* N bytes as lowercase hex into OUT (2N + 1 bytes), without a printf
+ * call per byte: a certificate's facts take three digests. */
+static void hex(const unsigned char *md, unsigned n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (unsigned i = 0; i < n; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* The pin: the SHA-256 of the whole SubjectPublicKeyInfo (RFC 7469
+ * §2.4), not just the key bits. */
 static void spki_hex(X509 *cert, char spki[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
@@ -179,8 +193,7 @@ static void spki_hex(X509 *cert, char spki[65])
 	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
 	if (len > 0 &&
 	    EVP_Digest(der, (size_t)len, md, &n, EVP_sha256(), NULL) == 1)
-		for (unsigned i = 0; i < n && i < 32; i++)
-			sprintf(spki + 2 * i, "%02x", md[i]);
+		hex(md, n < 32 ? n : 32, spki);
 	OPENSSL_free(der);
 }
 
@@ -443,13 +456,6 @@ static void name_text(const X509_NAME *name, char *buf, size_t len)
 	}
 }
 
-static void hex(const unsigned char *md, unsigned n, char *out)
-{
-	for (unsigned i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-	out[2 * n] = '\0';
-}
-
 static void time_text(const ASN1_TIME *t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -539,14 +545,7 @@ static void cert_facts(X509 *leaf, STACK_OF(X509) * chain,
 	unsigned n = 0;
 	if (X509_digest(leaf, EVP_sha256(), md, &n) == 1)
 		hex(md, n, f->sha256);
-	/* The pin is over the whole SubjectPublicKeyInfo (RFC 7469 §2.4),
-	 * not just the key bits. */
-	unsigned char *spki = NULL;
-	int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(leaf), &spki);
-	if (spki_len > 0 &&
-	    EVP_Digest(spki, (size_t)spki_len, md, &n, EVP_sha256(), NULL) == 1)
-		hex(md, n, f->spki_sha256);
-	OPENSSL_free(spki);
+	spki_hex(leaf, f->spki_sha256);
 	f->chain_sent = chain ? (size_t)sk_X509_num(chain) : 0;
 	for (size_t i = 0; i < f->chain_sent && f->nchain < TLSIO_CHAIN_MAX;
 	     i++) {
