@@ -372,8 +372,12 @@ static void sweep_on_resolved(void *arg, const struct resolve_answer *a)
 				evidence_add(&job->ev, "DNS %s: %s%s", h->name,
 					     answer,
 					     family_only(s->opt->probe.family));
-			s->tls_jobs +=
-			    catalog_check_has_tls(pi->channel->check);
+			/* A trust store read at the first handshake would
+			 * keep that connection open and silent meanwhile. */
+			if (catalog_check_has_tls(pi->channel->check)) {
+				s->tls_jobs++;
+				tlsio_ctx_prepare(job->tls_ctx);
+			}
 			probe_submit(s->engine, job);
 		}
 	}

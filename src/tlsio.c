@@ -255,7 +255,7 @@ int tlsio_server_ctx_new(struct tlsio_ctx **out, const char *cert_file,
 	return 0;
 }
 
-static struct tlsio *session_new(struct tlsio_ctx *ctx)
+void tlsio_ctx_prepare(struct tlsio_ctx *ctx)
 {
 	/* OpenSSL skips a missing default file or folder: this fails only
 	 * when it cannot allocate. */
@@ -263,6 +263,11 @@ static struct tlsio *session_new(struct tlsio_ctx *ctx)
 	    !SSL_CTX_set_default_verify_paths(ctx->ssl_ctx))
 		fatalx("TLS: cannot load the system trust store");
 	ctx->system_pending = false;
+}
+
+static struct tlsio *session_new(struct tlsio_ctx *ctx)
+{
+	tlsio_ctx_prepare(ctx);
 	struct tlsio *t = xcalloc(1, sizeof *t);
 	t->ssl = SSL_new(ctx->ssl_ctx);
 	if (t->ssl == NULL)

@@ -68,6 +68,10 @@ struct tlsio;
 int tlsio_ctx_new(struct tlsio_ctx **out, const char *ca_file, bool system,
 		  char *err, size_t errlen);
 void tlsio_ctx_free(struct tlsio_ctx *ctx);
+/* Read the system store now if it is still to be read (the first session
+ * does it otherwise): before a connection is opened that would wait for
+ * it. */
+void tlsio_ctx_prepare(struct tlsio_ctx *ctx);
 
 /* A client session for one connection; SERVER_NAME goes into SNI (unless
  * it is an address literal) and into the hostname check. */
