@@ -84,8 +84,18 @@ void report_wrap(FILE *out, const char *text, int at, int indent, int width)
 			at = indent;
 			continue;
 		}
-		if (cut == 0)
+		if (cut == 0) {
+			/* A word longer than the line is cut, between two
+			 * characters: never inside a UTF-8 sequence, which
+			 * would leave both lines invalid text. */
 			cut = room > 0 ? room : 1;
+			while (cut > 0 &&
+			       ((unsigned char)p[cut] & 0xc0) == 0x80)
+				cut--;
+			if (cut == 0)
+				while (((unsigned char)p[++cut] & 0xc0) == 0x80)
+					;
+		}
 		int end = cut;
 		while (end > 0 && p[end - 1] == ' ')
 			end--;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "veriport/report.h"
+#include "veriport/text.h"
 
 #include "check_run.h"
 #include "golden.h"
@@ -267,6 +268,32 @@ START_TEST(report_table_says_why_this_host_skipped)
 }
 END_TEST
 
+/* A word longer than the line is cut between characters, never inside
+ * a UTF-8 sequence (found by fuzz_fleet: a peer's JSON error quoting
+ * U+F880 became two lines of invalid text). */
+START_TEST(report_wrap_keeps_utf8_whole)
+{
+	char word[3 * 60 + 1] = "";
+	for (int i = 0; i < 60; i++)
+		strcat(word, "\xef\xa2\x80"); /* U+F880, 3 bytes */
+	for (int at = 0; at < 6; at++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		report_wrap(out, word, at, 4, REPORT_WIDTH_MIN);
+		fclose(out);
+		ck_assert_uint_gt(len, strlen(word));
+		for (char *save, *l = strtok_r(buf, "\n", &save); l != NULL;
+		     l = strtok_r(NULL, "\n", &save))
+			ck_assert_msg(text_is_safe(l),
+				      "at %d: a line cut "
+				      "inside a character",
+				      at);
+		free(buf);
+	}
+}
+END_TEST
+
 START_TEST(report_table_says_one_result)
 {
 	res.nitems = 1;
@@ -327,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, report_status_follows_required_channels);
 	tcase_add_test(tc, report_table_says_one_result);
 	tcase_add_test(tc, report_table_says_why_this_host_skipped);
+	tcase_add_test(tc, report_wrap_keeps_utf8_whole);
 	tcase_add_test(tc, report_table_fits_80_columns);
 	tcase_add_test(tc, report_table_failed_only_says_what_it_left_out);
 	tcase_add_test(tc, report_nagios_nothing_probed_is_unknown);
