@@ -194,14 +194,8 @@ static void summary(FILE *out, const struct results *r, bool no_target,
 			r->canaries[0].host, canary_answers, r->ncanaries,
 			r->ncanaries == 1 ? "" : "s");
 	/* What this run could not finish: how many, and why. */
-	size_t deadline = 0, local = 0;
-	for (size_t i = 0; i < r->nitems; i++) {
-		const struct verdict_result *x = &r->items[i].verdict;
-		deadline += x->verdict == VERDICT_SKIPPED &&
-			    x->reason == REASON_DEADLINE;
-		local += x->verdict == VERDICT_SKIPPED &&
-			 x->reason == REASON_LOCAL_ERROR;
-	}
+	size_t deadline = results_skipped(r, REASON_DEADLINE);
+	size_t local = results_skipped(r, REASON_LOCAL_ERROR);
 	if (deadline > 0)
 		fprintf(out,
 			"deadline: %zu not finished when the sweep's deadline "

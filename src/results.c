@@ -87,15 +87,19 @@ enum results_status results_status(const struct results *r)
 	return status;
 }
 
+size_t results_skipped(const struct results *r, enum reason why)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nitems; i++)
+		n += r->items[i].verdict.verdict == VERDICT_SKIPPED &&
+		     r->items[i].verdict.reason == why;
+	return n;
+}
+
 bool results_complete(const struct results *r)
 {
-	for (size_t i = 0; i < r->nitems; i++) {
-		enum reason why = r->items[i].verdict.reason;
-		if (r->items[i].verdict.verdict == VERDICT_SKIPPED &&
-		    (why == REASON_DEADLINE || why == REASON_LOCAL_ERROR))
-			return false;
-	}
-	return true;
+	return results_skipped(r, REASON_DEADLINE) == 0 &&
+	       results_skipped(r, REASON_LOCAL_ERROR) == 0;
 }
 
 void results_count(const struct results *r, size_t counts[VERDICT_COUNT])

@@ -390,13 +390,13 @@ static bool flow_cut(const struct evidence *ev, struct why *w,
  * through: a server ends idle sessions (veriport respond after 10 s), so
  * the end is not the path's doing, nor is it the server's failure. A
  * check that finished keeps its verdict, and so does one that timed out
- * (the timeout never counts the hold). */
+ * (the timeout never counts the hold). Only a connected TCP probe is
+ * ever held. */
 static bool held_then_ended(const struct evidence *ev)
 {
 	bool through =
 	    ev->tls_done && (!ev->dialogue || ev->dlg_step == DLG_DONE);
-	return ev->transport == CATALOG_TCP && ev->connected &&
-	       ev->held_ms >= EVIDENCE_HELD_MS && (ev->reset || ev->closed) &&
+	return ev->held_ms >= EVIDENCE_HELD_MS && (ev->reset || ev->closed) &&
 	       !through;
 }
 

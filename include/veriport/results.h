@@ -76,6 +76,8 @@ enum results_status results_status(const struct results *r);
 /* Every probe of the sweep ran to its end: none was cut by the deadline
  * or skipped for want of a local resource. */
 bool results_complete(const struct results *r);
+/* Results skipped with reason WHY. */
+size_t results_skipped(const struct results *r, enum reason why);
 /* Whole days X's certificate has left at the start of the sweep (negative
  * once expired), or false when X has no certificate with a known end. */
 bool results_days_left(const struct results *r, const struct result *x,

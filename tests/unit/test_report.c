@@ -230,14 +230,21 @@ START_TEST(report_table_fits_80_columns)
 }
 END_TEST
 
-START_TEST(report_table_failed_only_says_what_it_left_out)
+/* The table of the results in STYLE, as a string to free. */
+static char *table_of(const struct report_style *style)
 {
-	struct report_style style = {.width = 100, .failed_only = true};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	report_table(out, &res, &style);
+	report_table(out, &res, style);
 	fclose(out);
+	return buf;
+}
+
+START_TEST(report_table_failed_only_says_what_it_left_out)
+{
+	struct report_style style = {.width = 100, .failed_only = true};
+	char *buf = table_of(&style);
 	ck_assert_ptr_null(strstr(buf, "admin "));
 	ck_assert_ptr_nonnull(strstr(buf, "smtp-out  tcp/25"));
 	ck_assert_ptr_nonnull(strstr(
@@ -255,12 +262,7 @@ START_TEST(report_table_says_why_this_host_skipped)
 	items[3].ev.skip_reason = REASON_LOCAL_ERROR;
 	for (size_t i = 2; i < 4; i++)
 		items[i].verdict = verdict_decide(&items[i].ev, NULL, NULL, 0);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	struct report_style style = {.width = 100};
-	report_table(out, &res, &style);
-	fclose(out);
+	char *buf = table_of(&(struct report_style){.width = 100});
 	ck_assert_ptr_nonnull(strstr(buf, "\ndeadline: 1 not finished when "));
 	ck_assert_ptr_nonnull(
 	    strstr(buf, "\nlocal-error: 1 not probed to the end for want "));
@@ -297,12 +299,7 @@ END_TEST
 START_TEST(report_table_says_one_result)
 {
 	res.nitems = 1;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	struct report_style style = {.width = 100};
-	report_table(out, &res, &style);
-	fclose(out);
+	char *buf = table_of(&(struct report_style){.width = 100});
 	ck_assert_ptr_nonnull(strstr(buf, "demo as appliance: 1 result\n"));
 	free(buf);
 }
